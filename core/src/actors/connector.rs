@@ -1,0 +1,414 @@
+//! One actor per connector: its concurrency limit, its retry mailbox, its attempts.
+//!
+//! Storage is the truth and messages are wake-ups. New deliveries arrive
+//! already leased to this node ([`Dispatch`]); retries are written back with
+//! their due time and the actor keeps a single timer for the earliest one;
+//! when idle it asks storage for the next due time, so nothing polls while
+//! nothing is due. A panic inside a connector is caught, recorded as a failed
+//! attempt, and the actor is stopped so its supervisor restarts it clean; on
+//! (re)start it releases this node's leases and reloads due work from storage.
+
+use std::{collections::VecDeque, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+
+use actix::prelude::*;
+use futures::FutureExt;
+use tokio::sync::oneshot;
+
+use super::Subscriptions;
+use crate::{
+    connector::{Connector, DeliveryRequest, Outcome, Verdict},
+    delivery::{AttemptRecord, Job, NextStep},
+    outbound::OutboundClient,
+    retry::RetryPolicy,
+    storage::{Lease, Store},
+    time::{now_ms, Millis},
+};
+
+/// Jobs held in memory beyond the in-flight ones; more stay leased in storage.
+const QUEUE_LIMIT: usize = 4096;
+
+/// What a connector actor needs, cloned on every restart.
+#[derive(Clone)]
+pub struct ConnectorSettings {
+    /// Connector name.
+    pub name: Arc<str>,
+    /// The plug-in.
+    pub connector: Arc<dyn Connector>,
+    /// Its HTTP client (timeout, SSRF guard).
+    pub http: OutboundClient,
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Retry schedule.
+    pub policy: RetryPolicy,
+    /// This node's id.
+    pub node: Arc<str>,
+    /// Lease duration.
+    pub lease: Duration,
+    /// Attempts in flight at most.
+    pub concurrency: usize,
+    /// Poll storage this often for work other nodes released (multi-node only).
+    pub poll: Option<Duration>,
+    /// Shared subscription table (to mark this connector disabled).
+    pub subscriptions: Arc<Subscriptions>,
+}
+
+/// The actor.
+pub struct ConnectorActor {
+    s: ConnectorSettings,
+    in_flight: usize,
+    queue: VecDeque<Job>,
+    more_in_storage: bool,
+    pulling: bool,
+    wake: Option<(Millis, SpawnHandle)>,
+    draining: Option<Vec<oneshot::Sender<()>>>,
+}
+
+/// Deliveries to attempt now (already leased to this node).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Dispatch(pub Vec<Job>);
+
+/// Look in storage for due work.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Wake;
+
+/// Stop starting attempts, give queued work back, answer when idle.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drain;
+
+impl ConnectorActor {
+    /// A new actor; start it with `Supervisor::start_in_arbiter`.
+    pub fn new(s: ConnectorSettings) -> Self {
+        ConnectorActor {
+            s,
+            in_flight: 0,
+            queue: VecDeque::new(),
+            more_in_storage: true,
+            pulling: false,
+            wake: None,
+            draining: None,
+        }
+    }
+
+    fn fill(&mut self, ctx: &mut Context<Self>) {
+        if self.draining.is_some() {
+            return self.finish_drain_if_idle();
+        }
+        while self.in_flight < self.s.concurrency {
+            let Some(job) = self.queue.pop_front() else {
+                break;
+            };
+            self.start(job, ctx);
+        }
+        if self.queue.is_empty() && self.in_flight < self.s.concurrency && self.more_in_storage {
+            self.pull(ctx);
+        }
+    }
+
+    fn pull(&mut self, ctx: &mut Context<Self>) {
+        if self.pulling || self.draining.is_some() {
+            return;
+        }
+        self.pulling = true;
+        let limit = (self.s.concurrency * 2)
+            .saturating_sub(self.in_flight + self.queue.len())
+            .max(1);
+        let store = self.s.store.clone();
+        let name = self.s.name.clone();
+        let lease = Lease::new(self.s.node.clone(), self.s.lease);
+        let fut = async move { store.lease_due(&name, &lease, limit).await };
+        ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
+            act.pulling = false;
+            match res {
+                Ok(jobs) => {
+                    act.more_in_storage = jobs.len() == limit;
+                    act.queue.extend(jobs);
+                    if !act.more_in_storage {
+                        act.schedule_next_due(ctx);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(connector = %act.s.name, error = %e, "cannot lease due deliveries; retrying in 1s");
+                    act.schedule_wake(now_ms() + 1000, ctx);
+                }
+            }
+            act.fill(ctx);
+        }));
+    }
+
+    fn schedule_next_due(&mut self, ctx: &mut Context<Self>) {
+        let store = self.s.store.clone();
+        let name = self.s.name.clone();
+        let fut = async move { store.next_due(&name).await };
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
+            Ok(Some(at)) => act.schedule_wake(at.max(now_ms() + 1), ctx),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(connector = %act.s.name, error = %e, "cannot read next due time; retrying in 1s");
+                act.schedule_wake(now_ms() + 1000, ctx);
+            }
+        }));
+    }
+
+    /// Keeps one timer, for the earliest known due time.
+    fn schedule_wake(&mut self, at: Millis, ctx: &mut Context<Self>) {
+        if let Some((current, handle)) = self.wake {
+            if current <= at {
+                return;
+            }
+            ctx.cancel_future(handle);
+        }
+        let delay = Duration::from_millis((at - now_ms()).max(0) as u64);
+        let handle = ctx.run_later(delay, |act, ctx| {
+            act.wake = None;
+            act.more_in_storage = true;
+            act.fill(ctx);
+        });
+        self.wake = Some((at, handle));
+    }
+
+    fn start(&mut self, job: Job, ctx: &mut Context<Self>) {
+        self.in_flight += 1;
+        let s = self.s.clone();
+        let fut = async move { attempt(&s, job).await };
+        ctx.spawn(fut.into_actor(self).map(|(next, panicked), act, ctx| {
+            act.in_flight -= 1;
+            match next {
+                Some(NextStep::RetryAt(at)) => act.schedule_wake(at, ctx),
+                Some(NextStep::Disabled) => act.disable(ctx),
+                _ => {}
+            }
+            if panicked {
+                tracing::error!(connector = %act.s.name, "connector panicked; restarting its actor");
+                ctx.stop();
+                return;
+            }
+            act.fill(ctx);
+        }));
+    }
+
+    fn disable(&mut self, ctx: &mut Context<Self>) {
+        let reason = "target answered 410 Gone; re-enable the endpoint and replay to resume";
+        self.s.subscriptions.set_disabled(&self.s.name, true);
+        tracing::warn!(connector = %self.s.name, "{reason}");
+        let store = self.s.store.clone();
+        let name = self.s.name.clone();
+        ctx.spawn(
+            async move {
+                if let Err(e) = store.set_disabled(&name, Some(reason)).await {
+                    tracing::error!(connector = %name, error = %e, "cannot record disabled connector");
+                }
+            }
+            .into_actor(self),
+        );
+    }
+
+    fn overflow(&mut self, ctx: &mut Context<Self>) {
+        if self.queue.len() <= QUEUE_LIMIT {
+            return;
+        }
+        let spill: Vec<String> = self
+            .queue
+            .drain(QUEUE_LIMIT..)
+            .map(|j| j.delivery_id)
+            .collect();
+        self.more_in_storage = true;
+        self.release(spill, ctx);
+    }
+
+    fn release(&mut self, ids: Vec<String>, ctx: &mut Context<Self>) {
+        if ids.is_empty() {
+            return;
+        }
+        let store = self.s.store.clone();
+        ctx.spawn(
+            async move {
+                if let Err(e) = store.release(ids).await {
+                    tracing::warn!(error = %e, "cannot release leases; they expire on their own");
+                }
+            }
+            .into_actor(self),
+        );
+    }
+
+    fn finish_drain_if_idle(&mut self) {
+        if self.in_flight == 0 {
+            for tx in self.draining.iter_mut().flat_map(std::mem::take) {
+                let _ = tx.send(());
+            }
+        }
+    }
+}
+
+/// Makes one attempt and records it. Returns the next step (None if it could
+/// not be recorded: the lease then expires and the delivery is retried) and
+/// whether the connector panicked.
+async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
+    let number = job.attempts_made + 1;
+    let started_at = now_ms();
+    let clock = std::time::Instant::now();
+    let req = DeliveryRequest {
+        delivery_id: &job.delivery_id,
+        event: &job.event,
+        attempt: number,
+    };
+    let (outcome, panicked) = match AssertUnwindSafe(s.connector.deliver(&req, &s.http))
+        .catch_unwind()
+        .await
+    {
+        Ok(o) => (o, false),
+        Err(panic) => (
+            Outcome::retry(format!("connector panicked: {}", panic_message(&panic))),
+            true,
+        ),
+    };
+    let duration_ms = clock.elapsed().as_millis() as u64;
+    let first = job.first_attempt_at.unwrap_or(started_at);
+    let next = next_step(&s.policy, &outcome, number, first);
+    log_attempt(s, &job, number, duration_ms, &outcome, next);
+    let record = AttemptRecord {
+        delivery_id: job.delivery_id.clone(),
+        number,
+        started_at,
+        duration_ms,
+        status_code: outcome.status_code,
+        error: outcome.error.clone(),
+        response_excerpt: outcome.response_excerpt.clone(),
+        node: s.node.to_string(),
+    };
+    match s.store.record_attempt(record, next, first).await {
+        Ok(()) => (Some(next), panicked),
+        Err(e) => {
+            tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
+            (None, panicked)
+        }
+    }
+}
+
+fn next_step(policy: &RetryPolicy, outcome: &Outcome, number: u32, first: Millis) -> NextStep {
+    match outcome.verdict {
+        Verdict::Delivered => NextStep::Succeeded,
+        Verdict::Reject => NextStep::Failed,
+        Verdict::Disable => NextStep::Disabled,
+        Verdict::Retry { after } => {
+            let at = now_ms() + policy.delay(number, after).as_millis() as i64;
+            if policy.within_window(first, at) {
+                NextStep::RetryAt(at)
+            } else {
+                NextStep::Failed
+            }
+        }
+    }
+}
+
+fn log_attempt(
+    s: &ConnectorSettings,
+    job: &Job,
+    number: u32,
+    ms: u64,
+    outcome: &Outcome,
+    next: NextStep,
+) {
+    let status = outcome.status_code;
+    let error = outcome.error.as_deref().unwrap_or("");
+    match next {
+        NextStep::Succeeded => {
+            tracing::debug!(connector = %s.name, delivery = %job.delivery_id, attempt = number, ms, ?status, "delivered")
+        }
+        NextStep::RetryAt(at) => tracing::info!(
+            connector = %s.name, delivery = %job.delivery_id, attempt = number, ms, ?status, error,
+            retry_in_ms = at - now_ms(), "attempt failed; will retry"
+        ),
+        NextStep::Failed | NextStep::Disabled => tracing::warn!(
+            connector = %s.name, delivery = %job.delivery_id, attempt = number, ms, ?status, error,
+            state = %next.state(), "delivery stopped"
+        ),
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+impl Actor for ConnectorActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let store = self.s.store.clone();
+        let (name, node) = (self.s.name.clone(), self.s.node.clone());
+        // Whatever this node held for this connector was lost with the old
+        // actor's in-flight futures: give it back before pulling again.
+        ctx.wait(
+            async move {
+                if let Err(e) = store.release_node(&name, &node).await {
+                    tracing::warn!(connector = %name, error = %e, "cannot release old leases; they expire on their own");
+                }
+            }
+            .into_actor(self),
+        );
+        if let Some(every) = self.s.poll {
+            ctx.run_interval(every, |act, ctx| {
+                act.more_in_storage = true;
+                act.fill(ctx);
+            });
+        }
+        self.more_in_storage = true;
+        self.fill(ctx);
+    }
+}
+
+impl Supervised for ConnectorActor {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        self.in_flight = 0;
+        self.queue.clear();
+        self.pulling = false;
+        self.wake = None;
+    }
+}
+
+impl Handler<Dispatch> for ConnectorActor {
+    type Result = ();
+
+    fn handle(&mut self, Dispatch(jobs): Dispatch, ctx: &mut Context<Self>) {
+        if self.draining.is_some() {
+            let ids = jobs.into_iter().map(|j| j.delivery_id).collect();
+            return self.release(ids, ctx);
+        }
+        self.queue.extend(jobs);
+        self.overflow(ctx);
+        self.fill(ctx);
+    }
+}
+
+impl Handler<Wake> for ConnectorActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Wake, ctx: &mut Context<Self>) {
+        self.more_in_storage = true;
+        self.fill(ctx);
+    }
+}
+
+impl Handler<Drain> for ConnectorActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        self.draining.get_or_insert_with(Vec::new).push(tx);
+        let queued: Vec<String> = self.queue.drain(..).map(|j| j.delivery_id).collect();
+        let store = self.s.store.clone();
+        self.finish_drain_if_idle();
+        Box::pin(async move {
+            if !queued.is_empty() {
+                let _ = store.release(queued).await;
+            }
+            let _ = rx.await;
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! `POST /v1/events`: token (401), content type (415), size (413), JSON (400),
+//! schema (422), in that order; 202 once event and deliveries are committed.
+
+use actix_web::{http::StatusCode, post, web, HttpRequest, HttpResponse};
+use futures::StreamExt;
+use serde_json::json;
+
+use super::{auth, ApiError, AppState};
+use crate::event::{Event, EventError};
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(post_event);
+}
+
+#[post("/v1/events")]
+async fn post_event(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    auth::require(&req, &state.ingest_token, "ingest")?;
+    check_content_type(&req)?;
+    let body = read_limited(&req, payload, state.max_body).await?;
+    let event = Event::parse(&body, chrono::Utc::now().timestamp()).map_err(|e| match e {
+        EventError::Syntax(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("body is not valid JSON: {e}"),
+        ),
+        EventError::Invalid { path, message } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_event", message).at(path)
+        }
+    })?;
+    let ingested = state.ingestor.ingest(event).await?;
+    let body = json!({"id": ingested.event_id, "deliveries": ingested.deliveries});
+    Ok(if ingested.created {
+        HttpResponse::Accepted().json(body)
+    } else {
+        HttpResponse::Ok().json(body)
+    })
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let ct = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return Ok(());
+    }
+    let shown = if ct.is_empty() {
+        "no Content-Type".to_owned()
+    } else {
+        format!("Content-Type '{ct}'")
+    };
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("{shown}: send the event as JSON with `Content-Type: application/json`"),
+    ))
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("body is larger than the {limit}-byte limit ([server] max_body_bytes)"),
+    )
+}
+
+async fn read_limited(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let mut buf = web::BytesMut::with_capacity(declared.unwrap_or(4096).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}

@@ -1,0 +1,85 @@
+//! HTTP APIs: ingest (platform), admin (operators), schemas and health.
+
+mod admin;
+mod auth;
+mod error;
+mod health;
+mod ingest;
+
+use std::sync::{Arc, RwLock};
+
+use actix::Addr;
+use actix_web::{web, HttpResponse};
+
+pub use auth::require;
+pub use error::ApiError;
+
+use crate::{
+    actors::{Router, Subscriptions},
+    config::Secret,
+    ingest::Ingestor,
+    storage::Store,
+};
+
+/// A configured connector as the admin API lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConnectorInfo {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Subscribed event types; `None` means all.
+    pub events: Option<Vec<String>>,
+}
+
+/// Shared state of every handler.
+pub struct AppState {
+    /// Token of `POST /v1/events`.
+    pub ingest_token: Secret,
+    /// Token of the admin API.
+    pub admin_token: Secret,
+    /// Largest accepted ingest body.
+    pub max_body: usize,
+    /// The ingest path.
+    pub ingestor: Ingestor,
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// The router (replays wake connectors through it).
+    pub router: Addr<Router>,
+    /// Subscriptions (disabled state).
+    pub subscriptions: Arc<Subscriptions>,
+    /// Connectors, for `GET /v1/connectors`.
+    pub connectors: RwLock<Vec<ConnectorInfo>>,
+    /// This node's id.
+    pub node: Arc<str>,
+}
+
+/// Mounts every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
+    )
+    .app_data(
+        web::JsonConfig::default()
+            .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
+    )
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
+    )
+    .configure(health::configure)
+    .configure(ingest::configure)
+    .configure(admin::configure);
+}
+
+/// JSON 404 for unknown routes.
+pub async fn not_found() -> HttpResponse {
+    use actix_web::ResponseError;
+    ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route",
+    )
+    .error_response()
+}

@@ -1,0 +1,264 @@
+//! Reading the file, layering the environment, and checking the result.
+
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+
+use super::{interpolate::interpolate, Config};
+
+/// The annotated default configuration compiled into the binary: used when no
+/// `--config` is given and `./switchboard.toml` does not exist.
+pub const EMBEDDED_DEFAULT: &str = include_str!("../../config.default.toml");
+
+/// Where a configuration came from, for messages.
+#[derive(Debug, Clone)]
+pub enum ConfigSource {
+    /// A file on disk.
+    File(PathBuf),
+    /// The embedded default.
+    Embedded,
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigSource::File(p) => write!(f, "{}", p.display()),
+            ConfigSource::Embedded => f.write_str("the embedded default configuration"),
+        }
+    }
+}
+
+/// A configuration that cannot be used, with what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path tried.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML.
+    #[error("{source_name} is not valid TOML: {message}")]
+    Syntax {
+        /// File or embedded.
+        source_name: String,
+        /// Parser's message with line and column.
+        message: String,
+    },
+    /// A `${VAR}` with no value.
+    #[error(transparent)]
+    MissingVar(#[from] super::interpolate::MissingVar),
+    /// A key of the wrong type, unknown, or missing.
+    #[error("in {source_name}: {message}")]
+    Shape {
+        /// File or embedded.
+        source_name: String,
+        /// figment's message naming the key.
+        message: String,
+    },
+    /// Values that parse but cannot work together.
+    #[error("`{key}`: {message}")]
+    Invalid {
+        /// The dotted key at fault.
+        key: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path`, or `./switchboard.toml`, or the embedded default, then
+    /// applies `SWITCHBOARD_SECTION__KEY` environment overrides and validates.
+    pub fn load(path: Option<&Path>) -> Result<(Config, ConfigSource), ConfigError> {
+        let source = match path {
+            Some(p) => ConfigSource::File(p.to_owned()),
+            None if Path::new("switchboard.toml").exists() => {
+                ConfigSource::File("switchboard.toml".into())
+            }
+            None => ConfigSource::Embedded,
+        };
+        let text = match &source {
+            ConfigSource::File(p) => {
+                std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?
+            }
+            ConfigSource::Embedded => EMBEDDED_DEFAULT.to_owned(),
+        };
+        let config = Self::from_toml(&text, &source.to_string())?;
+        Ok((config, source))
+    }
+
+    /// Parses configuration text (used by `load` and by tests).
+    pub fn from_toml(text: &str, source_name: &str) -> Result<Config, ConfigError> {
+        let mut tree: toml::Value = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            source_name: source_name.into(),
+            message: e.to_string(),
+        })?;
+        interpolate(&mut tree, "", &|var| std::env::var(var).ok())?;
+        let config: Config = Figment::from(Serialized::defaults(tree))
+            .merge(Toml::string(""))
+            .merge(
+                Env::prefixed("SWITCHBOARD_")
+                    .filter(|k| k.as_str().contains("__"))
+                    .split("__"),
+            )
+            .extract()
+            .map_err(|e| ConfigError::Shape {
+                source_name: source_name.into(),
+                message: e.to_string(),
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let (Some(ingest), Some(admin)) = (&self.server.ingest_token, &self.server.admin_token)
+        else {
+            let key = if self.server.ingest_token.is_none() {
+                "ingest_token"
+            } else {
+                "admin_token"
+            };
+            return Err(ConfigError::invalid(
+                format!("server.{key}"),
+                format!("is required: add {key} = \"${{SWITCHBOARD_{}}}\" under [server] and export that variable", key.to_uppercase()),
+            ));
+        };
+        if ingest.expose().is_empty() || admin.expose().is_empty() {
+            return Err(ConfigError::invalid("server", "tokens must not be empty"));
+        }
+        if ingest == admin {
+            return Err(ConfigError::invalid(
+                "server.admin_token",
+                "must differ from server.ingest_token, so the platform's token cannot administer the hub",
+            ));
+        }
+        let url = &self.storage.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::invalid(
+                "storage.url",
+                format!("'{url}' is not supported: use sqlite://FILE or postgres://USER@HOST/DB"),
+            ));
+        }
+        if self.storage.lease <= self.delivery.timeout {
+            return Err(ConfigError::invalid(
+                "storage.lease",
+                "must be longer than delivery.timeout",
+            ));
+        }
+        if self.delivery.first_retry.is_zero() || self.delivery.timeout.is_zero() {
+            return Err(ConfigError::invalid(
+                "delivery",
+                "timeout and first_retry must be above zero",
+            ));
+        }
+        if self.delivery.concurrency == 0 {
+            return Err(ConfigError::invalid(
+                "delivery.concurrency",
+                "must be at least 1",
+            ));
+        }
+        self.validate_connectors()
+    }
+
+    fn validate_connectors(&self) -> Result<(), ConfigError> {
+        let mut names = HashSet::new();
+        for (i, c) in self.connectors.iter().enumerate() {
+            let key = format!("connectors[{i}]");
+            if c.name.is_empty()
+                || !c
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+            {
+                return Err(ConfigError::invalid(
+                    format!("{key}.name"),
+                    format!(
+                        "'{}' must be non-empty letters, digits, '-', '_' or '.'",
+                        c.name
+                    ),
+                ));
+            }
+            if !names.insert(c.name.as_str()) {
+                return Err(ConfigError::invalid(
+                    format!("{key}.name"),
+                    format!("'{}' is used twice", c.name),
+                ));
+            }
+            if c.concurrency == Some(0) {
+                return Err(ConfigError::invalid(
+                    format!("{key}.concurrency"),
+                    "must be at least 1",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "[server]\ningest_token = \"i\"\nadmin_token = \"a\"\n";
+
+    #[test]
+    fn embedded_default_loads() {
+        Config::from_toml(EMBEDDED_DEFAULT, "embedded").unwrap();
+    }
+
+    #[test]
+    fn durations_and_connectors_parse() {
+        let text = format!("{BASE}[delivery]\nfirst_retry = \"100ms\"\n[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nevents = [\"lead.captured\"]\nurl = \"https://x\"\n");
+        let c = Config::from_toml(&text, "t").unwrap();
+        assert_eq!(c.delivery.first_retry.as_millis(), 100);
+        assert_eq!(c.connectors[0].settings["url"], "https://x");
+        assert!(c.connectors[0].wants(crate::event::EventType::LeadCaptured));
+        assert!(!c.connectors[0].wants(crate::event::EventType::CallStarted));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err =
+            Config::from_toml(&format!("{BASE}[delivery]\ntimeout_s = 5\n"), "t").unwrap_err();
+        assert!(err.to_string().contains("timeout_s"), "{err}");
+    }
+
+    #[test]
+    fn bad_event_type_is_named() {
+        let text = format!(
+            "{BASE}[[connectors]]\nname = \"x\"\nkind = \"webhook\"\nevents = [\"lead.capturd\"]\n"
+        );
+        let err = Config::from_toml(&text, "t").unwrap_err().to_string();
+        assert!(err.contains("lead.capturd"), "{err}");
+    }
+
+    #[test]
+    fn same_tokens_are_refused() {
+        let err = Config::from_toml("[server]\ningest_token = \"x\"\nadmin_token = \"x\"\n", "t")
+            .unwrap_err();
+        assert!(err.to_string().contains("admin_token"), "{err}");
+    }
+}

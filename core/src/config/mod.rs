@@ -1,0 +1,193 @@
+//! Configuration: one TOML file, environment overrides, `${VAR}` secrets.
+//!
+//! Every field's doc comment is operator documentation; `examples/switchboard.toml`
+//! shows them all with their defaults.
+
+mod interpolate;
+mod load;
+mod secret;
+
+use std::{net::IpAddr, net::SocketAddr, path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::event::EventType;
+
+pub use load::{ConfigError, ConfigSource};
+pub use secret::Secret;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the APIs listen and which tokens they accept.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Where events and deliveries are stored.
+    #[serde(default)]
+    pub storage: StorageConfig,
+    /// Timeouts, retry schedule and outbound network policy.
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    /// This hub node's identity (matters when several nodes share PostgreSQL).
+    #[serde(default)]
+    pub node: NodeConfig,
+    /// The connector instances events are delivered to.
+    #[serde(default)]
+    pub connectors: Vec<ConnectorConfig>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port of the HTTP listener.
+    pub listen: SocketAddr,
+    /// Bearer token the receptionist platform posts events with.
+    pub ingest_token: Option<Secret>,
+    /// Bearer token of the admin API and dashboard.
+    pub admin_token: Option<Secret>,
+    /// Largest accepted ingest body, in bytes (413 above it).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: ([127, 0, 0, 1], 8787).into(),
+            ingest_token: None,
+            admin_token: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// `sqlite://path/to/file.db` (embedded default) or `postgres://user@host/db`.
+    pub url: String,
+    /// Connection pool size.
+    pub max_connections: u32,
+    /// How long a node holds a delivery it is attempting before another node
+    /// may take it over. Must be longer than the attempt timeout.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// How often a node looks for work leased by nodes that died or released
+    /// by other nodes (only matters with several nodes on PostgreSQL).
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            url: "sqlite://switchboard.db".into(),
+            max_connections: 8,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// `[delivery]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// Time limit of one attempt, connect to last body byte.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// How long after its first attempt a delivery keeps being retried.
+    #[serde(with = "humantime_serde")]
+    pub retry_for: Duration,
+    /// Wait before the first retry; each later retry waits twice as long.
+    #[serde(with = "humantime_serde")]
+    pub first_retry: Duration,
+    /// Longest wait between two attempts.
+    #[serde(with = "humantime_serde")]
+    pub max_backoff: Duration,
+    /// Attempts in flight at once per connector, unless the connector sets its own.
+    pub concurrency: usize,
+    /// Allow targets on loopback, private and link-local addresses (SSRF guard off).
+    pub allow_private_targets: bool,
+    /// Outbound HTTP(S) proxy URL, e.g. to give webhooks static source IPs.
+    pub proxy: Option<String>,
+    /// Local address outbound connections are made from.
+    pub local_address: Option<IpAddr>,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            timeout: Duration::from_secs(5),
+            retry_for: Duration::from_secs(24 * 3600),
+            first_retry: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(4 * 3600),
+            concurrency: 16,
+            allow_private_targets: false,
+            proxy: None,
+            local_address: None,
+        }
+    }
+}
+
+/// `[node]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// Unique name of this hub node; defaults to the host name.
+    pub id: Option<String>,
+}
+
+impl NodeConfig {
+    /// The configured id, else the host name, else `node`.
+    pub fn resolved_id(&self) -> String {
+        self.id
+            .clone()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "node".into())
+    }
+}
+
+/// One `[[connectors]]` entry: the options every kind shares, plus the
+/// kind's own settings, which its factory parses (and rejects typos in).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConnectorConfig {
+    /// Unique name, used in the admin API and logs.
+    pub name: String,
+    /// `webhook`, `http`, or a prebuilt kind such as `hubspot`.
+    pub kind: String,
+    /// Event types to deliver; omitted means all.
+    #[serde(default)]
+    pub events: Option<Vec<EventType>>,
+    /// Condition on payload fields, e.g. `data.transfer.urgency == "emergency"`.
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// One template file used for every event type (overrides the defaults).
+    #[serde(default)]
+    pub template: Option<PathBuf>,
+    /// A folder of `<event.type>.hbs` files overriding the defaults file by file.
+    #[serde(default)]
+    pub templates_dir: Option<PathBuf>,
+    /// Attempts in flight at once for this connector.
+    #[serde(default)]
+    pub concurrency: Option<usize>,
+    /// Attempt timeout for this connector.
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    /// The kind's own settings (`url`, `secret`, `token`...).
+    #[serde(flatten)]
+    pub settings: Map<String, Value>,
+}
+
+impl ConnectorConfig {
+    /// Whether this connector subscribes to the event type.
+    pub fn wants(&self, t: EventType) -> bool {
+        self.events.as_ref().is_none_or(|list| list.contains(&t))
+    }
+}

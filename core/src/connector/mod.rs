@@ -1,0 +1,72 @@
+//! The connector plug-in interface.
+//!
+//! A connector maps an event to one or more HTTP requests and says what an
+//! answer means ([`Verdict`]). It holds no timers, retries, storage or actors:
+//! core owns those, so a connector crate stays small and testable without a
+//! network. New kinds register a [`Factory`] in a [`Registry`], one line each.
+
+mod outcome;
+mod registry;
+pub mod webhook;
+
+use async_trait::async_trait;
+
+pub use outcome::{classify_status, Outcome, Verdict};
+pub use registry::{BuildError, ConnectorSpec, Factory, Registry};
+
+use crate::{
+    event::Event,
+    outbound::{OutboundClient, OutboundRequest},
+};
+
+/// What a connector is asked to deliver.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryRequest<'a> {
+    /// The stable delivery id (idempotency key material).
+    pub delivery_id: &'a str,
+    /// The event.
+    pub event: &'a Event,
+    /// 1-based number of this attempt.
+    pub attempt: u32,
+}
+
+/// A mapping that cannot produce a request (bad template, missing field):
+/// permanent, so the delivery fails at once with this reason.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct MappingError(pub String);
+
+/// A connector instance, built from its config by a [`Factory`].
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    /// The request(s) this delivery becomes, in order. Pure: also used by
+    /// `switchboard render` and `check`.
+    fn prepare(&self, req: &DeliveryRequest<'_>) -> Result<Vec<OutboundRequest>, MappingError>;
+
+    /// What an answer means. The default: 2xx delivered, 429/503 retry after
+    /// `Retry-After`, anything else retry.
+    fn classify(&self, response: &crate::outbound::Response) -> Verdict {
+        classify_status(response)
+    }
+
+    /// Makes the attempt. The default sends each prepared request in turn
+    /// and stops at the first answer that is not a success; connectors whose
+    /// later requests depend on earlier answers override it.
+    async fn deliver(&self, req: &DeliveryRequest<'_>, http: &OutboundClient) -> Outcome {
+        let requests = match self.prepare(req) {
+            Ok(r) => r,
+            Err(e) => return Outcome::rejected(format!("mapping failed: {e}")),
+        };
+        let mut last = Outcome::delivered_without_request();
+        for request in &requests {
+            last = match http.send(request).await {
+                Ok(resp) => Outcome::from_response(self.classify(&resp), &resp),
+                Err(e) => Outcome::from_send_error(&e),
+            };
+            if last.verdict != Verdict::Delivered {
+                break;
+            }
+        }
+        last
+    }
+}

@@ -1,0 +1,165 @@
+//! The generic `webhook` kind: the signed event envelope, POSTed to a URL.
+//!
+//! Config keys: `url` (or `urls`, a table of event type to URL, with `url` as
+//! the fallback), `secret` (`whsec_...`), optional `headers`.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde::Deserialize;
+
+use super::{classify_status, Connector, ConnectorSpec, DeliveryRequest, MappingError, Verdict};
+use crate::{
+    config::Secret,
+    event::EventType,
+    outbound::{OutboundRequest, Response},
+    signing::{sign, SigningKey},
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    /// Target URL for every event type without its own entry in `urls`.
+    #[serde(default)]
+    url: Option<String>,
+    /// Per-event-type target URLs.
+    #[serde(default)]
+    urls: BTreeMap<EventType, String>,
+    /// Signing secret, `whsec_<base64>`.
+    secret: Option<Secret>,
+    /// Extra static headers.
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+/// Where a webhook goes: one URL, or one per event type.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// Fallback URL.
+    pub default: Option<url::Url>,
+    /// Per-type URLs.
+    pub by_type: BTreeMap<EventType, url::Url>,
+}
+
+impl Targets {
+    /// The URL for an event type, if any.
+    pub fn for_type(&self, t: EventType) -> Option<&url::Url> {
+        self.by_type.get(&t).or(self.default.as_ref())
+    }
+}
+
+/// Parses a webhook target URL: absolute http(s) only.
+pub fn parse_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("'{raw}' is not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "'{raw}' must be an absolute http:// or https:// URL"
+        ));
+    }
+    Ok(url)
+}
+
+/// A signed-webhook connector. Runtime endpoints reuse it with their own keys.
+pub struct WebhookConnector {
+    targets: Targets,
+    keys: Vec<SigningKey>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl WebhookConnector {
+    /// A webhook to `targets`, signed with `keys` (newest first).
+    pub fn new(targets: Targets, keys: Vec<SigningKey>) -> Self {
+        WebhookConnector {
+            targets,
+            keys,
+            headers: vec![],
+        }
+    }
+}
+
+/// [`super::Factory`] of the `webhook` kind.
+pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, super::BuildError> {
+    let s: Settings = spec.settings()?;
+    let secret = s.secret.ok_or_else(|| {
+        spec.error("`secret` is required: generate one with `switchboard verify --new-secret` and reference it as \"${MY_WEBHOOK_SECRET}\"")
+    })?;
+    let key =
+        SigningKey::parse(secret.expose()).map_err(|e| spec.error(format!("`secret`: {e}")))?;
+    let default = s
+        .url
+        .as_deref()
+        .map(parse_url)
+        .transpose()
+        .map_err(|e| spec.error(format!("`url`: {e}")))?;
+    let mut by_type = BTreeMap::new();
+    for (t, raw) in &s.urls {
+        by_type.insert(
+            *t,
+            parse_url(raw).map_err(|e| spec.error(format!("`urls.\"{t}\"`: {e}")))?,
+        );
+    }
+    let targets = Targets { default, by_type };
+    for t in EventType::ALL.into_iter().filter(|t| spec.config.wants(*t)) {
+        if targets.for_type(t).is_none() {
+            return Err(spec.error(format!(
+                "no URL for {t}: set `url`, or `urls.\"{t}\"`, or leave {t} out of `events`"
+            )));
+        }
+    }
+    let mut headers = Vec::new();
+    for (k, v) in s.headers {
+        let name = HeaderName::try_from(k.as_str())
+            .map_err(|e| spec.error(format!("header '{k}': {e}")))?;
+        let value = HeaderValue::try_from(v.as_str())
+            .map_err(|e| spec.error(format!("header '{k}': {e}")))?;
+        headers.push((name, value));
+    }
+    Ok(Arc::new(WebhookConnector {
+        targets,
+        keys: vec![key],
+        headers,
+    }))
+}
+
+#[async_trait::async_trait]
+impl Connector for WebhookConnector {
+    fn prepare(&self, req: &DeliveryRequest<'_>) -> Result<Vec<OutboundRequest>, MappingError> {
+        let ev = req.event;
+        let url = self
+            .targets
+            .for_type(ev.kind)
+            .ok_or_else(|| MappingError(format!("no URL configured for {}", ev.kind)))?;
+        let body = ev.body.as_bytes();
+        let timestamp = chrono::Utc::now().timestamp();
+        let sigs = sign(&self.keys, &ev.id, timestamp, body);
+        let mut r = OutboundRequest::post(
+            url.clone(),
+            "application/json",
+            bytes::Bytes::copy_from_slice(body),
+        );
+        for (name, value) in &self.headers {
+            r.headers.insert(name.clone(), value.clone());
+        }
+        let h = &mut r.headers;
+        let value = |s: &str| {
+            HeaderValue::from_str(s).map_err(|e| MappingError(format!("header value: {e}")))
+        };
+        h.insert("x-oncallclerk-signature", value(&sigs.plain)?);
+        h.insert(
+            "x-oncallclerk-event",
+            HeaderValue::from_static(ev.kind.as_str()),
+        );
+        h.insert("x-oncallclerk-delivery", value(req.delivery_id)?);
+        h.insert("webhook-id", value(&ev.id)?);
+        h.insert("webhook-timestamp", value(&timestamp.to_string())?);
+        h.insert("webhook-signature", value(&sigs.standard)?);
+        Ok(vec![r])
+    }
+
+    fn classify(&self, response: &Response) -> Verdict {
+        if response.status == StatusCode::GONE {
+            return Verdict::Disable;
+        }
+        classify_status(response)
+    }
+}

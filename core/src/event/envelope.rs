@@ -1,0 +1,172 @@
+//! Parsing an ingested body into a stored event, keeping unknown fields.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::{schema::first_violation, EventType};
+use crate::ids;
+
+/// An event as stored and sent: the envelope bytes are fixed at ingest and
+/// every delivery sends exactly these bytes.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// `evt_<ULID>` (or the platform's own id).
+    pub id: String,
+    /// Its type.
+    pub kind: EventType,
+    /// Unix seconds, from the envelope.
+    pub created: i64,
+    /// The canonical JSON envelope.
+    pub body: Arc<str>,
+}
+
+/// Why an ingested body is not an acceptable event.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    /// Not JSON at all (400).
+    #[error("body is not valid JSON: {0}")]
+    Syntax(#[from] serde_json::Error),
+    /// JSON, but not an acceptable envelope (422).
+    #[error("{message}")]
+    Invalid {
+        /// JSON pointer to the offending value.
+        path: String,
+        /// What is wrong, for a human.
+        message: String,
+    },
+}
+
+impl EventError {
+    fn invalid(path: &str, message: impl Into<String>) -> Self {
+        EventError::Invalid {
+            path: path.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Event {
+    /// Parses and validates an ingested body; fills `id` and `created` when absent.
+    pub fn parse(body: &[u8], now_secs: i64) -> Result<Self, EventError> {
+        let value: Value = serde_json::from_slice(body)?;
+        let Value::Object(mut map) = value else {
+            return Err(EventError::invalid(
+                "",
+                "the event envelope must be a JSON object",
+            ));
+        };
+        let kind = event_type(&map)?;
+        let instance = Value::Object(std::mem::take(&mut map));
+        if let Some((path, message)) = first_violation(kind, &instance) {
+            return Err(EventError::invalid(&path, message));
+        }
+        let Value::Object(mut map) = instance else {
+            unreachable!("built as an object above")
+        };
+        let id = match map.get("id") {
+            Some(Value::String(id)) => id.clone(),
+            _ => {
+                let id = ids::event_id();
+                map.insert("id".into(), Value::String(id.clone()));
+                id
+            }
+        };
+        let created = match map.get("created").and_then(Value::as_i64) {
+            Some(c) => c,
+            None => {
+                map.insert("created".into(), now_secs.into());
+                now_secs
+            }
+        };
+        let body = canonical(map);
+        Ok(Event {
+            id,
+            kind,
+            created,
+            body: body.into(),
+        })
+    }
+
+    /// Rebuilds an event from storage.
+    pub fn from_stored(id: String, kind: EventType, created: i64, body: String) -> Self {
+        Event {
+            id,
+            kind,
+            created,
+            body: body.into(),
+        }
+    }
+
+    /// The envelope as a JSON value, for templates and filters.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+fn event_type(map: &Map<String, Value>) -> Result<EventType, EventError> {
+    match map.get("type") {
+        Some(Value::String(t)) => t
+            .parse()
+            .map_err(|e: super::UnknownEventType| EventError::invalid("/type", e.to_string())),
+        Some(_) => Err(EventError::invalid("/type", "\"type\" must be a string")),
+        None => Err(EventError::invalid("/type", "\"type\" is required")),
+    }
+}
+
+/// Field order: id, type, created first, the rest as posted.
+fn canonical(mut map: Map<String, Value>) -> String {
+    let mut out = Map::with_capacity(map.len());
+    for key in ["id", "type", "created"] {
+        if let Some(v) = map.shift_remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    out.extend(map);
+    Value::Object(out).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_unknown_fields_and_fills_id() {
+        let body = br#"{"type":"call.started","data":{"call_id":"c","agent_id":"a","x_new":{"k":1}},"extra":true}"#;
+        let ev = Event::parse(body, 1_700_000_000).unwrap();
+        assert!(ev.id.starts_with("evt_"));
+        assert_eq!(ev.created, 1_700_000_000);
+        let v = ev.value();
+        assert_eq!(v["data"]["x_new"]["k"], 1);
+        assert_eq!(v["extra"], true);
+    }
+
+    #[test]
+    fn names_the_offending_path() {
+        let body =
+            br#"{"type":"lead.captured","data":{"call_id":"c","agent_id":"a","lead":{"phone":5}}}"#;
+        match Event::parse(body, 0) {
+            Err(EventError::Invalid { path, .. }) => assert_eq!(path, "/data/lead/phone"),
+            other => panic!("expected a schema error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_type() {
+        let body = br#"{"type":"call.unknown","data":{}}"#;
+        match Event::parse(body, 0) {
+            Err(EventError::Invalid { path, message }) => {
+                assert_eq!(path, "/type");
+                assert!(message.contains("lead.captured"), "{message}");
+            }
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_fixture_is_valid() {
+        for (name, src) in crate::event::fixtures() {
+            Event::parse(src.as_bytes(), 0).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The closed set of event types the receptionist platform emits.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+/// One of the six event types. Anything else is rejected at ingest with 422.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
+pub enum EventType {
+    /// The agent picked up a call.
+    CallStarted,
+    /// A call ended; carries transcript, summary and recording links.
+    CallCompleted,
+    /// The agent captured a lead (name, phone, intent...).
+    LeadCaptured,
+    /// The agent booked an appointment.
+    BookingCreated,
+    /// The caller asked for a human.
+    TransferRequested,
+    /// The caller left a voicemail.
+    VoicemailLeft,
+}
+
+/// A type name that is not one of the six.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown event type '{0}', expected one of: {list}", list = EventType::names().join(", "))]
+pub struct UnknownEventType(pub String);
+
+impl EventType {
+    /// Every event type, in lifecycle order.
+    pub const ALL: [EventType; 6] = [
+        EventType::CallStarted,
+        EventType::CallCompleted,
+        EventType::LeadCaptured,
+        EventType::BookingCreated,
+        EventType::TransferRequested,
+        EventType::VoicemailLeft,
+    ];
+
+    /// The wire name, e.g. `lead.captured`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::CallStarted => "call.started",
+            EventType::CallCompleted => "call.completed",
+            EventType::LeadCaptured => "lead.captured",
+            EventType::BookingCreated => "booking.created",
+            EventType::TransferRequested => "transfer.requested",
+            EventType::VoicemailLeft => "voicemail.left",
+        }
+    }
+
+    /// The wire names of all types.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|t| t.as_str()).collect()
+    }
+}
+
+impl FromStr for EventType {
+    type Err = UnknownEventType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| UnknownEventType(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for EventType {
+    type Error = UnknownEventType;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<EventType> for &'static str {
+    fn from(t: EventType) -> Self {
+        t.as_str()
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

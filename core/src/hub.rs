@@ -1,0 +1,210 @@
+//! Wiring: storage, connectors, actors and the HTTP server, from a [`Config`].
+
+use std::{net::TcpListener, sync::Arc, sync::RwLock};
+
+use actix::{Actor, Addr, Arbiter, Supervisor};
+use actix_web::{dev::ServerHandle, web, App, HttpServer};
+
+use crate::{
+    actors::{
+        AddConnector, ConnectorActor, ConnectorSettings, DrainAll, Router, Subscription,
+        Subscriptions,
+    },
+    api::{self, AppState, ConnectorInfo},
+    config::{Config, ConfigError},
+    connector::{BuildError, ConnectorSpec, Registry},
+    ingest::Ingestor,
+    outbound::{OutboundClient, SendError},
+    retry::RetryPolicy,
+    storage::{self, Store, StoreError},
+};
+
+/// Why the hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// Configuration problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A connector's settings are wrong.
+    #[error(transparent)]
+    Connector(#[from] BuildError),
+    /// Storage could not be opened.
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    /// Outbound client settings are wrong.
+    #[error(transparent)]
+    Outbound(#[from] SendError),
+    /// The listener could not be bound.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A started hub: actors running, ready to serve HTTP.
+pub struct Hub {
+    state: web::Data<AppState>,
+    router: Addr<Router>,
+    _arbiters: Vec<Arbiter>,
+}
+
+/// A connector instance with its name.
+pub type NamedConnector = (Arc<str>, Arc<dyn crate::connector::Connector>);
+
+/// Builds every configured connector without starting anything (used by
+/// `check` and `render` too).
+pub fn build_connectors(
+    config: &Config,
+    registry: &Registry,
+) -> Result<Vec<NamedConnector>, BuildError> {
+    config
+        .connectors
+        .iter()
+        .map(|c| {
+            let spec = ConnectorSpec {
+                config: c,
+                delivery: &config.delivery,
+            };
+            Ok((Arc::from(c.name.as_str()), registry.build(&spec)?))
+        })
+        .collect()
+}
+
+impl Hub {
+    /// Opens storage and starts the router and one supervised actor per connector.
+    /// Must run inside an actix `System`.
+    pub async fn start(config: &Config, registry: &Registry) -> Result<Hub, HubError> {
+        let built = build_connectors(config, registry)?;
+        let store = storage::open(&config.storage).await?;
+        let node: Arc<str> = config.node.resolved_id().into();
+        let subscriptions = Arc::new(Subscriptions::default());
+        for c in &config.connectors {
+            subscriptions.upsert(Subscription {
+                name: c.name.as_str().into(),
+                events: c.events.clone(),
+            });
+        }
+        for (name, _) in store.disabled().await? {
+            subscriptions.set_disabled(&name, true);
+        }
+        let router = Router::default().start();
+        let arbiters: Vec<Arbiter> = (0..std::thread::available_parallelism()
+            .map_or(2, |n| n.get()))
+            .map(|_| Arbiter::new())
+            .collect();
+        let poll =
+            (!config.storage.url.starts_with("sqlite:")).then_some(config.storage.poll_interval);
+        for (i, ((name, connector), c)) in built.into_iter().zip(&config.connectors).enumerate() {
+            let settings = ConnectorSettings {
+                name: name.clone(),
+                connector,
+                http: OutboundClient::new(
+                    &config.delivery,
+                    c.timeout.unwrap_or(config.delivery.timeout),
+                )?,
+                store: store.clone(),
+                policy: RetryPolicy::from_config(&config.delivery),
+                node: node.clone(),
+                lease: config.storage.lease,
+                concurrency: c.concurrency.unwrap_or(config.delivery.concurrency),
+                poll,
+                subscriptions: subscriptions.clone(),
+            };
+            let arbiter = arbiters[i % arbiters.len()].handle();
+            let addr =
+                Supervisor::start_in_arbiter(&arbiter, move |_| ConnectorActor::new(settings));
+            router.do_send(AddConnector(name, addr));
+        }
+        let ingestor = Ingestor::new(
+            store.clone(),
+            subscriptions.clone(),
+            router.clone(),
+            node.clone(),
+            config.storage.lease,
+        );
+        let connectors = config
+            .connectors
+            .iter()
+            .map(|c| ConnectorInfo {
+                name: c.name.clone(),
+                kind: c.kind.clone(),
+                events: c
+                    .events
+                    .as_ref()
+                    .map(|l| l.iter().map(|t| t.to_string()).collect()),
+            })
+            .collect();
+        let state = web::Data::new(AppState {
+            ingest_token: config.server.ingest_token.clone().expect("validated"),
+            admin_token: config.server.admin_token.clone().expect("validated"),
+            max_body: config.server.max_body_bytes,
+            ingestor,
+            store,
+            router: router.clone(),
+            subscriptions,
+            connectors: RwLock::new(connectors),
+            node,
+        });
+        tracing::info!(connectors = config.connectors.len(), node = %state.node, "hub started");
+        Ok(Hub {
+            state,
+            router,
+            _arbiters: arbiters,
+        })
+    }
+
+    /// Storage, for tools and tests.
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.state.store.clone()
+    }
+
+    /// Serves the APIs on `listener` until the server is stopped (SIGTERM,
+    /// SIGINT, or the handle), then drains connector actors: in-flight
+    /// attempts finish, queued work is handed back to storage.
+    pub fn serve(
+        self,
+        listener: TcpListener,
+        handle_signals: bool,
+    ) -> Result<RunningHub, HubError> {
+        let state = self.state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(api::configure)
+                .default_service(web::to(api::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if !handle_signals {
+            server = server.disable_signals();
+        }
+        let server = server.run();
+        let handle = server.handle();
+        let router = self.router.clone();
+        let done = actix_rt::spawn(async move {
+            let result = server.await;
+            let _ = router.send(DrainAll).await;
+            tracing::info!("hub stopped");
+            drop(self);
+            result
+        });
+        Ok(RunningHub { handle, done })
+    }
+}
+
+/// A serving hub.
+pub struct RunningHub {
+    handle: ServerHandle,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningHub {
+    /// Stops accepting requests, finishes in-flight work, and waits.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.done.await;
+    }
+
+    /// Waits until the server stops (on a signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.done.await.unwrap_or(Ok(()))
+    }
+}

@@ -1,0 +1,39 @@
+//! Switchboard's core: everything between "an event arrived" and "a target answered".
+//!
+//! # Layout
+//!
+//! Data flows top to bottom:
+//!
+//! - [`api`]: actix-web handlers. `POST /v1/events` checks the token, size and
+//!   JSON, validates against the [`event`] schemas, and hands the event to the
+//!   [`ingest`] committer.
+//! - [`ingest`]: group commit. Concurrent ingests are batched into one storage
+//!   transaction; each caller is answered only after its event and all its
+//!   deliveries are durable.
+//! - [`storage`]: the [`storage::Store`] trait and its SQLite and PostgreSQL
+//!   implementations. Storage is the truth; every actor message is only a
+//!   wake-up.
+//! - [`actors`]: the router fans committed deliveries out to one supervised
+//!   connector actor per connector; each owns a retry mailbox backed by storage.
+//! - [`connector`]: the plug-in trait prebuilt connectors implement, the
+//!   registry, and the built-in `webhook` kind. Connectors map an event to
+//!   requests and classify answers; [`retry`] owns the timing.
+//! - [`outbound`]: the one HTTP client every connector sends with (timeouts,
+//!   SSRF guard, bounded response reads).
+//! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
+//! - [`hub`]: wires it all together from a [`config::Config`].
+
+pub mod actors;
+pub mod api;
+pub mod config;
+pub mod connector;
+pub mod delivery;
+pub mod event;
+pub mod hub;
+pub mod ids;
+pub mod ingest;
+pub mod outbound;
+pub mod retry;
+pub mod signing;
+pub mod storage;
+pub mod time;

@@ -1,0 +1,120 @@
+//! Storage: the one source of truth for events, deliveries and attempts.
+//!
+//! [`Store`] is implemented by [`sqlite::SqliteStore`] (embedded default) and
+//! [`postgres::PostgresStore`] (several nodes). Both must behave the same; the
+//! shared test suite in `tests/it/storage.rs` runs against each.
+
+mod batch;
+pub mod sqlite;
+mod types;
+
+use async_trait::async_trait;
+
+pub use batch::Batcher;
+pub use types::*;
+
+use crate::{
+    config::StorageConfig,
+    delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    time::Millis,
+};
+
+/// A storage failure. Ingest answers 503 on any of these: nothing was acknowledged.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data that does not parse (a bug or manual edits).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A grouped write failed; the message is the database's.
+    #[error("database error: {0}")]
+    Failed(String),
+    /// The store's writer task is gone (shutting down).
+    #[error("storage is shutting down")]
+    Closed,
+}
+
+/// Everything the hub needs from a database.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Commits an event with all its deliveries in one transaction (grouped
+    /// with concurrent callers'), returning only once durable. Idempotent on
+    /// the event id: a known id creates nothing and reports the existing
+    /// delivery count. New deliveries are leased to `lease` so the ingesting
+    /// node makes the first attempt without another query.
+    async fn ingest(&self, event: NewEvent, lease: Lease) -> Result<Ingested, StoreError>;
+
+    /// Leases up to `limit` due, unleased deliveries of a connector, oldest due first.
+    async fn lease_due(
+        &self,
+        connector: &str,
+        lease: &Lease,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError>;
+
+    /// The earliest time something of this connector may become due (its
+    /// next attempt, or the expiry of another node's lease), if anything is active.
+    async fn next_due(&self, connector: &str) -> Result<Option<Millis>, StoreError>;
+
+    /// Logs an attempt and moves the delivery on, releasing its lease.
+    async fn record_attempt(
+        &self,
+        attempt: AttemptRecord,
+        next: NextStep,
+        first_attempt_at: Millis,
+    ) -> Result<(), StoreError>;
+
+    /// Gives leased deliveries back without an attempt (shutdown, overflow).
+    async fn release(&self, delivery_ids: Vec<String>) -> Result<(), StoreError>;
+
+    /// Releases every lease a node holds on a connector (its actor restarted).
+    async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError>;
+
+    /// Makes deliveries due now again; returns how many per connector.
+    async fn replay(&self, selector: &ReplaySelector) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// One event with its deliveries.
+    async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError>;
+
+    /// A page of deliveries, newest first.
+    async fn deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page, StoreError>;
+
+    /// One delivery with its attempts.
+    async fn delivery(&self, id: &str) -> Result<Option<DeliveryDetail>, StoreError>;
+
+    /// Delivery counts per connector and state.
+    async fn counts(&self) -> Result<Vec<StateCount>, StoreError>;
+
+    /// Marks a connector disabled (with a reason) or enabled (`None`); a
+    /// disabled connector's active deliveries become `disabled`.
+    async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError>;
+
+    /// Connectors currently disabled, with their reasons.
+    async fn disabled(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Cheap liveness check for `/readyz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Opens the store named by `[storage] url`, applying migrations.
+pub async fn open(config: &StorageConfig) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if config.url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::open(config).await?,
+        ))
+    } else {
+        Err(StoreError::Corrupt(format!(
+            "storage url '{}' is not supported by this build",
+            config.url
+        )))
+    }
+}

@@ -1,0 +1,143 @@
+//! The embedded default: one SQLite file in WAL mode.
+//!
+//! SQLite has one writer at a time, so writes go through a single-connection
+//! pool and the hot ones (ingest, attempt records) are grouped by [`Batcher`]s
+//! into shared transactions; reads use their own pool and never wait on writes.
+
+mod read;
+mod write;
+
+use std::{str::FromStr, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+
+use super::{
+    Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
+    ReplaySelector, StateCount, Store, StoreError,
+};
+use crate::{
+    config::StorageConfig,
+    delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    time::Millis,
+};
+
+type RecordReq = (AttemptRecord, NextStep, Millis);
+
+/// [`Store`] on a SQLite file.
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+    ingest: Batcher<(NewEvent, Lease), Ingested>,
+    record: Batcher<RecordReq, ()>,
+}
+
+const MAX_BATCH: usize = 512;
+
+impl SqliteStore {
+    /// Opens (creating if needed) the file named by `config.url` and migrates it.
+    pub async fn open(config: &StorageConfig) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(&config.url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .connect_with(options.read_only(true))
+            .await?;
+        let w = write.clone();
+        let ingest = Batcher::spawn(MAX_BATCH, move |batch| write::ingest(w.clone(), batch));
+        let w = write.clone();
+        let record = Batcher::spawn(MAX_BATCH, move |batch| write::record(w.clone(), batch));
+        Ok(SqliteStore {
+            write,
+            read,
+            ingest,
+            record,
+        })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ingest(&self, event: NewEvent, lease: Lease) -> Result<Ingested, StoreError> {
+        self.ingest.submit((event, lease)).await
+    }
+
+    async fn lease_due(
+        &self,
+        connector: &str,
+        lease: &Lease,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        write::lease_due(&self.write, connector, lease, limit).await
+    }
+
+    async fn next_due(&self, connector: &str) -> Result<Option<Millis>, StoreError> {
+        read::next_due(&self.read, connector).await
+    }
+
+    async fn record_attempt(
+        &self,
+        attempt: AttemptRecord,
+        next: NextStep,
+        first: Millis,
+    ) -> Result<(), StoreError> {
+        self.record.submit((attempt, next, first)).await
+    }
+
+    async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {
+        write::release(&self.write, ids).await
+    }
+
+    async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError> {
+        write::release_node(&self.write, connector, node).await
+    }
+
+    async fn replay(&self, selector: &ReplaySelector) -> Result<Vec<(String, u64)>, StoreError> {
+        write::replay(&self.write, selector).await
+    }
+
+    async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError> {
+        read::event(&self.read, id).await
+    }
+
+    async fn deliveries(
+        &self,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page, StoreError> {
+        read::deliveries(&self.read, filter, page).await
+    }
+
+    async fn delivery(&self, id: &str) -> Result<Option<DeliveryDetail>, StoreError> {
+        read::delivery(&self.read, id).await
+    }
+
+    async fn counts(&self) -> Result<Vec<StateCount>, StoreError> {
+        read::counts(&self.read).await
+    }
+
+    async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError> {
+        write::set_disabled(&self.write, connector, reason).await
+    }
+
+    async fn disabled(&self) -> Result<Vec<(String, String)>, StoreError> {
+        read::disabled(&self.read).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}

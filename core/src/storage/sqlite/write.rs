@@ -1,0 +1,280 @@
+//! Writes: ingest, leases, attempt records, replay. All on the single writer connection.
+
+use std::{collections::HashMap, sync::Arc};
+
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use super::RecordReq;
+use crate::{
+    delivery::{DeliveryState, Job, NextStep},
+    storage::{Ingested, Lease, NewEvent, ReplaySelector, StoreError},
+    time::now_ms,
+};
+
+pub(super) async fn ingest(
+    pool: SqlitePool,
+    batch: Vec<(NewEvent, Lease)>,
+) -> Result<Vec<Ingested>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    let now = now_ms();
+    for (new, lease) in batch {
+        let ev = &new.event;
+        let inserted = sqlx::query(
+            "INSERT INTO events (id, type, created, body, deliveries, received_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&ev.id)
+        .bind(ev.kind.as_str())
+        .bind(ev.created)
+        .bind(&*ev.body)
+        .bind(new.deliveries.len() as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            let n: i64 = sqlx::query_scalar("SELECT deliveries FROM events WHERE id = ?")
+                .bind(&ev.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            out.push(Ingested {
+                event_id: ev.id.clone(),
+                deliveries: n as usize,
+                created: false,
+                jobs: vec![],
+            });
+            continue;
+        }
+        let mut jobs = Vec::new();
+        for d in &new.deliveries {
+            let pending = d.state == DeliveryState::Pending;
+            sqlx::query(
+                "INSERT INTO deliveries (id, event_id, event_type, connector, status, next_attempt_at,
+                 lease_owner, lease_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&d.id)
+            .bind(&ev.id)
+            .bind(ev.kind.as_str())
+            .bind(&*d.connector)
+            .bind(d.state.as_str())
+            .bind(pending.then_some(now))
+            .bind(pending.then_some(&*lease.node))
+            .bind(pending.then_some(lease.until))
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if pending {
+                jobs.push(Job {
+                    delivery_id: d.id.clone(),
+                    connector: d.connector.clone(),
+                    event: ev.clone(),
+                    attempts_made: 0,
+                    first_attempt_at: None,
+                });
+            }
+        }
+        out.push(Ingested {
+            event_id: ev.id.clone(),
+            deliveries: new.deliveries.len(),
+            created: true,
+            jobs,
+        });
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+pub(super) async fn lease_due(
+    pool: &SqlitePool,
+    connector: &str,
+    lease: &Lease,
+    limit: usize,
+) -> Result<Vec<Job>, StoreError> {
+    let leased = sqlx::query(
+        "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?
+         WHERE id IN (SELECT id FROM deliveries
+                      WHERE connector = ? AND status IN ('pending', 'retrying') AND next_attempt_at <= ?
+                        AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+                      ORDER BY next_attempt_at LIMIT ?)
+         RETURNING id, event_id, attempt_count, first_attempt_at",
+    )
+    .bind(&*lease.node)
+    .bind(lease.until)
+    .bind(connector)
+    .bind(lease.now)
+    .bind(lease.now)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    if leased.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q =
+        QueryBuilder::<Sqlite>::new("SELECT id, type, created, body FROM events WHERE id IN (");
+    let mut sep = q.separated(", ");
+    for row in &leased {
+        sep.push_bind(row.get::<String, _>(1));
+    }
+    q.push(")");
+    let mut events = HashMap::new();
+    for row in q.build().fetch_all(pool).await? {
+        let ev = super::read::event_from_row(&row)?;
+        events.insert(ev.id.clone(), ev);
+    }
+    let connector: Arc<str> = connector.into();
+    leased
+        .iter()
+        .map(|row| {
+            let event_id: String = row.get(1);
+            let event = events.get(&event_id).cloned().ok_or_else(|| {
+                StoreError::Corrupt(format!("delivery of missing event {event_id}"))
+            })?;
+            Ok(Job {
+                delivery_id: row.get(0),
+                connector: connector.clone(),
+                event,
+                attempts_made: row.get::<i64, _>(2) as u32,
+                first_attempt_at: row.get(3),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn record(pool: SqlitePool, batch: Vec<RecordReq>) -> Result<Vec<()>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let n = batch.len();
+    for (a, next, first) in batch {
+        sqlx::query(
+            "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node)
+             VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE delivery_id = ?), ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&a.delivery_id)
+        .bind(&a.delivery_id)
+        .bind(a.started_at)
+        .bind(a.duration_ms as i64)
+        .bind(a.status_code.map(i64::from))
+        .bind(&a.error)
+        .bind(&a.response_excerpt)
+        .bind(&a.node)
+        .execute(&mut *tx)
+        .await?;
+        let next_at = match next {
+            NextStep::RetryAt(t) => Some(t),
+            _ => None,
+        };
+        let last_error = if next == NextStep::Succeeded {
+            None
+        } else {
+            a.error.as_deref()
+        };
+        sqlx::query(
+            "UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
+             first_attempt_at = COALESCE(first_attempt_at, ?), lease_owner = NULL, lease_expires_at = NULL,
+             last_error = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(next.state().as_str())
+        .bind(next_at)
+        .bind(first)
+        .bind(last_error)
+        .bind(now_ms())
+        .bind(&a.delivery_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(vec![(); n])
+}
+
+pub(super) async fn release(pool: &SqlitePool, ids: Vec<String>) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE id IN (",
+        );
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(id);
+        }
+        q.push(")");
+        q.build().execute(pool).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn release_node(
+    pool: &SqlitePool,
+    connector: &str,
+    node: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL
+         WHERE connector = ? AND lease_owner = ? AND status IN ('pending', 'retrying')",
+    )
+    .bind(connector)
+    .bind(node)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn replay(
+    pool: &SqlitePool,
+    selector: &ReplaySelector,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let now = now_ms();
+    let mut q =
+        QueryBuilder::<Sqlite>::new("UPDATE deliveries SET status = 'pending', next_attempt_at = ");
+    q.push_bind(now)
+        .push(", first_attempt_at = NULL, last_error = NULL, updated_at = ")
+        .push_bind(now)
+        .push(" WHERE (lease_expires_at IS NULL OR lease_expires_at <= ")
+        .push_bind(now)
+        .push(")");
+    match selector {
+        ReplaySelector::Delivery(id) => {
+            q.push(" AND id = ").push_bind(id);
+        }
+        ReplaySelector::Event(id) => {
+            q.push(" AND event_id = ").push_bind(id);
+        }
+        ReplaySelector::Bulk(f) => super::read::push_filter(&mut q, f),
+    }
+    q.push(" RETURNING connector");
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for row in q.build().fetch_all(pool).await? {
+        *counts.entry(row.get(0)).or_default() += 1;
+    }
+    Ok(counts.into_iter().collect())
+}
+
+pub(super) async fn set_disabled(
+    pool: &SqlitePool,
+    connector: &str,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO connector_state (name, disabled, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled, updated_at = excluded.updated_at",
+    )
+    .bind(connector)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(reason) = reason {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL, last_error = ?, updated_at = ?
+             WHERE connector = ? AND status IN ('pending', 'retrying')",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(connector)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! Values passed to and from [`super::Store`].
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::{
+    delivery::{Delivery, DeliveryState},
+    event::Event,
+    time::{now_ms, Millis},
+};
+
+/// An event to commit, with the deliveries its subscribers get.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The validated event.
+    pub event: Event,
+    /// One per subscribed connector.
+    pub deliveries: Vec<NewDelivery>,
+}
+
+/// A delivery to create at ingest.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    /// `dlv_<ULID>`.
+    pub id: String,
+    /// Target connector.
+    pub connector: Arc<str>,
+    /// `Pending`, or `Disabled` when the connector is disabled.
+    pub state: DeliveryState,
+}
+
+/// The outcome of committing one event.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// The event id.
+    pub event_id: String,
+    /// How many deliveries the event has.
+    pub deliveries: usize,
+    /// False when the id was already known (nothing was created).
+    pub created: bool,
+    /// The new pending deliveries, leased to this node, to attempt now.
+    pub jobs: Vec<crate::delivery::Job>,
+}
+
+/// A node's claim on deliveries until a deadline.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    /// The node holding it.
+    pub node: Arc<str>,
+    /// When it runs out (others may then take the delivery).
+    pub until: Millis,
+    /// The time the lease was taken ("now" for due-ness checks).
+    pub now: Millis,
+}
+
+impl Lease {
+    /// A lease for `node` from now for `duration`.
+    pub fn new(node: Arc<str>, duration: std::time::Duration) -> Self {
+        let now = now_ms();
+        Lease {
+            node,
+            until: now + duration.as_millis() as i64,
+            now,
+        }
+    }
+}
+
+/// Which deliveries to replay.
+#[derive(Debug, Clone)]
+pub enum ReplaySelector {
+    /// One delivery.
+    Delivery(String),
+    /// Every delivery of one event.
+    Event(String),
+    /// Bulk recovery.
+    Bulk(DeliveryFilter),
+}
+
+/// Filters of the delivery log and bulk replay.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Only this state.
+    pub status: Option<DeliveryState>,
+    /// Only this connector.
+    pub connector: Option<String>,
+    /// Only this event.
+    pub event_id: Option<String>,
+    /// Created at or after.
+    pub since: Option<Millis>,
+    /// Created before.
+    pub until: Option<Millis>,
+}
+
+/// Cursor pagination: newest first, `cursor` is the last id of the previous page.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// Exclusive upper bound on the id.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// A page of deliveries.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// The rows.
+    pub data: Vec<Delivery>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// An event as the admin API shows it.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    /// The stored event.
+    pub event: Event,
+    /// When the hub accepted it.
+    pub received_at: Millis,
+    /// Its deliveries.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// Number of deliveries of a connector in a state.
+#[derive(Debug, Clone)]
+pub struct StateCount {
+    /// Connector name.
+    pub connector: String,
+    /// State.
+    pub state: DeliveryState,
+    /// How many.
+    pub count: u64,
+}

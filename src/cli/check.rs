@@ -1,0 +1,47 @@
+//! `switchboard check`: the configuration loads, every connector builds, and
+//! every connector's mapping renders for each sample event it subscribes to.
+
+use std::process::ExitCode;
+
+use switchboard_core::{
+    connector::DeliveryRequest,
+    event::{fixtures, Event},
+    hub::build_connectors,
+};
+
+use super::{load_config, ConfigArg};
+use crate::registry::registry;
+
+pub(super) fn run(c: &ConfigArg) -> anyhow::Result<ExitCode> {
+    let config = load_config(c)?;
+    let connectors = build_connectors(&config, &registry())?;
+    let mut problems = 0;
+    for ((name, connector), cfg) in connectors.iter().zip(&config.connectors) {
+        for (kind, src) in fixtures() {
+            if !cfg.wants(kind) {
+                continue;
+            }
+            let event = Event::parse(src.as_bytes(), 0)?;
+            let req = DeliveryRequest {
+                delivery_id: "dlv_check",
+                event: &event,
+                attempt: 1,
+            };
+            match connector.prepare(&req) {
+                Ok(requests) => {
+                    println!("ok    {name:<20} {kind:<20} {} request(s)", requests.len())
+                }
+                Err(e) => {
+                    problems += 1;
+                    println!("FAIL  {name:<20} {kind:<20} {e}");
+                }
+            }
+        }
+    }
+    if problems > 0 {
+        eprintln!("{problems} mapping(s) failed: fix them before starting the hub");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("configuration ok: {} connector(s)", connectors.len());
+    Ok(ExitCode::SUCCESS)
+}

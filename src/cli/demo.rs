@@ -1,0 +1,183 @@
+//! `switchboard demo`: a hub on a temporary SQLite file, a built-in receiver
+//! that verifies both signatures, and the six sample events.
+
+use std::{
+    net::TcpListener,
+    process::ExitCode,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context;
+use switchboard_core::{
+    config::Config,
+    event::fixtures,
+    hub::Hub,
+    signing::{verify, SigningKey},
+    storage::{DeliveryFilter, PageRequest},
+};
+
+use crate::registry::registry;
+
+/// Options of `switchboard demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Keep the hub running after the demo, to explore the admin API.
+    #[arg(long)]
+    keep_running: bool,
+    /// Port of the demo hub (0 = any free port).
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+}
+
+#[derive(Default)]
+struct Received {
+    verified: Vec<(String, bool)>,
+}
+
+pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
+    let dir = tempfile::tempdir()?;
+    let secret = SigningKey::generate();
+    let received = Arc::new(Mutex::new(Received::default()));
+    let receiver = start_receiver(secret.clone(), received.clone())?;
+    let listener = TcpListener::bind(("127.0.0.1", a.port))
+        .with_context(|| format!("port {} is busy: try `switchboard demo --port 0`", a.port))?;
+    let hub_url = format!("http://{}", listener.local_addr()?);
+    let config = Config::from_toml(&demo_config(&dir, &receiver, &secret), "demo configuration")?;
+    let hub = Hub::start(&config, &registry()).await?;
+    let store = hub.store();
+    let running = hub.serve(listener, true)?;
+    println!(
+        "hub on {hub_url}, receiver on {receiver}, database {}",
+        dir.path().join("demo.db").display()
+    );
+
+    let client = reqwest::Client::new();
+    for (kind, src) in fixtures() {
+        let resp = client
+            .post(format!("{hub_url}/v1/events"))
+            .bearer_auth("demo-ingest-token")
+            .header("Content-Type", "application/json")
+            .body(src)
+            .send()
+            .await?;
+        println!(
+            "POST /v1/events {kind:<20} -> {} {}",
+            resp.status().as_u16(),
+            resp.text().await?
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while received.lock().expect("lock").verified.len() < 6 && Instant::now() < deadline {
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    let page = store
+        .deliveries(
+            &DeliveryFilter::default(),
+            &PageRequest {
+                cursor: None,
+                limit: 50,
+            },
+        )
+        .await?;
+    println!(
+        "\n{:<32} {:<20} {:<10} {:>8}",
+        "delivery", "event", "status", "attempts"
+    );
+    for d in page.data.iter().rev() {
+        println!(
+            "{:<32} {:<20} {:<10} {:>8}",
+            d.id, d.event_type, d.status, d.attempt_count
+        );
+    }
+    let got = received.lock().expect("lock").verified.clone();
+    let good = got.iter().filter(|(_, ok)| *ok).count();
+    println!(
+        "\nreceiver: {} request(s), {good} with both signatures valid",
+        got.len()
+    );
+    if a.keep_running {
+        println!("admin API: curl -H 'Authorization: Bearer demo-admin-token' {hub_url}/v1/deliveries  (Ctrl-C to stop)");
+        running.wait().await?;
+    } else {
+        running.stop().await;
+    }
+    Ok(if good == 6 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn demo_config(dir: &tempfile::TempDir, receiver: &str, secret: &str) -> String {
+    format!(
+        r#"
+[server]
+ingest_token = "demo-ingest-token"
+admin_token = "demo-admin-token"
+
+[storage]
+url = "sqlite://{}"
+
+[delivery]
+first_retry = "1s"
+allow_private_targets = true
+
+[[connectors]]
+name = "demo-receiver"
+kind = "webhook"
+url = "{receiver}/hook"
+secret = "{secret}"
+"#,
+        dir.path().join("demo.db").display()
+    )
+}
+
+fn start_receiver(secret: String, received: Arc<Mutex<Received>>) -> anyhow::Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let server = HttpServer::new(move || {
+        let (secret, received) = (secret.clone(), received.clone());
+        App::new().route(
+            "/hook",
+            web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                let ok = check(&secret, &req, &body);
+                let event = header(&req, "x-oncallclerk-event")
+                    .unwrap_or_default()
+                    .to_owned();
+                received.lock().expect("lock").verified.push((event, ok));
+                async move {
+                    if ok {
+                        HttpResponse::Ok().finish()
+                    } else {
+                        HttpResponse::Unauthorized().finish()
+                    }
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    actix_rt::spawn(server);
+    Ok(url)
+}
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn check(secret: &str, req: &HttpRequest, body: &[u8]) -> bool {
+    let ts = header(req, "webhook-timestamp").and_then(|t| t.parse().ok());
+    let standard = match (
+        header(req, "webhook-id"),
+        ts,
+        header(req, "webhook-signature"),
+    ) {
+        (Some(id), Some(ts), Some(sig)) => Some((id, ts, sig)),
+        _ => None,
+    };
+    matches!(verify(secret, body, header(req, "x-oncallclerk-signature"), standard), Ok(ok) if ok.len() == 2)
+}

@@ -1,0 +1,105 @@
+//! Subcommands. Each lives in its own module; this one parses and dispatches.
+
+mod check;
+mod demo;
+mod render;
+mod send;
+mod serve;
+mod verify;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Switchboard: takes in call events from the AI receptionist, stores them
+/// durably, and delivers each to your webhooks and business tools, signed and
+/// retried for 24 hours.
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "SWITCHBOARD_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// `--config`, shared by every subcommand that reads the configuration.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArg {
+    /// Configuration file [default: ./switchboard.toml if present, else the embedded default]
+    #[arg(long, short, value_name = "PATH", env = "SWITCHBOARD_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hub: ingest API, admin API and delivery, until SIGTERM or Ctrl-C.
+    Serve(ConfigArg),
+    /// Validate the configuration and render every connector's mapping for the sample events.
+    Check(ConfigArg),
+    /// Print the exact HTTP request a connector would send for an event file.
+    Render(render::Args),
+    /// Post event files to a running hub's ingest API.
+    Send(send::Args),
+    /// Check a webhook request's signatures with a secret, as a receiver would (or make a new secret).
+    Verify(verify::Args),
+    /// See it work: a hub, a local receiver, and the six sample events, in seconds.
+    Demo(demo::Args),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(ConfigArg),
+}
+
+/// Sets up `tracing` (RUST_LOG filters; default `info`).
+pub fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,actix_server=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(c) => serve::run(&c).await,
+        Command::Check(c) => check::run(&c),
+        Command::Render(a) => render::run(&a),
+        Command::Send(a) => send::run(&a).await,
+        Command::Verify(a) => verify::run(&a),
+        Command::Demo(a) => demo::run(&a).await,
+        Command::Migrate(c) => serve::migrate(&c).await,
+    }
+}
+
+fn load_config(c: &ConfigArg) -> anyhow::Result<switchboard_core::config::Config> {
+    let (config, source) = switchboard_core::config::Config::load(c.config.as_deref())?;
+    tracing::debug!(%source, "configuration loaded");
+    Ok(config)
+}
