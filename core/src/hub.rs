@@ -165,19 +165,22 @@ impl Hub {
         handle_signals: bool,
     ) -> Result<RunningHub, HubError> {
         let state = self.state.clone();
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))
         })
         .listen(listener)?
-        .shutdown_timeout(10);
-        if !handle_signals {
-            server = server.disable_signals();
-        }
-        let server = server.run();
+        .shutdown_timeout(10)
+        // actix-server's own handlers stop the whole System, killing connector
+        // actors mid-attempt; ours stop the server, then drain the actors.
+        .disable_signals()
+        .run();
         let handle = server.handle();
+        if handle_signals {
+            actix_rt::spawn(stop_on_signal(handle.clone()));
+        }
         let router = self.router.clone();
         let done = actix_rt::spawn(async move {
             let result = server.await;
@@ -188,6 +191,22 @@ impl Hub {
         });
         Ok(RunningHub { handle, done })
     }
+}
+
+async fn stop_on_signal(handle: ServerHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot install signal handlers; stop the hub with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received; finishing in-flight work"),
+        _ = int.recv() => tracing::info!("SIGINT received; finishing in-flight work"),
+    }
+    handle.stop(true).await;
 }
 
 /// A serving hub.

@@ -1,0 +1,9 @@
+//! End-to-end tests: real hubs on loopback, real receivers, real SQLite files.
+
+mod support;
+
+mod admin;
+mod delivery;
+mod ingest;
+mod recovery;
+mod signing;

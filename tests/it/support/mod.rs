@@ -1,0 +1,44 @@
+//! Shared test machinery: a scriptable receiver, an in-process hub, polling.
+
+#![allow(dead_code)]
+
+mod hub;
+mod receiver;
+
+use std::time::{Duration, Instant};
+
+pub use hub::{TestHub, ADMIN, INGEST};
+pub use receiver::{Receiver, Reply};
+
+/// Polls `check` until it holds or `timeout` passes; returns whether it held.
+pub async fn wait_until(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        actix_rt::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The six sample events as (type, JSON text).
+pub fn fixtures() -> Vec<(String, String)> {
+    switchboard_core::event::fixtures()
+        .iter()
+        .map(|(t, s)| (t.to_string(), s.to_string()))
+        .collect()
+}
+
+/// A fixture of one type, with a fresh id so tests never collide.
+pub fn fresh_event(kind: &str) -> serde_json::Value {
+    let (_, src) = switchboard_core::event::fixtures()
+        .into_iter()
+        .find(|(t, _)| t.as_str() == kind)
+        .expect("fixture type");
+    let mut v: serde_json::Value = serde_json::from_str(src).unwrap();
+    v["id"] = switchboard_core::ids::event_id().into();
+    v
+}
