@@ -18,20 +18,28 @@ struct Secret(String);
 
 /// Standard Webhooks: HMAC over `{id}.{timestamp}.{body}`, with a 5-minute tolerance.
 fn standard_ok(secret: &str, req: &HttpRequest, body: &[u8]) -> bool {
-    let Ok(wh) = Webhook::new(secret) else { return false };
+    let Ok(wh) = Webhook::new(secret) else {
+        return false;
+    };
     wh.verify(body, req.headers()).is_ok()
 }
 
 /// Plain HMAC-SHA256 of the body, keyed with the secret string; one digest per
 /// active secret during a rotation.
 fn plain_ok(secret: &str, req: &HttpRequest, body: &[u8]) -> bool {
-    let Some(header) = req.headers().get("x-oncallclerk-signature").and_then(|v| v.to_str().ok()) else {
+    let Some(header) = req
+        .headers()
+        .get("x-oncallclerk-signature")
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(body);
     let want = hex::encode(mac.finalize().into_bytes());
-    header.split(',').any(|given| constant_time_eq(given.trim().as_bytes(), want.as_bytes()))
+    header
+        .split(',')
+        .any(|given| constant_time_eq(given.trim().as_bytes(), want.as_bytes()))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -44,19 +52,34 @@ async fn hook(req: HttpRequest, body: web::Bytes, secret: web::Data<Secret>) -> 
         return HttpResponse::Unauthorized().finish();
     }
     let event: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    println!("{} {} (delivery {})", event["type"], event["id"], req.headers().get("x-oncallclerk-delivery").and_then(|v| v.to_str().ok()).unwrap_or("?"));
+    println!(
+        "{} {} (delivery {})",
+        event["type"],
+        event["id"],
+        req.headers()
+            .get("x-oncallclerk-delivery")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("?")
+    );
     // Deliveries are at least once: de-duplicate on the event id (`webhook-id`).
     HttpResponse::NoContent().finish()
 }
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9000".into());
-    let secret = std::env::var("WEBHOOK_SECRET").expect("set WEBHOOK_SECRET to the endpoint's whsec_ secret");
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9000".into());
+    let secret = std::env::var("WEBHOOK_SECRET")
+        .expect("set WEBHOOK_SECRET to the endpoint's whsec_ secret");
     let secret = web::Data::new(Secret(secret));
     println!("listening on http://{addr}/hook");
-    HttpServer::new(move || App::new().app_data(secret.clone()).route("/hook", web::post().to(hook)))
-        .bind(addr)?
-        .run()
-        .await
+    HttpServer::new(move || {
+        App::new()
+            .app_data(secret.clone())
+            .route("/hook", web::post().to(hook))
+    })
+    .bind(addr)?
+    .run()
+    .await
 }

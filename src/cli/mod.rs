@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod render;
+mod replay;
 mod send;
 mod serve;
 mod verify;
@@ -64,6 +65,8 @@ pub enum Command {
     Render(render::Args),
     /// Post event files to a running hub's ingest API.
     Send(send::Args),
+    /// Replay deliveries of a time window on a running hub (bulk recovery), with progress.
+    Replay(replay::Args),
     /// Check a webhook request's signatures with a secret, as a receiver would (or make a new secret).
     Verify(verify::Args),
     /// See it work: a hub, a local receiver, and the six sample events, in seconds.
@@ -92,6 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(c) => check::run(&c),
         Command::Render(a) => render::run(&a),
         Command::Send(a) => send::run(&a).await,
+        Command::Replay(a) => replay::run(&a).await,
         Command::Verify(a) => verify::run(&a),
         Command::Demo(a) => demo::run(&a).await,
         Command::Migrate(c) => serve::migrate(&c).await,

@@ -3,6 +3,7 @@
 mod support;
 
 mod admin;
+mod cli;
 mod delivery;
 mod ingest;
 mod recovery;
