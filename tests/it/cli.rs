@@ -49,6 +49,22 @@ fn bad_config_names_the_key_and_the_fix() {
         "{err}"
     );
 
+    let ok = write(
+        &dir,
+        "ok.toml",
+        "[server]\ningest_token = \"a\"\nadmin_token = \"b\"\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["check", "--config", &ok])
+        .env("SWITCHBOARD_DELIVERY__FIRST_RETRY", "whenever")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("delivery.first_retry"),
+        "environment overrides apply: {err}"
+    );
+
     let kind = write(&dir, "kind.toml", "[server]\ningest_token = \"a\"\nadmin_token = \"b\"\n[[connectors]]\nname = \"x\"\nkind = \"webhok\"\n");
     let (code, _, err) = switchboard(&["check", "--config", &kind]);
     assert_ne!(code, 0);

@@ -6,7 +6,7 @@ use std::{
 };
 
 use figment::{
-    providers::{Env, Format, Serialized, Toml},
+    providers::{Env, Serialized},
     Figment,
 };
 
@@ -115,7 +115,6 @@ impl Config {
         })?;
         interpolate(&mut tree, "", &|var| std::env::var(var).ok())?;
         let config: Config = Figment::from(Serialized::defaults(tree))
-            .merge(Toml::string(""))
             .merge(
                 Env::prefixed("SWITCHBOARD_")
                     .filter(|k| k.as_str().contains("__"))
@@ -124,7 +123,7 @@ impl Config {
             .extract()
             .map_err(|e| ConfigError::Shape {
                 source_name: source_name.into(),
-                message: e.to_string(),
+                message: describe(e),
             })?;
         config.validate()?;
         Ok(config)
@@ -216,6 +215,28 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// figment's errors as `key: problem` lines, without its internal provenance.
+fn describe(errors: figment::Error) -> String {
+    errors
+        .into_iter()
+        .map(|e| {
+            let key = e
+                .path
+                .iter()
+                .filter(|p| p.as_str() != "default")
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(".");
+            if key.is_empty() {
+                e.kind.to_string()
+            } else {
+                format!("`{key}`: {}", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
