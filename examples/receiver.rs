@@ -21,7 +21,19 @@ fn standard_ok(secret: &str, req: &HttpRequest, body: &[u8]) -> bool {
     let Ok(wh) = Webhook::new(secret) else {
         return false;
     };
-    wh.verify(body, req.headers()).is_ok()
+    // actix-web re-exports an older `http`; copy the three headers across.
+    let mut headers = http::HeaderMap::new();
+    for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+        if let Some(v) = req
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+        {
+            headers.insert(name, v);
+        }
+    }
+    wh.verify(body, &headers).is_ok()
 }
 
 /// Plain HMAC-SHA256 of the body, keyed with the secret string; one digest per
