@@ -63,7 +63,10 @@ pub fn build_connectors(
                 config: c,
                 delivery: &config.delivery,
             };
-            Ok((Arc::from(c.name.as_str()), registry.build(&spec)?))
+            let connector = registry.build(&spec)?;
+            // Parsed here too so `check` and `render` report a bad filter.
+            Subscription::from_config(c, &*connector)?;
+            Ok((Arc::from(c.name.as_str()), connector))
         })
         .collect()
 }
@@ -76,11 +79,8 @@ impl Hub {
         let store = storage::open(&config.storage).await?;
         let node: Arc<str> = config.node.resolved_id().into();
         let subscriptions = Arc::new(Subscriptions::default());
-        for c in &config.connectors {
-            subscriptions.upsert(Subscription {
-                name: c.name.as_str().into(),
-                events: c.events.clone(),
-            });
+        for ((_, connector), c) in built.iter().zip(&config.connectors) {
+            subscriptions.upsert(Subscription::from_config(c, &**connector)?);
         }
         for (name, _) in store.disabled().await? {
             subscriptions.set_disabled(&name, true);

@@ -20,6 +20,8 @@
 //!   requests and classify answers; [`retry`] owns the timing.
 //! - [`outbound`]: the one HTTP client every connector sends with (timeouts,
 //!   SSRF guard, bounded response reads).
+//! - [`template`]: Handlebars mapping templates and their helpers;
+//!   [`filter`]: per-connector conditions on payload fields.
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
@@ -29,6 +31,7 @@ pub mod config;
 pub mod connector;
 pub mod delivery;
 pub mod event;
+pub mod filter;
 pub mod hub;
 pub mod ids;
 pub mod ingest;
@@ -36,4 +39,5 @@ pub mod outbound;
 pub mod retry;
 pub mod signing;
 pub mod storage;
+pub mod template;
 pub mod time;

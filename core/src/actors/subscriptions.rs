@@ -4,8 +4,11 @@
 use std::{collections::HashSet, sync::Arc, sync::RwLock};
 
 use crate::{
+    config::ConnectorConfig,
+    connector::{BuildError, Connector},
     delivery::DeliveryState,
     event::{Event, EventType},
+    filter::Filter,
     ids,
     storage::NewDelivery,
 };
@@ -17,9 +20,41 @@ pub struct Subscription {
     pub name: Arc<str>,
     /// Event types wanted; `None` means all.
     pub events: Option<Vec<EventType>>,
+    /// Condition on the envelope's fields; `None` passes everything.
+    pub filter: Option<Arc<Filter>>,
 }
 
 impl Subscription {
+    /// A configured connector's subscription: its `events`, else the types
+    /// the connector serves, and its parsed `filter`.
+    pub fn from_config(c: &ConnectorConfig, connector: &dyn Connector) -> Result<Self, BuildError> {
+        let filter = c
+            .filter
+            .as_deref()
+            .map(Filter::parse)
+            .transpose()
+            .map_err(|e| BuildError {
+                name: c.name.clone(),
+                kind: c.kind.clone(),
+                message: format!("`filter`: {e}"),
+            })?;
+        Ok(Subscription {
+            name: c.name.as_str().into(),
+            events: c.events.clone().or_else(|| connector.events()),
+            filter: filter.map(Arc::new),
+        })
+    }
+
+    /// Whether this subscription wants the event, given its parsed envelope
+    /// (only read when there is a filter).
+    pub fn accepts<'a>(
+        &self,
+        t: EventType,
+        envelope: impl FnOnce() -> &'a serde_json::Value,
+    ) -> bool {
+        self.wants(t) && self.filter.as_ref().is_none_or(|f| f.matches(envelope()))
+    }
+
     /// Whether this subscription wants the event.
     pub fn wants(&self, t: EventType) -> bool {
         self.events.as_ref().is_none_or(|list| list.contains(&t))
@@ -70,9 +105,12 @@ impl Subscriptions {
     pub fn deliveries_for(&self, event: &Event) -> Vec<NewDelivery> {
         let entries = self.entries.read().expect("lock");
         let disabled = self.disabled.read().expect("lock");
+        // Parsed at most once per event, and only when a filter needs it.
+        let envelope = std::cell::OnceCell::new();
+        let parsed = || envelope.get_or_init(|| serde_json::from_str(&event.body).unwrap_or_default());
         entries
             .iter()
-            .filter(|s| s.wants(event.kind))
+            .filter(|s| s.accepts(event.kind, &parsed))
             .map(|s| NewDelivery {
                 id: ids::delivery_id(),
                 connector: s.name.clone(),

@@ -7,6 +7,8 @@
 
 mod outcome;
 mod registry;
+pub mod http;
+pub mod vendor;
 pub mod webhook;
 
 use async_trait::async_trait;
@@ -15,8 +17,8 @@ pub use outcome::{classify_status, Outcome, Verdict};
 pub use registry::{BuildError, ConnectorSpec, Factory, Registry};
 
 use crate::{
-    event::Event,
-    outbound::{OutboundClient, OutboundRequest},
+    event::{Event, EventType},
+    outbound::{OutboundClient, OutboundRequest, Response},
 };
 
 /// What a connector is asked to deliver.
@@ -45,8 +47,31 @@ pub trait Connector: Send + Sync + 'static {
 
     /// What an answer means. The default: 2xx delivered, 429/503 retry after
     /// `Retry-After`, anything else retry.
-    fn classify(&self, response: &crate::outbound::Response) -> Verdict {
+    fn classify(&self, response: &Response) -> Verdict {
         classify_status(response)
+    }
+
+    /// The event types this connector can serve (those it has a mapping
+    /// for); `None` means every type. When a connector's `events` is
+    /// omitted, it subscribes to these.
+    fn events(&self) -> Option<Vec<EventType>> {
+        None
+    }
+
+    /// The target's own explanation of an answer that is not a success
+    /// (e.g. a vendor's error message), recorded as the attempt's error.
+    fn error_message(&self, _response: &Response) -> Option<String> {
+        None
+    }
+
+    /// [`classify`](Self::classify) plus [`error_message`](Self::error_message):
+    /// the outcome of one answer.
+    fn judge(&self, response: &Response) -> Outcome {
+        let outcome = Outcome::from_response(self.classify(response), response);
+        match (&outcome.verdict, self.error_message(response)) {
+            (Verdict::Delivered, _) | (_, None) => outcome,
+            (_, Some(message)) => outcome.with_error(message),
+        }
     }
 
     /// Makes the attempt. The default sends each prepared request in turn
@@ -60,7 +85,7 @@ pub trait Connector: Send + Sync + 'static {
         let mut last = Outcome::delivered_without_request();
         for request in &requests {
             last = match http.send(request).await {
-                Ok(resp) => Outcome::from_response(self.classify(&resp), &resp),
+                Ok(resp) => self.judge(&resp),
                 Err(e) => Outcome::from_send_error(&e),
             };
             if last.verdict != Verdict::Delivered {

@@ -59,11 +59,12 @@ impl Default for Registry {
 }
 
 impl Registry {
-    /// The kinds core ships: `webhook`.
+    /// The kinds core ships: `http` and `webhook`.
     pub fn builtin() -> Self {
         let mut r = Registry {
             factories: BTreeMap::new(),
         };
+        r.register("http", super::http::build);
         r.register("webhook", super::webhook::build);
         r
     }

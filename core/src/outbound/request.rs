@@ -17,6 +17,8 @@ pub struct OutboundRequest {
     pub headers: HeaderMap,
     /// Body bytes.
     pub body: Bytes,
+    /// Secrets the body carries (e.g. PagerDuty's routing key), masked when shown.
+    pub body_secrets: Vec<String>,
 }
 
 impl OutboundRequest {
@@ -32,6 +34,7 @@ impl OutboundRequest {
             url,
             headers,
             body: body.into(),
+            body_secrets: Vec::new(),
         }
     }
 
@@ -60,6 +63,10 @@ impl fmt::Display for OutboundRequest {
             }
         }
         writeln!(f)?;
-        write!(f, "{}", String::from_utf8_lossy(&self.body))
+        let mut body = String::from_utf8_lossy(&self.body).into_owned();
+        for secret in self.body_secrets.iter().filter(|s| !s.is_empty()) {
+            body = body.replace(secret.as_str(), "****");
+        }
+        write!(f, "{body}")
     }
 }
