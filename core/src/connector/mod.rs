@@ -8,6 +8,7 @@
 mod outcome;
 mod registry;
 pub mod http;
+pub mod testing;
 pub mod vendor;
 pub mod webhook;
 

@@ -1,5 +1,5 @@
 //! Template helpers: `json`, `default`, `e164`, `truncate`, `time`,
-//! `transcript`, `lower`, `upper`, `in` (plus Handlebars' own `eq`, `ne`,
+//! `transcript`, `lower`, `upper`, `in`, `name_part` (plus Handlebars' own `eq`, `ne`,
 //! `and`, `or`, `not`, `if`, `unless`, `each`, `with`).
 //!
 //! Every helper but `default` treats a missing argument as an error, which
@@ -22,6 +22,7 @@ pub(super) fn register(hb: &mut Handlebars<'static>) {
     hb.register_helper("lower", Box::new(Fn1("lower", |v, _| text_map(v, str::to_lowercase))));
     hb.register_helper("upper", Box::new(Fn1("upper", |v, _| text_map(v, str::to_uppercase))));
     hb.register_helper("in", Box::new(Fn1("in", is_in)));
+    hb.register_helper("name_part", Box::new(Fn1("name_part", name_part)));
 }
 
 fn fail(message: impl Into<String>) -> RenderError {
@@ -217,4 +218,18 @@ fn transcript(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
 /// `(in value "a" "b")`: whether `value` equals one of the others.
 fn is_in(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
     Ok(Value::Bool(h.params().iter().skip(1).any(|p| p.value() == v)))
+}
+
+/// `{{name_part name "first"}}` / `"last"`: a full name's first word, or
+/// the rest (empty for a one-word name).
+fn name_part(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
+    let name = text(v);
+    let name = name.trim();
+    let (first, rest) = name.split_once(char::is_whitespace).unwrap_or((name, ""));
+    let part = match arg(h, "name_part", 1)?.as_str() {
+        Some("first") => first,
+        Some("last") => rest.trim(),
+        _ => return Err(fail("name_part: the second argument is \"first\" or \"last\"")),
+    };
+    Ok(Value::String(part.to_owned()))
 }

@@ -102,3 +102,10 @@ fn url_mode_percent_encodes_values() {
         "https://x.test/calls/a%2F..%2Fb%3Fc%3Dd"
     );
 }
+
+#[test]
+fn name_parts() {
+    let t = Template::compile("n", "{{name_part n \"first\"}}|{{name_part n \"last\"}}", Mode::Text).unwrap();
+    assert_eq!(t.render(&json!({"n": "Jordan  de Reyes"})).unwrap(), "Jordan|de Reyes");
+    assert_eq!(t.render(&json!({"n": "Cher"})).unwrap(), "Cher|");
+}
