@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use switchboard_core::{
+    actors::Subscription,
     connector::DeliveryRequest,
     event::{fixtures, Event},
     hub::build_connectors,
@@ -17,11 +18,17 @@ pub(super) fn run(c: &ConfigArg) -> anyhow::Result<ExitCode> {
     let connectors = build_connectors(&config, &registry())?;
     let mut problems = 0;
     for ((name, connector), cfg) in connectors.iter().zip(&config.connectors) {
+        let sub = Subscription::from_config(cfg, &**connector)?;
         for (kind, src) in fixtures() {
-            if !cfg.wants(kind) {
+            if !sub.wants(kind) {
                 continue;
             }
             let event = Event::parse(src.as_bytes(), 0)?;
+            let envelope: serde_json::Value = serde_json::from_str(&event.body)?;
+            if !sub.accepts(kind, || &envelope) {
+                println!("skip  {name:<20} {kind:<20} filtered out by `filter`");
+                continue;
+            }
             let req = DeliveryRequest {
                 delivery_id: "dlv_check",
                 event: &event,

@@ -4,7 +4,9 @@ mod support;
 
 mod admin;
 mod cli;
+mod connectors;
 mod delivery;
 mod ingest;
 mod recovery;
 mod signing;
+mod templates;

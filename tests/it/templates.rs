@@ -1,0 +1,144 @@
+//! Golden tests of every shipped template against every sample event it
+//! serves (the exact request `switchboard render` prints), and `check`
+//! catching broken templates with their file and line.
+
+use std::{path::PathBuf, process::Command};
+
+use serde_json::json;
+use switchboard::registry::registry;
+use switchboard_core::{
+    config::DeliveryConfig,
+    connector::{testing, ConnectorSpec},
+    event::{fixtures, Event},
+    template::shipped,
+};
+
+/// Settings that make each prebuilt kind serve every shipped template.
+fn settings(kind: &str) -> serde_json::Value {
+    match kind {
+        "hubspot" => json!({"token": "pat-golden"}),
+        "pagerduty" => json!({"routing_key": "R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12"}),
+        "twilio" => json!({"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "t", "from": "+15557654321"}),
+        "zendesk" => json!({"subdomain": "acme", "email": "agent@acme.test", "api_token": "t"}),
+        other => panic!("no golden settings for {other}"),
+    }
+}
+
+#[test]
+fn every_shipped_template_renders_its_golden_request() {
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut checked = 0;
+    for (name, _) in shipped() {
+        let (kind, file) = name.split_once('/').unwrap();
+        let event_type = file.trim_end_matches(".hbs");
+        let (_, src) = fixtures()
+            .into_iter()
+            .find(|(t, _)| t.as_str() == event_type)
+            .unwrap_or_else(|| panic!("{name} is named after no event type"));
+        let mut s = settings(kind);
+        s["events"] = json!([event_type]);
+        // Twilio's staff alert needs a staff number.
+        if event_type == "transfer.requested" && kind == "twilio" {
+            s["to"] = json!("+15550001111");
+        }
+        let config = testing::config(kind, s);
+        let spec = ConnectorSpec { config: &config, delivery: &DeliveryConfig::default() };
+        let connector = registry().build(&spec).unwrap();
+        let event = Event::parse(src.as_bytes(), 0).unwrap();
+        let shown: Vec<String> = testing::prepare(&*connector, &event)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let shown = shown.join("\n---\n") + "\n";
+        let path = golden.join(kind).join(format!("{event_type}.txt"));
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &shown).unwrap();
+        }
+        let want = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
+        assert_eq!(shown, want, "{name} no longer renders {}", path.display());
+        checked += 1;
+    }
+    assert_eq!(checked, 10, "every shipped template has a golden file");
+}
+
+fn check(dir: &tempfile::TempDir, connector: &str) -> (bool, String) {
+    let config = dir.path().join("switchboard.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\ningest_token = \"i\"\nadmin_token = \"a\"\n[storage]\nurl = \"sqlite://{}\"\n{connector}",
+            dir.path().join("c.db").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["check", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn zendesk_with(dir: &tempfile::TempDir, template: &str) -> String {
+    let tdir = dir.path().join("tpl");
+    std::fs::create_dir_all(&tdir).unwrap();
+    std::fs::write(tdir.join("call.completed.hbs"), template).unwrap();
+    format!(
+        "[[connectors]]\nname = \"helpdesk\"\nkind = \"zendesk\"\nsubdomain = \"acme\"\nemail = \"a@acme.test\"\napi_token = \"t\"\ntemplates_dir = \"{}\"\n",
+        tdir.display()
+    )
+}
+
+#[test]
+fn check_passes_the_shipped_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let connectors = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\nfilter = 'data.transfer.urgency == \"emergency\"'\n";
+    let (ok, text) = check(&dir, connectors);
+    assert!(ok, "{text}");
+    assert!(text.contains("ok    pd") && text.contains("transfer.requested"), "{text}");
+    assert!(text.contains("skip  pd") && text.contains("lead.captured"), "the filter skips the lead: {text}");
+}
+
+#[test]
+fn check_names_file_and_line_of_a_missing_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = "{\n  \"ticket\": {\n    \"subject\": \"{{data.summary.headline}}\",\n    \"comment\": {\"body\": \"x\"}\n  }\n}\n";
+    let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
+    assert!(!ok, "{text}");
+    let file = dir.path().join("tpl/call.completed.hbs");
+    assert!(text.contains(&format!("{}:3: missing field `data.summary.headline`", file.display())), "{text}");
+}
+
+#[test]
+fn check_names_file_and_line_of_invalid_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = "{\n  \"ticket\": {\n    \"subject\": \"Call\",\n    \"comment\": {\"body\": {{data.summary.text}}}\n  }\n}\n";
+    let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
+    assert!(!ok, "{text}");
+    let file = dir.path().join("tpl/call.completed.hbs");
+    assert!(text.contains(&format!("{}:4: output is not valid JSON", file.display())), "{text}");
+}
+
+#[test]
+fn check_names_file_and_line_of_a_syntax_error_and_a_bad_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = "{\n  \"ticket\": {\n    {{#if data.summary}}\n  }\n}\n";
+    let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
+    assert!(!ok, "{text}");
+    let file = dir.path().join("tpl/call.completed.hbs");
+    assert!(text.contains(&format!("{}:", file.display())) && text.contains("does not compile"), "{text}");
+
+    let bad_filter = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\nfilter = 'data.x = 1'\n";
+    let (ok, text) = check(&dir, bad_filter);
+    assert!(!ok, "{text}");
+    assert!(text.contains("connector 'pd' (pagerduty): `filter`") && text.contains("column 8"), "{text}");
+}
