@@ -131,11 +131,17 @@ async fn filtered_pagerduty_succeeds_and_rejected_zendesk_fails() {
         .iter()
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect();
-    assert_eq!(seen, expected, "filter drops the non-emergency lead; Zendesk serves its three types");
+    assert_eq!(
+        seen, expected,
+        "filter drops the non-emergency lead; Zendesk serves its three types"
+    );
 
     let failed = list.iter().find(|d| d["connector"] == "helpdesk").unwrap();
     let detail: Value = client
-        .get(format!("{url}/v1/deliveries/{}", failed["id"].as_str().unwrap()))
+        .get(format!(
+            "{url}/v1/deliveries/{}",
+            failed["id"].as_str().unwrap()
+        ))
         .bearer_auth("it-admin")
         .send()
         .await
@@ -147,6 +153,9 @@ async fn filtered_pagerduty_succeeds_and_rejected_zendesk_fails() {
     assert_eq!(attempts.len(), 1, "a 422 is never retried");
     assert_eq!(attempts[0]["status_code"], 422);
     let error = attempts[0]["error"].as_str().unwrap();
-    assert!(error.contains("RecordInvalid: Record validation errors"), "{error}");
+    assert!(
+        error.contains("RecordInvalid: Record validation errors"),
+        "{error}"
+    );
     running.stop().await;
 }

@@ -18,7 +18,9 @@ fn settings(kind: &str) -> serde_json::Value {
     match kind {
         "hubspot" => json!({"token": "pat-golden"}),
         "pagerduty" => json!({"routing_key": "R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12"}),
-        "twilio" => json!({"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "t", "from": "+15557654321"}),
+        "twilio" => {
+            json!({"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "t", "from": "+15557654321"})
+        }
         "zendesk" => json!({"subdomain": "acme", "email": "agent@acme.test", "api_token": "t"}),
         other => panic!("no golden settings for {other}"),
     }
@@ -43,7 +45,10 @@ fn every_shipped_template_renders_its_golden_request() {
             s["to"] = json!("+15550001111");
         }
         let config = testing::config(kind, s);
-        let spec = ConnectorSpec { config: &config, delivery: &DeliveryConfig::default() };
+        let spec = ConnectorSpec {
+            config: &config,
+            delivery: &DeliveryConfig::default(),
+        };
         let connector = registry().build(&spec).unwrap();
         let event = Event::parse(src.as_bytes(), 0).unwrap();
         let shown: Vec<String> = testing::prepare(&*connector, &event)
@@ -104,8 +109,14 @@ fn check_passes_the_shipped_templates() {
     let connectors = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\nfilter = 'data.transfer.urgency == \"emergency\"'\n";
     let (ok, text) = check(&dir, connectors);
     assert!(ok, "{text}");
-    assert!(text.contains("ok    pd") && text.contains("transfer.requested"), "{text}");
-    assert!(text.contains("skip  pd") && text.contains("lead.captured"), "the filter skips the lead: {text}");
+    assert!(
+        text.contains("ok    pd") && text.contains("transfer.requested"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skip  pd") && text.contains("lead.captured"),
+        "the filter skips the lead: {text}"
+    );
 }
 
 #[test]
@@ -115,7 +126,13 @@ fn check_names_file_and_line_of_a_missing_field() {
     let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
     assert!(!ok, "{text}");
     let file = dir.path().join("tpl/call.completed.hbs");
-    assert!(text.contains(&format!("{}:3: missing field `data.summary.headline`", file.display())), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{}:3: missing field `data.summary.headline`",
+            file.display()
+        )),
+        "{text}"
+    );
 }
 
 #[test]
@@ -125,7 +142,10 @@ fn check_names_file_and_line_of_invalid_json() {
     let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
     assert!(!ok, "{text}");
     let file = dir.path().join("tpl/call.completed.hbs");
-    assert!(text.contains(&format!("{}:4: output is not valid JSON", file.display())), "{text}");
+    assert!(
+        text.contains(&format!("{}:4: output is not valid JSON", file.display())),
+        "{text}"
+    );
 }
 
 #[test]
@@ -135,10 +155,16 @@ fn check_names_file_and_line_of_a_syntax_error_and_a_bad_filter() {
     let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
     assert!(!ok, "{text}");
     let file = dir.path().join("tpl/call.completed.hbs");
-    assert!(text.contains(&format!("{}:", file.display())) && text.contains("does not compile"), "{text}");
+    assert!(
+        text.contains(&format!("{}:", file.display())) && text.contains("does not compile"),
+        "{text}"
+    );
 
     let bad_filter = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\nfilter = 'data.x = 1'\n";
     let (ok, text) = check(&dir, bad_filter);
     assert!(!ok, "{text}");
-    assert!(text.contains("connector 'pd' (pagerduty): `filter`") && text.contains("column 8"), "{text}");
+    assert!(
+        text.contains("connector 'pd' (pagerduty): `filter`") && text.contains("column 8"),
+        "{text}"
+    );
 }

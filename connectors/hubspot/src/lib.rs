@@ -108,7 +108,11 @@ impl Connector for HubSpot {
         }
         let id = serde_json::from_slice::<Value>(&resp.body)
             .ok()
-            .and_then(|v| v.pointer("/results/0/id").and_then(Value::as_str).map(str::to_owned));
+            .and_then(|v| {
+                v.pointer("/results/0/id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
         let Some(id) = id else {
             return Outcome::from_response(Verdict::Reject, &resp)
                 .with_error("HubSpot's upsert answer has no results[0].id to attach the note to");
@@ -190,10 +194,21 @@ fn fail(t: &Template, message: impl Into<String>) -> MappingError {
 
 /// HubSpot wants `idProperty`, a non-empty `id` and string property values;
 /// a phone-only contact is keyed by the configured unique phone property.
-fn check_contact(t: &Template, contact: &mut Value, phone_property: &str) -> Result<(), MappingError> {
-    let id = contact.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+fn check_contact(
+    t: &Template,
+    contact: &mut Value,
+    phone_property: &str,
+) -> Result<(), MappingError> {
+    let id = contact
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     if id.is_empty() {
-        return Err(fail(t, "`contact.id` must be a non-empty string (an email or phone)"));
+        return Err(fail(
+            t,
+            "`contact.id` must be a non-empty string (an email or phone)",
+        ));
     }
     let id_property = match contact.get("idProperty").and_then(Value::as_str) {
         Some("phone") => phone_property.to_owned(),
@@ -205,7 +220,10 @@ fn check_contact(t: &Template, contact: &mut Value, phone_property: &str) -> Res
         .and_then(Value::as_object_mut)
         .ok_or_else(|| fail(t, "`contact.properties` must be an object"))?;
     if let Some((k, _)) = props.iter().find(|(_, v)| !v.is_string()) {
-        return Err(fail(t, format!("`contact.properties.{k}` must be a string (HubSpot takes only strings)")));
+        return Err(fail(
+            t,
+            format!("`contact.properties.{k}` must be a string (HubSpot takes only strings)"),
+        ));
     }
     // Empty strings would erase what HubSpot already knows about a caller.
     props.retain(|_, v| v.as_str() != Some(""));
@@ -216,7 +234,11 @@ fn check_contact(t: &Template, contact: &mut Value, phone_property: &str) -> Res
 
 fn check_note(t: &Template, note: &Value) -> Result<(), MappingError> {
     for field in ["hs_timestamp", "hs_note_body"] {
-        if note.get(field).and_then(Value::as_str).is_none_or(str::is_empty) {
+        if note
+            .get(field)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
             return Err(fail(t, format!("`note.{field}` is required")));
         }
     }

@@ -18,8 +18,15 @@ const NOTES: &str = "/crm/v3/objects/notes";
 
 fn connector(base: &str, extra: Value) -> std::sync::Arc<dyn Connector> {
     let mut settings = json!({"token": "pat-na1-test", "base_url": base});
-    settings.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    testing::build(switchboard_connector_hubspot::build, &testing::config("hubspot", settings)).unwrap()
+    settings
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    testing::build(
+        switchboard_connector_hubspot::build,
+        &testing::config("hubspot", settings),
+    )
+    .unwrap()
 }
 
 async fn expect(server: &MockServer, at: &str, answer: ResponseTemplate, times: u64) {
@@ -61,7 +68,11 @@ async fn lead_upserts_the_contact_by_email() {
     let server = MockServer::start().await;
     expect(&server, UPSERT, upserted("501"), 1).await;
     expect(&server, NOTES, ResponseTemplate::new(201), 0).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
     let b = &requests(&server, UPSERT).await[0];
     let input = &b["inputs"][0];
@@ -80,7 +91,13 @@ async fn lead_upserts_the_contact_by_email() {
 async fn call_upserts_by_phone_then_notes_on_that_contact() {
     let server = MockServer::start().await;
     expect(&server, UPSERT, upserted("777"), 1).await;
-    expect(&server, NOTES, ResponseTemplate::new(201).set_body_json(json!({"id": "9001"})), 1).await;
+    expect(
+        &server,
+        NOTES,
+        ResponseTemplate::new(201).set_body_json(json!({"id": "9001"})),
+        1,
+    )
+    .await;
     let c = connector(&server.uri(), json!({"phone_property": "oncall_phone"}));
     let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
@@ -91,11 +108,17 @@ async fn call_upserts_by_phone_then_notes_on_that_contact() {
     assert_eq!(input["properties"]["oncall_phone"], "+15551234567");
     let note = &requests(&server, NOTES).await[0];
     assert_eq!(note["associations"][0]["to"]["id"], "777");
-    assert_eq!(note["associations"][0]["types"][0]["associationTypeId"], 202);
+    assert_eq!(
+        note["associations"][0]["types"][0]["associationTypeId"],
+        202
+    );
     assert_eq!(note["properties"]["hs_timestamp"], "2024-05-08T20:26:50Z");
     let text = note["properties"]["hs_note_body"].as_str().unwrap();
     assert!(text.contains("Summary: Caller wants an estimate"), "{text}");
-    assert!(text.contains("caller: Hi, my kitchen sink is leaking"), "{text}");
+    assert!(
+        text.contains("caller: Hi, my kitchen sink is leaking"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -111,8 +134,17 @@ async fn rate_limit_waits_one_window_and_sends_no_note() {
         }));
     expect(&server, UPSERT, limited, 1).await;
     expect(&server, NOTES, ResponseTemplate::new(201), 0).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::CallCompleted)).await;
-    assert_eq!(out.verdict, Verdict::Retry { after: Some(Duration::from_secs(10)) });
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::CallCompleted),
+    )
+    .await;
+    assert_eq!(
+        out.verdict,
+        Verdict::Retry {
+            after: Some(Duration::from_secs(10))
+        }
+    );
     assert!(out.error.unwrap().contains("ten_secondly_rolling"));
 }
 
@@ -124,16 +156,29 @@ async fn validation_errors_fail_at_once_with_hubspots_message() {
         "message": "Property values were not valid: [{\"isValid\":false,\"message\":\"Property \\\"hs_lead_status\\\" does not exist\"}]",
         "correlationId": "4a1b", "category": "VALIDATION_ERROR"
     })), 1).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
     assert_eq!(out.verdict, Verdict::Reject);
     let e = out.error.unwrap();
-    assert!(e.starts_with("HubSpot answered 400 Bad Request: VALIDATION_ERROR: Property values were not valid"), "{e}");
+    assert!(
+        e.starts_with(
+            "HubSpot answered 400 Bad Request: VALIDATION_ERROR: Property values were not valid"
+        ),
+        "{e}"
+    );
 
     let server = MockServer::start().await;
     expect(&server, UPSERT, ResponseTemplate::new(401).set_body_json(json!({
         "status": "error", "message": "Authentication credentials not found.", "category": "INVALID_AUTHENTICATION"
     })), 1).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
     assert_eq!(out.verdict, Verdict::Reject);
     assert!(out.error.unwrap().contains("INVALID_AUTHENTICATION"));
 }
@@ -145,14 +190,25 @@ async fn partial_batch_failure_is_permanent_and_note_outage_retried() {
         "status": "COMPLETE", "results": [],
         "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "Email address jordan@ is invalid"}]
     })), 1).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
     assert_eq!(out.verdict, Verdict::Reject);
-    assert!(out.error.unwrap().contains("Email address jordan@ is invalid"));
+    assert!(out
+        .error
+        .unwrap()
+        .contains("Email address jordan@ is invalid"));
 
     let server = MockServer::start().await;
     expect(&server, UPSERT, upserted("777"), 1).await;
     expect(&server, NOTES, ResponseTemplate::new(502), 1).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::CallCompleted)).await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::CallCompleted),
+    )
+    .await;
     assert_eq!(out.verdict, Verdict::Retry { after: None });
 }
 
@@ -165,6 +221,12 @@ fn render_shows_both_requests_with_the_token_masked() {
     assert!(shown.contains("POST https://api.hubapi.com/crm/v3/objects/contacts/batch/upsert"));
     assert!(shown.contains("POST https://api.hubapi.com/crm/v3/objects/notes"));
     assert!(shown.contains("<contact id from the upsert answer>"));
-    assert!(shown.contains("authorization: ****") && !shown.contains("pat-na1"), "{shown}");
-    assert_eq!(c.events(), Some(vec![EventType::CallCompleted, EventType::LeadCaptured]));
+    assert!(
+        shown.contains("authorization: ****") && !shown.contains("pat-na1"),
+        "{shown}"
+    );
+    assert_eq!(
+        c.events(),
+        Some(vec![EventType::CallCompleted, EventType::LeadCaptured])
+    );
 }

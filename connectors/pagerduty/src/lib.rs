@@ -98,16 +98,25 @@ fn check(t: &Template, body: &Value) -> Result<(), MappingError> {
         .as_object()
         .ok_or_else(|| fail("output must be a JSON object".into()))?;
     if obj.contains_key("routing_key") {
-        return Err(fail("leave `routing_key` out: the connector adds it from its config".into()));
+        return Err(fail(
+            "leave `routing_key` out: the connector adds it from its config".into(),
+        ));
     }
-    let action = obj.get("event_action").and_then(Value::as_str).unwrap_or("trigger");
+    let action = obj
+        .get("event_action")
+        .and_then(Value::as_str)
+        .unwrap_or("trigger");
     if !["trigger", "acknowledge", "resolve"].contains(&action) {
-        return Err(fail(format!("`event_action` '{action}' must be trigger, acknowledge or resolve")));
+        return Err(fail(format!(
+            "`event_action` '{action}' must be trigger, acknowledge or resolve"
+        )));
     }
     if let Some(key) = obj.get("dedup_key") {
         let key = key.as_str().unwrap_or("");
         if key.is_empty() || key.chars().count() > 255 {
-            return Err(fail("`dedup_key` must be a string of 1 to 255 characters".into()));
+            return Err(fail(
+                "`dedup_key` must be a string of 1 to 255 characters".into(),
+            ));
         }
     } else if action != "trigger" {
         return Err(fail(format!("`dedup_key` is required to {action}")));
@@ -115,10 +124,17 @@ fn check(t: &Template, body: &Value) -> Result<(), MappingError> {
     if action != "trigger" {
         return Ok(());
     }
-    let field = |name: &str| body.pointer(&format!("/payload/{name}")).and_then(Value::as_str);
+    let field = |name: &str| {
+        body.pointer(&format!("/payload/{name}"))
+            .and_then(Value::as_str)
+    };
     match field("summary") {
         Some(s) if !s.is_empty() && s.chars().count() <= 1024 => {}
-        _ => return Err(fail("`payload.summary` must be 1 to 1024 characters".into())),
+        _ => {
+            return Err(fail(
+                "`payload.summary` must be 1 to 1024 characters".into(),
+            ))
+        }
     }
     if field("source").is_none_or(str::is_empty) {
         return Err(fail("`payload.source` is required".into()));

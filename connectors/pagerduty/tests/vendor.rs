@@ -17,9 +17,15 @@ const KEY: &str = "R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12";
 
 fn connector(base: &str, extra: Value) -> std::sync::Arc<dyn Connector> {
     let mut settings = json!({"routing_key": KEY, "base_url": base});
-    settings.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    testing::build(switchboard_connector_pagerduty::build, &testing::config("pagerduty", settings))
+    settings
+        .as_object_mut()
         .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    testing::build(
+        switchboard_connector_pagerduty::build,
+        &testing::config("pagerduty", settings),
+    )
+    .unwrap()
 }
 
 /// Mounts one expected enqueue answered with `answer`.
@@ -50,7 +56,10 @@ async fn transfer_triggers_one_incident_per_call() {
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
     assert_eq!(out.status_code, Some(202));
     let got = server.received_requests().await.unwrap();
-    assert!(got[0].headers.get("authorization").is_none(), "Events v2 takes no auth header");
+    assert!(
+        got[0].headers.get("authorization").is_none(),
+        "Events v2 takes no auth header"
+    );
     let b = body(&got[0]);
     assert_eq!(b["routing_key"], KEY);
     assert_eq!(b["event_action"], "trigger");
@@ -58,9 +67,15 @@ async fn transfer_triggers_one_incident_per_call() {
     assert_eq!(b["payload"]["severity"], "critical", "urgency emergency");
     assert_eq!(b["payload"]["source"], "oncallclerk/agent_main");
     let summary = b["payload"]["summary"].as_str().unwrap();
-    assert!(summary.starts_with("Transfer requested by +15559876543: Server room down"), "{summary}");
+    assert!(
+        summary.starts_with("Transfer requested by +15559876543: Server room down"),
+        "{summary}"
+    );
     assert!(summary.chars().count() <= 1024);
-    assert_eq!(b["payload"]["custom_details"]["transfer_to"], "+15550001111");
+    assert_eq!(
+        b["payload"]["custom_details"]["transfer_to"],
+        "+15550001111"
+    );
 }
 
 #[tokio::test]
@@ -73,7 +88,12 @@ async fn rate_limit_is_a_delayed_retry() {
     .await;
     let c = connector(&server.uri(), json!({}));
     let out = testing::deliver(&*c, &testing::sample(EventType::TransferRequested)).await;
-    assert_eq!(out.verdict, Verdict::Retry { after: Some(Duration::from_secs(7)) });
+    assert_eq!(
+        out.verdict,
+        Verdict::Retry {
+            after: Some(Duration::from_secs(7))
+        }
+    );
     assert!(out.error.unwrap().contains("arriving too quickly"));
 }
 
@@ -89,8 +109,14 @@ async fn invalid_event_fails_at_once_with_pagerdutys_message() {
     let out = testing::deliver(&*c, &testing::sample(EventType::LeadCaptured)).await;
     assert_eq!(out.verdict, Verdict::Reject);
     let error = out.error.unwrap();
-    assert!(error.contains("PagerDuty answered 400 Bad Request: Event object is invalid"), "{error}");
-    assert!(error.contains("payload.summary' is missing or blank"), "{error}");
+    assert!(
+        error.contains("PagerDuty answered 400 Bad Request: Event object is invalid"),
+        "{error}"
+    );
+    assert!(
+        error.contains("payload.summary' is missing or blank"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -109,15 +135,26 @@ fn lead_severity_follows_urgency_and_the_key_is_masked_when_shown() {
     assert_eq!(b["payload"]["severity"], "info", "urgency this_week");
     assert_eq!(b["dedup_key"], "lead:call_01J9Z3K8Q2M4N6P8R0S2T4V6X8");
     let shown = reqs[0].to_string();
-    assert!(shown.starts_with("POST https://events.pagerduty.com/v2/enqueue"), "{shown}");
-    assert!(!shown.contains(KEY) && shown.contains("\"routing_key\":\"****\""), "{shown}");
-    assert_eq!(c.events(), Some(vec![EventType::LeadCaptured, EventType::TransferRequested]));
+    assert!(
+        shown.starts_with("POST https://events.pagerduty.com/v2/enqueue"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(KEY) && shown.contains("\"routing_key\":\"****\""),
+        "{shown}"
+    );
+    assert_eq!(
+        c.events(),
+        Some(vec![EventType::LeadCaptured, EventType::TransferRequested])
+    );
 }
 
 #[test]
 fn bad_settings_and_templates_are_build_or_mapping_errors() {
     let short = testing::config("pagerduty", json!({"routing_key": "abc"}));
-    let e = testing::build(switchboard_connector_pagerduty::build, &short).err().unwrap();
+    let e = testing::build(switchboard_connector_pagerduty::build, &short)
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("32-character"), "{e}");
 
     let dir = std::env::temp_dir().join(format!("pd-tpl-{}", std::process::id()));
@@ -127,16 +164,28 @@ fn bad_settings_and_templates_are_build_or_mapping_errors() {
         "{\n  \"payload\": {\"summary\": \"x\", \"source\": \"s\", \"severity\": \"{{data.transfer.urgency}}\"}\n}\n",
     )
     .unwrap();
-    let c = connector("https://events.pagerduty.com", json!({"templates_dir": dir, "events": ["transfer.requested"]}));
+    let c = connector(
+        "https://events.pagerduty.com",
+        json!({"templates_dir": dir, "events": ["transfer.requested"]}),
+    );
     let e = testing::prepare(&*c, &testing::sample(EventType::TransferRequested)).unwrap_err();
-    assert!(e.0.contains("transfer.requested.hbs") && e.0.contains("payload.severity"), "{e}");
+    assert!(
+        e.0.contains("transfer.requested.hbs") && e.0.contains("payload.severity"),
+        "{e}"
+    );
 
     std::fs::write(dir.join("transfer.requested.hbs"), "{\n  {{#if x}}\n}\n").unwrap();
     let cfg = testing::config(
         "pagerduty",
         json!({"routing_key": KEY, "templates_dir": dir, "events": ["transfer.requested"]}),
     );
-    let e = testing::build(switchboard_connector_pagerduty::build, &cfg).err().unwrap().to_string();
-    assert!(e.contains("transfer.requested.hbs:") && e.contains("does not compile"), "{e}");
+    let e = testing::build(switchboard_connector_pagerduty::build, &cfg)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("transfer.requested.hbs:") && e.contains("does not compile"),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

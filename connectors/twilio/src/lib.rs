@@ -73,7 +73,9 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
             ("From", from)
         }
         (Some(from), None) => {
-            return Err(spec.error(format!("`from` '{from}' must be an E.164 number or a sender id")))
+            return Err(spec.error(format!(
+                "`from` '{from}' must be an E.164 number or a sender id"
+            )))
         }
         (None, Some(mg)) if is_sid(&mg, "MG") => ("MessagingServiceSid", mg),
         (None, Some(_)) => {
@@ -83,7 +85,9 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
     };
     if let Some(to) = &s.to {
         if !is_e164(to) {
-            return Err(spec.error(format!("`to` '{to}' must be an E.164 number like +15551234567")));
+            return Err(spec.error(format!(
+                "`to` '{to}' must be an E.164 number like +15551234567"
+            )));
         }
     }
     let templates = TemplateSet::load(spec, KIND, Mode::Json)?;
@@ -94,9 +98,9 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
         .is_some_and(|t| t.name().ends_with("(built in)"));
     if s.to.is_none() && builtin_alert {
         if spec.config.events.is_some() {
-            return Err(spec.error(
-                "transfer.requested sends a staff alert: set `to` to the staff number",
-            ));
+            return Err(
+                spec.error("transfer.requested sends a staff alert: set `to` to the staff number")
+            );
         }
         events.retain(|t| *t != EventType::TransferRequested);
     }
@@ -146,7 +150,11 @@ impl Connector for Twilio {
     }
 
     fn error_message(&self, response: &Response) -> Option<String> {
-        Some(vendor::error_message("Twilio", response, &["/code", "/message", "/more_info"]))
+        Some(vendor::error_message(
+            "Twilio",
+            response,
+            &["/code", "/message", "/more_info"],
+        ))
     }
 }
 
@@ -155,7 +163,9 @@ impl Twilio {
     fn params(&self, t: &Template, rendered: Value) -> Result<Vec<(String, String)>, MappingError> {
         let fail = |m: String| MappingError::from(t.error(m));
         let Value::Object(map) = rendered else {
-            return Err(fail("output must be a JSON object of Twilio parameters".into()));
+            return Err(fail(
+                "output must be a JSON object of Twilio parameters".into(),
+            ));
         };
         let mut rest = Vec::new();
         let mut template_to = None;
@@ -169,26 +179,33 @@ impl Twilio {
             match k.as_str() {
                 "To" => template_to = Some(v),
                 "From" | "MessagingServiceSid" => {
-                    return Err(fail(format!("leave `{k}` out: the connector sets it from its config")))
+                    return Err(fail(format!(
+                        "leave `{k}` out: the connector sets it from its config"
+                    )))
                 }
                 _ => rest.push((k, v)),
             }
         }
-        let to = self
-            .to
-            .clone()
-            .or(template_to)
-            .ok_or_else(|| fail("no recipient: the template has no `To` and the connector no `to`".into()))?;
+        let to = self.to.clone().or(template_to).ok_or_else(|| {
+            fail("no recipient: the template has no `To` and the connector no `to`".into())
+        })?;
         if !is_e164(&to) {
             return Err(fail(format!("`To` '{to}' is not an E.164 number")));
         }
         match rest.iter().find(|(k, _)| k == "Body") {
-            Some((_, body)) if body.trim().is_empty() => return Err(fail("`Body` is empty".into())),
+            Some((_, body)) if body.trim().is_empty() => {
+                return Err(fail("`Body` is empty".into()))
+            }
             Some((_, body)) if body.chars().count() > MAX_BODY => {
                 return Err(fail(format!("`Body` is longer than {MAX_BODY} characters")))
             }
-            None if !rest.iter().any(|(k, _)| k == "MediaUrl" || k == "ContentSid") => {
-                return Err(fail("one of `Body`, `MediaUrl` or `ContentSid` is required".into()))
+            None if !rest
+                .iter()
+                .any(|(k, _)| k == "MediaUrl" || k == "ContentSid") =>
+            {
+                return Err(fail(
+                    "one of `Body`, `MediaUrl` or `ContentSid` is required".into(),
+                ))
             }
             _ => {}
         }

@@ -34,13 +34,24 @@ fn specs_dir() -> PathBuf {
 fn validate_against_twilio_schema(form: &Map<String, Value>) {
     let text = std::fs::read_to_string(specs_dir().join("twilio-api-v2010.openapi.json")).unwrap();
     let mut root: Value = serde_json::from_str(&text).unwrap();
-    root.as_object_mut().unwrap().insert("$ref".into(), POINTER.into());
+    root.as_object_mut()
+        .unwrap()
+        .insert("$ref".into(), POINTER.into());
     let validator = jsonschema::validator_for(&root).unwrap();
     let instance = Value::Object(form.clone());
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "body violates Twilio's schema: {errors:?}");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "body violates Twilio's schema: {errors:?}"
+    );
     // The schema's own required list must be one the test can fail.
-    assert!(!validator.is_valid(&json!({"Body": "x"})), "schema requires To");
+    assert!(
+        !validator.is_valid(&json!({"Body": "x"})),
+        "schema requires To"
+    );
 }
 
 fn form(r: &Request) -> Map<String, Value> {
@@ -51,8 +62,15 @@ fn form(r: &Request) -> Map<String, Value> {
 
 fn connector(base: &str, extra: Value) -> std::sync::Arc<dyn Connector> {
     let mut settings = json!({"account_sid": SID, "auth_token": "tw-token", "from": "+15557654321", "base_url": base});
-    settings.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    testing::build(switchboard_connector_twilio::build, &testing::config("twilio", settings)).unwrap()
+    settings
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    testing::build(
+        switchboard_connector_twilio::build,
+        &testing::config("twilio", settings),
+    )
+    .unwrap()
 }
 
 async fn vendor(answer: ResponseTemplate) -> MockServer {
@@ -69,34 +87,54 @@ async fn vendor(answer: ResponseTemplate) -> MockServer {
 }
 
 fn queued() -> ResponseTemplate {
-    ResponseTemplate::new(201).set_body_json(json!({"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}))
+    ResponseTemplate::new(201)
+        .set_body_json(json!({"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued"}))
 }
 
 #[tokio::test]
 async fn lead_gets_a_follow_up_sms() {
     let server = vendor(queued()).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
     let f = form(&server.received_requests().await.unwrap()[0]);
     validate_against_twilio_schema(&f);
     assert_eq!(f["To"], "+15551234567");
     assert_eq!(f["From"], "+15557654321");
-    assert!(f["Body"].as_str().unwrap().starts_with("Hi Jordan, thanks for calling!"), "{f:?}");
+    assert!(
+        f["Body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hi Jordan, thanks for calling!"),
+        "{f:?}"
+    );
 }
 
 #[tokio::test]
 async fn booking_confirmation_is_in_the_booking_time_zone() {
     let server = vendor(queued()).await;
-    let c = connector(&server.uri(), json!({"from": null, "messaging_service_sid": "MG0123456789abcdef0123456789abcdef"}));
+    let c = connector(
+        &server.uri(),
+        json!({"from": null, "messaging_service_sid": "MG0123456789abcdef0123456789abcdef"}),
+    );
     let out = testing::deliver(&*c, &testing::sample(EventType::BookingCreated)).await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
     let f = form(&server.received_requests().await.unwrap()[0]);
     validate_against_twilio_schema(&f);
-    assert_eq!(f["MessagingServiceSid"], "MG0123456789abcdef0123456789abcdef");
+    assert_eq!(
+        f["MessagingServiceSid"],
+        "MG0123456789abcdef0123456789abcdef"
+    );
     assert!(!f.contains_key("From"));
     let body = f["Body"].as_str().unwrap();
     // 2024-05-10T19:00:00Z in America/Chicago.
-    assert!(body.contains("confirmed for Friday, May 10 at 2:00 PM CDT at 123 Oak St"), "{body}");
+    assert!(
+        body.contains("confirmed for Friday, May 10 at 2:00 PM CDT at 123 Oak St"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -109,13 +147,19 @@ async fn staff_alert_goes_to_the_configured_number() {
     let f = form(&server.received_requests().await.unwrap()[0]);
     validate_against_twilio_schema(&f);
     assert_eq!(f["To"], "+15550001111");
-    assert!(f["Body"].as_str().unwrap().starts_with("EMERGENCY transfer request from +15559876543"));
+    assert!(f["Body"]
+        .as_str()
+        .unwrap()
+        .starts_with("EMERGENCY transfer request from +15559876543"));
 }
 
 #[tokio::test]
 async fn invalid_and_unsubscribed_numbers_fail_at_once() {
     for (code, message) in [
-        (21211, "The 'To' number +15551234567 is not a valid phone number."),
+        (
+            21211,
+            "The 'To' number +15551234567 is not a valid phone number.",
+        ),
         (21610, "Attempt to send to unsubscribed recipient"),
     ] {
         let server = vendor(ResponseTemplate::new(400).set_body_json(json!({
@@ -123,10 +167,19 @@ async fn invalid_and_unsubscribed_numbers_fail_at_once() {
             "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": 400
         })))
         .await;
-        let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
+        let out = testing::deliver(
+            &*connector(&server.uri(), json!({})),
+            &testing::sample(EventType::LeadCaptured),
+        )
+        .await;
         assert_eq!(out.verdict, Verdict::Reject);
         let e = out.error.unwrap();
-        assert!(e.contains(&format!("Twilio answered 400 Bad Request: {code}: {message}")), "{e}");
+        assert!(
+            e.contains(&format!(
+                "Twilio answered 400 Bad Request: {code}: {message}"
+            )),
+            "{e}"
+        );
     }
 }
 
@@ -138,21 +191,37 @@ async fn concurrency_limit_is_retried_after_its_wait_and_outages_retried() {
             .set_body_json(json!({"code": 20429, "message": "Too Many Requests", "status": 429})),
     )
     .await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
-    assert_eq!(out.verdict, Verdict::Retry { after: Some(Duration::from_secs(2)) });
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
+    assert_eq!(
+        out.verdict,
+        Verdict::Retry {
+            after: Some(Duration::from_secs(2))
+        }
+    );
     assert!(out.error.unwrap().contains("20429"));
 
     let server = vendor(ResponseTemplate::new(500)).await;
-    let out = testing::deliver(&*connector(&server.uri(), json!({})), &testing::sample(EventType::LeadCaptured)).await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
     assert_eq!(out.verdict, Verdict::Retry { after: None });
 }
 
 #[test]
 fn settings_are_checked_when_built() {
     let build = |s: Value| {
-        testing::build(switchboard_connector_twilio::build, &testing::config("twilio", s))
-            .err()
-            .map(|e| e.to_string())
+        testing::build(
+            switchboard_connector_twilio::build,
+            &testing::config("twilio", s),
+        )
+        .err()
+        .map(|e| e.to_string())
     };
     let ok = json!({"account_sid": SID, "auth_token": "t", "from": "+15557654321"});
     assert_eq!(build(ok.clone()), None);
@@ -165,8 +234,19 @@ fn settings_are_checked_when_built() {
     let mut alert = ok.clone();
     alert["events"] = json!(["transfer.requested"]);
     assert!(build(alert).unwrap().contains("set `to`"));
-    let c = testing::build(switchboard_connector_twilio::build, &testing::config("twilio", ok)).unwrap();
-    assert_eq!(c.events(), Some(vec![EventType::LeadCaptured, EventType::BookingCreated]));
-    let shown = testing::prepare(&*c, &testing::sample(EventType::LeadCaptured)).unwrap()[0].to_string();
-    assert!(shown.contains("authorization: ****") && shown.contains("To=%2B15551234567"), "{shown}");
+    let c = testing::build(
+        switchboard_connector_twilio::build,
+        &testing::config("twilio", ok),
+    )
+    .unwrap();
+    assert_eq!(
+        c.events(),
+        Some(vec![EventType::LeadCaptured, EventType::BookingCreated])
+    );
+    let shown =
+        testing::prepare(&*c, &testing::sample(EventType::LeadCaptured)).unwrap()[0].to_string();
+    assert!(
+        shown.contains("authorization: ****") && shown.contains("To=%2B15551234567"),
+        "{shown}"
+    );
 }

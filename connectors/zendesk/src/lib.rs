@@ -90,7 +90,9 @@ impl Connector for Zendesk {
     /// key still in flight) retried; 5xx retried; other 4xx permanent.
     fn classify(&self, response: &Response) -> Verdict {
         if response.status == http::StatusCode::CONFLICT {
-            return Verdict::Retry { after: response.retry_after() };
+            return Verdict::Retry {
+                after: response.retry_after(),
+            };
         }
         vendor::classify(response, None)
     }
@@ -116,26 +118,38 @@ fn check(t: &Template, body: &Value) -> Result<(), MappingError> {
         .get("ticket")
         .and_then(Value::as_object)
         .ok_or_else(|| fail("output must be {\"ticket\": {...}}"))?;
-    let comment = ticket.get("comment").and_then(|c| c.get("body")).and_then(Value::as_str);
+    let comment = ticket
+        .get("comment")
+        .and_then(|c| c.get("body"))
+        .and_then(Value::as_str);
     if comment.is_none_or(|c| c.trim().is_empty()) {
         return Err(fail("`ticket.comment.body` is required"));
     }
     if let Some(p) = ticket.get("priority") {
         if !p.as_str().is_some_and(|p| PRIORITIES.contains(&p)) {
-            return Err(fail("`ticket.priority` must be urgent, high, normal or low"));
+            return Err(fail(
+                "`ticket.priority` must be urgent, high, normal or low",
+            ));
         }
     }
     if let Some(tags) = ticket.get("tags") {
         let ok = tags.as_array().is_some_and(|l| {
-            l.iter()
-                .all(|t| t.as_str().is_some_and(|s| !s.is_empty() && !s.contains(' ')))
+            l.iter().all(|t| {
+                t.as_str()
+                    .is_some_and(|s| !s.is_empty() && !s.contains(' '))
+            })
         });
         if !ok {
-            return Err(fail("`ticket.tags` must be a list of non-empty words without spaces"));
+            return Err(fail(
+                "`ticket.tags` must be a list of non-empty words without spaces",
+            ));
         }
     }
     if let Some(r) = ticket.get("requester") {
-        if r.get("email").and_then(Value::as_str).is_none_or(|e| !e.contains('@')) {
+        if r.get("email")
+            .and_then(Value::as_str)
+            .is_none_or(|e| !e.contains('@'))
+        {
             return Err(fail("`ticket.requester` needs an `email`"));
         }
     }

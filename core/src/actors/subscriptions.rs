@@ -107,10 +107,11 @@ impl Subscriptions {
         let disabled = self.disabled.read().expect("lock");
         // Parsed at most once per event, and only when a filter needs it.
         let envelope = std::cell::OnceCell::new();
-        let parsed = || envelope.get_or_init(|| serde_json::from_str(&event.body).unwrap_or_default());
+        let parsed =
+            || envelope.get_or_init(|| serde_json::from_str(&event.body).unwrap_or_default());
         entries
             .iter()
-            .filter(|s| s.accepts(event.kind, &parsed))
+            .filter(|s| s.accepts(event.kind, parsed))
             .map(|s| NewDelivery {
                 id: ids::delivery_id(),
                 connector: s.name.clone(),

@@ -13,9 +13,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use http::{HeaderName, HeaderValue, Method};
 use serde::Deserialize;
 
-use super::{
-    vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Verdict,
-};
+use super::{vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Verdict};
 use crate::{
     config::Secret,
     event::EventType,
@@ -51,7 +49,7 @@ enum Auth {
 
 enum Body {
     None,
-    Inline(Template),
+    Inline(Box<Template>),
     PerType(TemplateSet),
 }
 
@@ -107,9 +105,9 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
         (Some(_), true) => {
             return Err(spec.error("set `body` or `template`/`templates_dir`, not both"))
         }
-        (Some(src), false) => {
-            Body::Inline(Template::compile(format!("{name}.body"), &src, mode).map_err(err)?)
-        }
+        (Some(src), false) => Body::Inline(Box::new(
+            Template::compile(format!("{name}.body"), &src, mode).map_err(err)?,
+        )),
         (None, true) => Body::PerType(TemplateSet::load(spec, "http", mode)?),
         (None, false) if matches!(method, Method::GET | Method::DELETE | Method::HEAD) => {
             Body::None
@@ -161,9 +159,9 @@ impl Connector for HttpConnector {
             Body::None => Vec::new(),
             Body::Inline(t) => self.render_body(t, &ctx)?,
             Body::PerType(set) => {
-                let t = set.get(req.event.kind).ok_or_else(|| {
-                    MappingError(format!("no template for {}", req.event.kind))
-                })?;
+                let t = set
+                    .get(req.event.kind)
+                    .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
                 self.render_body(t, &ctx)?
             }
         };
@@ -204,7 +202,11 @@ impl Connector for HttpConnector {
     }
 
     fn error_message(&self, response: &Response) -> Option<String> {
-        Some(vendor::error_message("target", response, &["/message", "/error"]))
+        Some(vendor::error_message(
+            "target",
+            response,
+            &["/message", "/error"],
+        ))
     }
 }
 

@@ -5,9 +5,9 @@
 //! core owns those, so a connector crate stays small and testable without a
 //! network. New kinds register a [`Factory`] in a [`Registry`], one line each.
 
+pub mod http;
 mod outcome;
 mod registry;
-pub mod http;
 pub mod testing;
 pub mod vendor;
 pub mod webhook;

@@ -23,7 +23,9 @@ pub fn base_url(
     let raw = configured.unwrap_or(default);
     let url = super::webhook::parse_url(raw).map_err(|e| spec.error(format!("`base_url`: {e}")))?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(spec.error(format!("`base_url`: '{raw}' must not have a query or fragment")));
+        return Err(spec.error(format!(
+            "`base_url`: '{raw}' must not have a query or fragment"
+        )));
     }
     Ok(url)
 }
@@ -143,7 +145,10 @@ mod tests {
             "https://proxy.test/hubspot/crm/v3/objects/notes"
         );
         let bare: url::Url = "https://api.hubapi.com".parse().unwrap();
-        assert_eq!(endpoint(&bare, "crm").as_str(), "https://api.hubapi.com/crm");
+        assert_eq!(
+            endpoint(&bare, "crm").as_str(),
+            "https://api.hubapi.com/crm"
+        );
     }
 
     #[test]

@@ -26,7 +26,11 @@ enum Tok {
 
 pub(super) fn parse(src: &str) -> Result<Expr, Error> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, pos: 0, end: src.chars().count() + 1 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end: src.chars().count() + 1,
+    };
     let e = p.or()?;
     if let Some((col, t)) = p.toks.get(p.pos) {
         return Err((*col, format!("unexpected {t:?} after a complete condition")));
@@ -205,7 +209,12 @@ impl Parser {
                     let col = self.col();
                     match self.next() {
                         Some(Tok::Lit(v)) => items.push(v),
-                        _ => return Err((col, "a list holds only strings, numbers, true, false, null".into())),
+                        _ => {
+                            return Err((
+                                col,
+                                "a list holds only strings, numbers, true, false, null".into(),
+                            ))
+                        }
                     }
                     let col = self.col();
                     match self.next() {
@@ -215,7 +224,10 @@ impl Parser {
                     }
                 }
             }
-            Some(t) => Err((col, format!("expected a field, a value or a list, found {t:?}"))),
+            Some(t) => Err((
+                col,
+                format!("expected a field, a value or a list, found {t:?}"),
+            )),
             None => Err((col, "the condition ends too early".into())),
         }
     }

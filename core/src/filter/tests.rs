@@ -19,18 +19,48 @@ fn check(filter: &str, kind: &str) -> bool {
 
 #[test]
 fn documented_examples() {
-    assert!(check(r#"data.transfer.urgency == "emergency""#, "transfer.requested"));
-    assert!(!check(r#"data.transfer.urgency != "emergency""#, "transfer.requested"));
-    assert!(check(r#"data.summary.intent in ["support", "estimate"]"#, "call.completed"));
-    assert!(!check(r#"data.summary.intent in ["support", "repair"]"#, "call.completed"));
-    assert!(check(r#""support" in data.tags && data.duration_seconds >= 30"#, "call.completed"));
-    assert!(!check(r#""support" in data.tags && data.duration_seconds > 310"#, "call.completed"));
-    assert!(check(r#"data.lead.email && !(data.lead.urgency == "later")"#, "lead.captured"));
-    assert!(check(r#"type == "lead.captured" || data.nope.deeper == 1"#, "lead.captured"));
-    assert!(check("data.transcript.1.speaker == 'caller'", "call.completed"));
+    assert!(check(
+        r#"data.transfer.urgency == "emergency""#,
+        "transfer.requested"
+    ));
+    assert!(!check(
+        r#"data.transfer.urgency != "emergency""#,
+        "transfer.requested"
+    ));
+    assert!(check(
+        r#"data.summary.intent in ["support", "estimate"]"#,
+        "call.completed"
+    ));
+    assert!(!check(
+        r#"data.summary.intent in ["support", "repair"]"#,
+        "call.completed"
+    ));
+    assert!(check(
+        r#""support" in data.tags && data.duration_seconds >= 30"#,
+        "call.completed"
+    ));
+    assert!(!check(
+        r#""support" in data.tags && data.duration_seconds > 310"#,
+        "call.completed"
+    ));
+    assert!(check(
+        r#"data.lead.email && !(data.lead.urgency == "later")"#,
+        "lead.captured"
+    ));
+    assert!(check(
+        r#"type == "lead.captured" || data.nope.deeper == 1"#,
+        "lead.captured"
+    ));
+    assert!(check(
+        "data.transcript.1.speaker == 'caller'",
+        "call.completed"
+    ));
     assert!(check("data.missing == null", "call.completed"));
     assert!(!check("data.missing", "call.completed"));
-    assert!(check("data.sentiment.score > 0.5 && data.sentiment.score <= 1", "call.completed"));
+    assert!(check(
+        "data.sentiment.score > 0.5 && data.sentiment.score <= 1",
+        "call.completed"
+    ));
     // && binds tighter than ||.
     assert!(check("false && false || true", "call.completed"));
     assert!(!check("false && (false || true)", "call.completed"));

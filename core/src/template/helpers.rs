@@ -19,8 +19,14 @@ pub(super) fn register(hb: &mut Handlebars<'static>) {
     hb.register_helper("truncate", Box::new(Fn1("truncate", truncate)));
     hb.register_helper("time", Box::new(Fn1("time", time)));
     hb.register_helper("transcript", Box::new(Fn1("transcript", transcript)));
-    hb.register_helper("lower", Box::new(Fn1("lower", |v, _| text_map(v, str::to_lowercase))));
-    hb.register_helper("upper", Box::new(Fn1("upper", |v, _| text_map(v, str::to_uppercase))));
+    hb.register_helper(
+        "lower",
+        Box::new(Fn1("lower", |v, _| text_map(v, str::to_lowercase))),
+    );
+    hb.register_helper(
+        "upper",
+        Box::new(Fn1("upper", |v, _| text_map(v, str::to_uppercase))),
+    );
     hb.register_helper("in", Box::new(Fn1("in", is_in)));
     hb.register_helper("name_part", Box::new(Fn1("name_part", name_part)));
 }
@@ -121,7 +127,11 @@ fn e164(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
     let country = hash_str(h, "country").unwrap_or_else(|| "1".into());
     normalize_phone(&raw, &country)
         .map(Value::String)
-        .ok_or_else(|| fail(format!("'{raw}' is not a phone number that can be written in E.164")))
+        .ok_or_else(|| {
+            fail(format!(
+                "'{raw}' is not a phone number that can be written in E.164"
+            ))
+        })
 }
 
 /// E.164 form of a phone number, if it is one.
@@ -217,7 +227,9 @@ fn transcript(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
 
 /// `(in value "a" "b")`: whether `value` equals one of the others.
 fn is_in(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
-    Ok(Value::Bool(h.params().iter().skip(1).any(|p| p.value() == v)))
+    Ok(Value::Bool(
+        h.params().iter().skip(1).any(|p| p.value() == v),
+    ))
 }
 
 /// `{{name_part name "first"}}` / `"last"`: a full name's first word, or
@@ -229,7 +241,11 @@ fn name_part(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
     let part = match arg(h, "name_part", 1)?.as_str() {
         Some("first") => first,
         Some("last") => rest.trim(),
-        _ => return Err(fail("name_part: the second argument is \"first\" or \"last\"")),
+        _ => {
+            return Err(fail(
+                "name_part: the second argument is \"first\" or \"last\"",
+            ))
+        }
     };
     Ok(Value::String(part.to_owned()))
 }

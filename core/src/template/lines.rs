@@ -30,7 +30,10 @@ pub(super) fn template_line(
             matches.then_some(i + 1)
         })
         .min_by_key(|n| n.abs_diff(output_line));
-    (best.or(Some(output_line).filter(|n| *n > 0)), truncate(&shown, 120))
+    (
+        best.or(Some(output_line).filter(|n| *n > 0)),
+        truncate(&shown, 120),
+    )
 }
 
 fn truncate(s: &str, max: usize) -> String {

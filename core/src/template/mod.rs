@@ -150,9 +150,9 @@ impl Template {
 fn render_reason(e: &handlebars::RenderError) -> String {
     use handlebars::RenderErrorReason as R;
     match e.reason() {
-        R::MissingVariable(Some(path)) => format!(
-            "missing field `{path}` (use {{{{default {path} \"...\"}}}} if it is optional)"
-        ),
+        R::MissingVariable(Some(path)) => {
+            format!("missing field `{path}` (use {{{{default {path} \"...\"}}}} if it is optional)")
+        }
         other => other.to_string(),
     }
 }

@@ -23,7 +23,10 @@ fn missing_field_is_an_error_with_line() {
 #[test]
 fn default_fills_missing_null_and_empty() {
     assert_eq!(render("{{default data.nope \"n/a\"}}").unwrap(), "n/a");
-    assert_eq!(render("{{default data.call_id \"n/a\"}}").unwrap(), "call_01J9Z3K8Q2M4N6P8R0S2T4V6X8");
+    assert_eq!(
+        render("{{default data.call_id \"n/a\"}}").unwrap(),
+        "call_01J9Z3K8Q2M4N6P8R0S2T4V6X8"
+    );
 }
 
 #[test]
@@ -56,11 +59,26 @@ fn syntax_error_names_the_line() {
 
 #[test]
 fn phone_normalisation() {
-    assert_eq!(normalize_phone("+1 (555) 123-4567", "1").as_deref(), Some("+15551234567"));
-    assert_eq!(normalize_phone("555.123.4567", "1").as_deref(), Some("+15551234567"));
-    assert_eq!(normalize_phone("15551234567", "1").as_deref(), Some("+15551234567"));
-    assert_eq!(normalize_phone("0044 20 7946 0958", "1").as_deref(), Some("+442079460958"));
-    assert_eq!(normalize_phone("020 7946 0958", "44").as_deref(), Some("+442079460958"));
+    assert_eq!(
+        normalize_phone("+1 (555) 123-4567", "1").as_deref(),
+        Some("+15551234567")
+    );
+    assert_eq!(
+        normalize_phone("555.123.4567", "1").as_deref(),
+        Some("+15551234567")
+    );
+    assert_eq!(
+        normalize_phone("15551234567", "1").as_deref(),
+        Some("+15551234567")
+    );
+    assert_eq!(
+        normalize_phone("0044 20 7946 0958", "1").as_deref(),
+        Some("+442079460958")
+    );
+    assert_eq!(
+        normalize_phone("020 7946 0958", "44").as_deref(),
+        Some("+442079460958")
+    );
     assert_eq!(normalize_phone("call me", "1"), None);
     assert_eq!(normalize_phone("12", "1"), None);
     let e = render("{{e164 data.summary.text}}").unwrap_err();
@@ -69,22 +87,44 @@ fn phone_normalisation() {
 
 #[test]
 fn truncate_time_transcript_case_and_in() {
-    assert_eq!(render("{{truncate data.summary.intent 4}}").unwrap(), "est…");
-    assert_eq!(render("{{truncate data.summary.intent 4 ellipsis=\"\"}}").unwrap(), "esti");
-    assert_eq!(render("{{truncate data.summary.intent 40}}").unwrap(), "estimate");
     assert_eq!(
-        render("{{time data.started_at tz=\"America/Chicago\" format=\"%a %b %-d, %-I:%M %p %Z\"}}").unwrap(),
+        render("{{truncate data.summary.intent 4}}").unwrap(),
+        "est…"
+    );
+    assert_eq!(
+        render("{{truncate data.summary.intent 4 ellipsis=\"\"}}").unwrap(),
+        "esti"
+    );
+    assert_eq!(
+        render("{{truncate data.summary.intent 40}}").unwrap(),
+        "estimate"
+    );
+    assert_eq!(
+        render(
+            "{{time data.started_at tz=\"America/Chicago\" format=\"%a %b %-d, %-I:%M %p %Z\"}}"
+        )
+        .unwrap(),
         "Wed May 8, 3:21 PM CDT"
     );
-    assert_eq!(render("{{time created}}").unwrap(), "2024-05-08T20:26:50+00:00");
-    assert!(render("{{time created tz=\"Mars/Base\"}}").unwrap_err().message.contains("Mars/Base"));
+    assert_eq!(
+        render("{{time created}}").unwrap(),
+        "2024-05-08T20:26:50+00:00"
+    );
+    assert!(render("{{time created tz=\"Mars/Base\"}}")
+        .unwrap_err()
+        .message
+        .contains("Mars/Base"));
     let t = render("{{transcript data.transcript}}").unwrap();
     assert!(t.starts_with("agent: Thanks for calling"), "{t}");
     // JSON mode escapes the newlines between entries.
     assert_eq!(t.matches("\\n").count(), 2, "{t}");
-    assert_eq!(render("{{upper data.summary.intent}} {{lower \"AbC\"}}").unwrap(), "ESTIMATE abc");
     assert_eq!(
-        render("{{#if (in data.summary.intent \"support\" \"estimate\")}}yes{{else}}no{{/if}}").unwrap(),
+        render("{{upper data.summary.intent}} {{lower \"AbC\"}}").unwrap(),
+        "ESTIMATE abc"
+    );
+    assert_eq!(
+        render("{{#if (in data.summary.intent \"support\" \"estimate\")}}yes{{else}}no{{/if}}")
+            .unwrap(),
         "yes"
     );
     assert_eq!(
@@ -105,7 +145,15 @@ fn url_mode_percent_encodes_values() {
 
 #[test]
 fn name_parts() {
-    let t = Template::compile("n", "{{name_part n \"first\"}}|{{name_part n \"last\"}}", Mode::Text).unwrap();
-    assert_eq!(t.render(&json!({"n": "Jordan  de Reyes"})).unwrap(), "Jordan|de Reyes");
+    let t = Template::compile(
+        "n",
+        "{{name_part n \"first\"}}|{{name_part n \"last\"}}",
+        Mode::Text,
+    )
+    .unwrap();
+    assert_eq!(
+        t.render(&json!({"n": "Jordan  de Reyes"})).unwrap(),
+        "Jordan|de Reyes"
+    );
     assert_eq!(t.render(&json!({"n": "Cher"})).unwrap(), "Cher|");
 }
