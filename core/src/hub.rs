@@ -8,7 +8,7 @@ use actix_web::{dev::ServerHandle, web, App, HttpServer};
 use crate::{
     actors::{
         AddConnector, ConnectorActor, ConnectorSettings, DrainAll, Router, Subscription,
-        Subscriptions,
+        Subscriptions, WakeConnectors,
     },
     api::{self, AppState, ConnectorInfo},
     config::{Config, ConfigError},
@@ -113,6 +113,10 @@ impl Hub {
                 Supervisor::start_in_arbiter(&arbiter, move |_| ConnectorActor::new(settings));
             router.do_send(AddConnector(name, addr));
         }
+        if let Some(notices) = store.work_notices() {
+            let names = config.connectors.iter().map(|c| c.name.clone()).collect();
+            actix_rt::spawn(forward_work_notices(notices, names, router.clone()));
+        }
         let ingestor = Ingestor::new(
             store.clone(),
             subscriptions.clone(),
@@ -207,6 +211,22 @@ async fn stop_on_signal(handle: ServerHandle) {
         _ = int.recv() => tracing::info!("SIGINT received; finishing in-flight work"),
     }
     handle.stop(true).await;
+}
+
+/// Wakes connector actors when another node announces work for them.
+async fn forward_work_notices(
+    mut notices: tokio::sync::mpsc::UnboundedReceiver<String>,
+    all: Vec<String>,
+    router: Addr<Router>,
+) {
+    while let Some(name) = notices.recv().await {
+        let names = if name.is_empty() {
+            all.clone()
+        } else {
+            vec![name]
+        };
+        router.do_send(WakeConnectors(names));
+    }
 }
 
 /// A serving hub.

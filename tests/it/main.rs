@@ -10,4 +10,5 @@ mod http_kind;
 mod ingest;
 mod recovery;
 mod signing;
+mod storage;
 mod templates;

@@ -5,6 +5,7 @@
 //! shared test suite in `tests/it/storage.rs` runs against each.
 
 mod batch;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 
@@ -103,6 +104,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Connector names whose work other nodes made due (replay, released
+    /// leases), as they announce it; an empty name means "look at all".
+    /// `None` when the back-end has no such channel (one node only).
+    fn work_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        None
+    }
 }
 
 /// Opens the store named by `[storage] url`, applying migrations.
@@ -110,6 +118,10 @@ pub async fn open(config: &StorageConfig) -> Result<std::sync::Arc<dyn Store>, S
     if config.url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(
             sqlite::SqliteStore::open(config).await?,
+        ))
+    } else if config.url.starts_with("postgres://") || config.url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(
+            postgres::PostgresStore::open(config).await?,
         ))
     } else {
         Err(StoreError::Corrupt(format!(

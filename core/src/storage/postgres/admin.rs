@@ -1,0 +1,106 @@
+//! The rare writes: giving leases back, replay, disabling a connector.
+
+use std::collections::HashMap;
+
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+
+use crate::{
+    storage::{ReplaySelector, StoreError},
+    time::now_ms,
+};
+
+/// Releases these leases; returns the connectors that got work back.
+pub(crate) async fn release(pool: &PgPool, ids: Vec<String>) -> Result<Vec<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(sqlx::query_scalar(
+        "WITH released AS (
+             UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL
+             WHERE id = ANY($1) RETURNING connector)
+         SELECT DISTINCT connector FROM released",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Releases every active lease `node` holds on `connector`; returns how many.
+pub(crate) async fn release_node(
+    pool: &PgPool,
+    connector: &str,
+    node: &str,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL
+         WHERE connector = $1 AND lease_owner = $2 AND status IN ('pending', 'retrying')",
+    )
+    .bind(connector)
+    .bind(node)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+pub(crate) async fn replay(
+    pool: &PgPool,
+    selector: &ReplaySelector,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let now = now_ms();
+    let mut q = QueryBuilder::<Postgres>::new(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ",
+    );
+    // A delivery under an unexpired lease is being attempted: left alone.
+    q.push_bind(now)
+        .push(", first_attempt_at = NULL, last_error = NULL, updated_at = ")
+        .push_bind(now)
+        .push(" WHERE (lease_expires_at IS NULL OR lease_expires_at <= ")
+        .push_bind(now)
+        .push(")");
+    match selector {
+        ReplaySelector::Delivery(id) => {
+            q.push(" AND id = ").push_bind(id.clone());
+        }
+        ReplaySelector::Event(id) => {
+            q.push(" AND event_id = ").push_bind(id.clone());
+        }
+        ReplaySelector::Bulk(f) => super::read::push_filter(&mut q, f),
+    }
+    q.push(" RETURNING connector");
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for row in q.build().fetch_all(pool).await? {
+        *counts.entry(row.get(0)).or_default() += 1;
+    }
+    Ok(counts.into_iter().collect())
+}
+
+pub(crate) async fn set_disabled(
+    pool: &PgPool,
+    connector: &str,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO connector_state (name, disabled, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled, updated_at = excluded.updated_at",
+    )
+    .bind(connector)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(reason) = reason {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL, last_error = $1, updated_at = $2
+             WHERE connector = $3 AND status IN ('pending', 'retrying')",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(connector)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

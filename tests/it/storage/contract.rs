@@ -1,0 +1,616 @@
+//! The `Store` contract, run against SQLite and PostgreSQL alike.
+
+use std::{collections::HashSet, sync::Arc};
+
+use switchboard_core::{
+    delivery::{AttemptRecord, DeliveryState, NextStep},
+    event::{Event, EventType},
+    ids,
+    storage::{DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest, ReplaySelector, Store},
+    time::now_ms,
+};
+
+use super::support::Backend;
+
+/// Runs each named check once per back-end.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let b = super::Backend::sqlite().await;
+                super::$name(b.store.clone()).await;
+                b.close().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(b) = super::Backend::postgres(stringify!($name)).await else {
+                    return;
+                };
+                super::$name(b.store.clone()).await;
+                b.close().await;
+            }
+        }
+    )*};
+}
+
+contract!(
+    ingest_is_idempotent,
+    concurrent_duplicate_ids_create_once,
+    leases_are_exclusive_across_leasers,
+    expired_leases_are_taken_over,
+    attempts_move_deliveries_on,
+    replay_makes_deliveries_due,
+    deliveries_page_and_filter,
+    next_due_tracks_retries_and_leases,
+    disabling_parks_active_deliveries,
+);
+
+fn event(id: &str) -> Event {
+    let body = format!(r#"{{"id":"{id}","type":"call.started","created":1715199700,"data":{{}}}}"#);
+    Event::from_stored(id.to_owned(), EventType::CallStarted, 1_715_199_700, body)
+}
+
+fn new_event(id: &str, connectors: &[(&str, DeliveryState)]) -> NewEvent {
+    NewEvent {
+        event: event(id),
+        deliveries: connectors
+            .iter()
+            .map(|(c, state)| NewDelivery {
+                id: ids::delivery_id(),
+                connector: Arc::from(*c),
+                state: *state,
+            })
+            .collect(),
+    }
+}
+
+/// A lease that has already run out: deliveries ingested with it are due for anyone.
+fn lapsed(node: &str) -> Lease {
+    let now = now_ms();
+    Lease {
+        node: node.into(),
+        until: now - 1,
+        now,
+    }
+}
+
+fn lease(node: &str, ms: i64) -> Lease {
+    let now = now_ms();
+    Lease {
+        node: node.into(),
+        until: now + ms,
+        now,
+    }
+}
+
+fn record(id: &str, node: &str, status: Option<u16>, error: Option<&str>) -> AttemptRecord {
+    AttemptRecord {
+        delivery_id: id.to_owned(),
+        number: 1,
+        started_at: now_ms(),
+        duration_ms: 3,
+        status_code: status,
+        error: error.map(str::to_owned),
+        response_excerpt: Some("body".into()),
+        node: node.to_owned(),
+    }
+}
+
+fn all() -> PageRequest {
+    PageRequest {
+        cursor: None,
+        limit: 1000,
+    }
+}
+
+async fn ingest_is_idempotent(store: Arc<dyn Store>) {
+    let first = store
+        .ingest(
+            new_event(
+                "evt_idem",
+                &[
+                    ("a", DeliveryState::Pending),
+                    ("b", DeliveryState::Disabled),
+                ],
+            ),
+            lease("n1", 60_000),
+        )
+        .await
+        .unwrap();
+    assert!(first.created);
+    assert_eq!(first.deliveries, 2);
+    assert_eq!(
+        first.jobs.len(),
+        1,
+        "only the pending delivery is attempted"
+    );
+    assert_eq!(&*first.jobs[0].connector, "a");
+    assert_eq!(first.jobs[0].attempts_made, 0);
+
+    let again = store
+        .ingest(
+            new_event("evt_idem", &[("a", DeliveryState::Pending)]),
+            lease("n2", 60_000),
+        )
+        .await
+        .unwrap();
+    assert!(!again.created);
+    assert_eq!(again.deliveries, 2, "reports the original delivery count");
+    assert!(again.jobs.is_empty());
+
+    let rec = store.event("evt_idem").await.unwrap().expect("stored");
+    assert_eq!(rec.event.body, event("evt_idem").body);
+    assert_eq!(rec.event.kind, EventType::CallStarted);
+    assert_eq!(rec.deliveries.len(), 2);
+    let states: HashSet<_> = rec.deliveries.iter().map(|d| d.status).collect();
+    assert_eq!(
+        states,
+        HashSet::from([DeliveryState::Pending, DeliveryState::Disabled])
+    );
+    assert!(store.event("evt_missing").await.unwrap().is_none());
+}
+
+async fn concurrent_duplicate_ids_create_once(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for copy in 0..8 {
+        for i in 0..40 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = format!("evt_dup_{i}");
+                let r = store
+                    .ingest(
+                        new_event(&id, &[("a", DeliveryState::Pending)]),
+                        lease(&format!("n{copy}"), 60_000),
+                    )
+                    .await
+                    .unwrap();
+                (id, r.created, r.deliveries)
+            }));
+        }
+    }
+    let mut created = std::collections::HashMap::<String, u32>::new();
+    for t in tasks {
+        let (id, c, n) = t.await.unwrap();
+        assert_eq!(n, 1);
+        *created.entry(id).or_default() += u32::from(c);
+    }
+    assert_eq!(created.len(), 40);
+    assert!(
+        created.values().all(|&c| c == 1),
+        "exactly one post per id creates: {created:?}"
+    );
+    let page = store
+        .deliveries(&DeliveryFilter::default(), &all())
+        .await
+        .unwrap();
+    assert_eq!(page.data.len(), 40, "one delivery per event, no copies");
+}
+
+async fn leases_are_exclusive_across_leasers(store: Arc<dyn Store>) {
+    let mut expected = HashSet::new();
+    for i in 0..200 {
+        let r = store
+            .ingest(
+                new_event(&format!("evt_l{i}"), &[("a", DeliveryState::Pending)]),
+                lapsed("ingester"),
+            )
+            .await
+            .unwrap();
+        expected.insert(r.jobs[0].delivery_id.clone());
+    }
+    let leaser = |node: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let jobs = store.lease_due("a", &lease(node, 60_000), 7).await.unwrap();
+                if jobs.is_empty() {
+                    return got;
+                }
+                got.extend(jobs.into_iter().map(|j| j.delivery_id));
+            }
+        })
+    };
+    let (x, y) = (leaser("x"), leaser("y"));
+    let (x, y) = (x.await.unwrap(), y.await.unwrap());
+    let xs: HashSet<_> = x.iter().cloned().collect();
+    let ys: HashSet<_> = y.iter().cloned().collect();
+    assert_eq!(xs.len(), x.len(), "x never got a delivery twice");
+    assert_eq!(ys.len(), y.len(), "y never got a delivery twice");
+    assert!(xs.is_disjoint(&ys), "no delivery leased by both");
+    assert_eq!(&xs | &ys, expected, "every due delivery leased");
+    assert!(store
+        .lease_due("a", &lease("z", 60_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .lease_due("other", &lease("z", 60_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn expired_leases_are_taken_over(store: Arc<dyn Store>) {
+    let r = store
+        .ingest(
+            new_event("evt_take", &[("a", DeliveryState::Pending)]),
+            lease("dead", 200),
+        )
+        .await
+        .unwrap();
+    let id = r.jobs[0].delivery_id.clone();
+    assert!(
+        store
+            .lease_due("a", &lease("live", 60_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the ingesting node's lease holds"
+    );
+    let later = Lease {
+        node: "live".into(),
+        now: now_ms() + 300,
+        until: now_ms() + 60_000,
+    };
+    let jobs = store.lease_due("a", &later, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].delivery_id, id);
+    assert_eq!(jobs[0].event.body, event("evt_take").body);
+
+    store.release(vec![id.clone()]).await.unwrap();
+    let jobs = store
+        .lease_due("a", &lease("third", 60_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1, "a released delivery is due at once");
+    store.release_node("a", "third").await.unwrap();
+    let jobs = store
+        .lease_due("a", &lease("fourth", 60_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1, "release_node gives the node's leases back");
+}
+
+async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
+    let r = store
+        .ingest(
+            new_event(
+                "evt_att",
+                &[
+                    ("ok", DeliveryState::Pending),
+                    ("bad", DeliveryState::Pending),
+                ],
+            ),
+            lease("n1", 60_000),
+        )
+        .await
+        .unwrap();
+    let id_of = |c: &str| {
+        r.jobs
+            .iter()
+            .find(|j| &*j.connector == c)
+            .unwrap()
+            .delivery_id
+            .clone()
+    };
+    let (ok, bad) = (id_of("ok"), id_of("bad"));
+    let first = now_ms();
+    store
+        .record_attempt(
+            record(&ok, "n1", Some(200), None),
+            NextStep::Succeeded,
+            first,
+        )
+        .await
+        .unwrap();
+    let retry_at = now_ms() - 5;
+    store
+        .record_attempt(
+            record(&bad, "n1", Some(503), Some("HTTP 503")),
+            NextStep::RetryAt(retry_at),
+            first,
+        )
+        .await
+        .unwrap();
+
+    let d = store.delivery(&ok).await.unwrap().unwrap();
+    assert_eq!(d.delivery.status, DeliveryState::Succeeded);
+    assert_eq!(d.delivery.attempt_count, 1);
+    assert!(d.delivery.next_attempt_at.is_none());
+    assert_eq!(d.attempts.len(), 1);
+    assert_eq!(d.attempts[0].node, "n1");
+    assert_eq!(d.attempts[0].status_code, Some(200));
+
+    let d = store.delivery(&bad).await.unwrap().unwrap();
+    assert_eq!(d.delivery.status, DeliveryState::Retrying);
+    assert_eq!(d.delivery.last_error.as_deref(), Some("HTTP 503"));
+    assert!(d.delivery.next_attempt_at.is_some());
+
+    // The lease was released with the record: the retry is due for anyone.
+    let jobs = store
+        .lease_due("bad", &lease("n2", 60_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].attempts_made, 1);
+    assert_eq!(jobs[0].first_attempt_at, Some(first));
+    store
+        .record_attempt(
+            record(&bad, "n2", None, Some("connection refused")),
+            NextStep::Failed,
+            first,
+        )
+        .await
+        .unwrap();
+    let d = store.delivery(&bad).await.unwrap().unwrap();
+    assert_eq!(d.delivery.status, DeliveryState::Failed);
+    assert_eq!(d.delivery.attempt_count, 2);
+    let attempts: Vec<_> = d
+        .attempts
+        .iter()
+        .map(|a| (a.number, a.node.as_str()))
+        .collect();
+    assert_eq!(attempts, vec![(1, "n1"), (2, "n2")]);
+    assert_eq!(d.attempts[1].error.as_deref(), Some("connection refused"));
+    assert!(store
+        .lease_due("bad", &lease("n2", 60_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.delivery("dlv_missing").await.unwrap().is_none());
+
+    let counts = store.counts().await.unwrap();
+    let count = |c: &str, s| {
+        counts
+            .iter()
+            .find(|x| x.connector == c && x.state == s)
+            .map_or(0, |x| x.count)
+    };
+    assert_eq!(count("ok", DeliveryState::Succeeded), 1);
+    assert_eq!(count("bad", DeliveryState::Failed), 1);
+}
+
+async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let r = store
+            .ingest(
+                new_event(&format!("evt_r{i}"), &[("a", DeliveryState::Pending)]),
+                lease("n1", 60_000),
+            )
+            .await
+            .unwrap();
+        let id = r.jobs[0].delivery_id.clone();
+        store
+            .record_attempt(
+                record(&id, "n1", Some(400), Some("HTTP 400")),
+                NextStep::Failed,
+                now_ms(),
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let one = store
+        .replay(&ReplaySelector::Delivery(ids[0].clone()))
+        .await
+        .unwrap();
+    assert_eq!(one, vec![("a".to_owned(), 1)]);
+    let d = store.delivery(&ids[0]).await.unwrap().unwrap().delivery;
+    assert_eq!(d.status, DeliveryState::Pending);
+    assert!(d.last_error.is_none());
+    let jobs = store
+        .lease_due("a", &lease("n2", 60_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        jobs[0].first_attempt_at, None,
+        "replay opens a new retry window"
+    );
+
+    let by_event = store
+        .replay(&ReplaySelector::Event("evt_r1".into()))
+        .await
+        .unwrap();
+    assert_eq!(by_event, vec![("a".to_owned(), 1)]);
+    let bulk = store
+        .replay(&ReplaySelector::Bulk(DeliveryFilter {
+            status: Some(DeliveryState::Failed),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    assert_eq!(
+        bulk,
+        vec![("a".to_owned(), 1)],
+        "only evt_r2's is still failed"
+    );
+    // ids[0] is leased by n2 (in flight): replay leaves it alone.
+    let leased = store
+        .replay(&ReplaySelector::Delivery(ids[0].clone()))
+        .await
+        .unwrap();
+    assert!(leased.is_empty());
+}
+
+async fn deliveries_page_and_filter(store: Arc<dyn Store>) {
+    let t0 = now_ms();
+    for i in 0..25 {
+        let connector = if i % 5 == 0 { "b" } else { "a" };
+        store
+            .ingest(
+                new_event(
+                    &format!("evt_p{i:02}"),
+                    &[(connector, DeliveryState::Pending)],
+                ),
+                lease("n1", 60_000),
+            )
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .deliveries(
+                &DeliveryFilter::default(),
+                &PageRequest { cursor, limit: 10 },
+            )
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(page.data.iter().map(|d| d.id.clone()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 25);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.reverse();
+    assert_eq!(seen, sorted, "newest first, no repeats across pages");
+
+    let filter = |f: DeliveryFilter| {
+        let store = store.clone();
+        async move { store.deliveries(&f, &all()).await.unwrap().data }
+    };
+    let b = filter(DeliveryFilter {
+        connector: Some("b".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(b.len(), 5);
+    assert!(b.iter().all(|d| d.connector == "b"));
+    let one = filter(DeliveryFilter {
+        event_id: Some("evt_p07".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].event_id, "evt_p07");
+    assert_eq!(one[0].event_type, "call.started");
+    let pending = filter(DeliveryFilter {
+        status: Some(DeliveryState::Pending),
+        since: Some(t0),
+        until: Some(now_ms() + 1),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(pending.len(), 25);
+    let none = filter(DeliveryFilter {
+        status: Some(DeliveryState::Succeeded),
+        ..Default::default()
+    })
+    .await;
+    assert!(none.is_empty());
+    let future = filter(DeliveryFilter {
+        since: Some(now_ms() + 60_000),
+        ..Default::default()
+    })
+    .await;
+    assert!(future.is_empty());
+}
+
+async fn next_due_tracks_retries_and_leases(store: Arc<dyn Store>) {
+    assert_eq!(store.next_due("a").await.unwrap(), None);
+    let held = lease("n1", 60_000);
+    let r = store
+        .ingest(
+            new_event("evt_nd", &[("a", DeliveryState::Pending)]),
+            held.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.next_due("a").await.unwrap(),
+        Some(held.until),
+        "a leased delivery may become due when its lease runs out"
+    );
+    let id = r.jobs[0].delivery_id.clone();
+    let at = now_ms() + 5_000;
+    store
+        .record_attempt(
+            record(&id, "n1", Some(500), Some("HTTP 500")),
+            NextStep::RetryAt(at),
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.next_due("a").await.unwrap(), Some(at));
+    store
+        .record_attempt(
+            record(&id, "n1", Some(200), None),
+            NextStep::Succeeded,
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.next_due("a").await.unwrap(), None);
+}
+
+async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
+    for i in 0..3 {
+        store
+            .ingest(
+                new_event(&format!("evt_d{i}"), &[("a", DeliveryState::Pending)]),
+                lapsed("n1"),
+            )
+            .await
+            .unwrap();
+    }
+    assert!(store.disabled().await.unwrap().is_empty());
+    store.set_disabled("a", Some("410 Gone")).await.unwrap();
+    assert_eq!(
+        store.disabled().await.unwrap(),
+        vec![("a".to_owned(), "410 Gone".to_owned())]
+    );
+    let all_a = store
+        .deliveries(
+            &DeliveryFilter {
+                connector: Some("a".into()),
+                ..Default::default()
+            },
+            &all(),
+        )
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(all_a.len(), 3);
+    assert!(all_a.iter().all(|d| d.status == DeliveryState::Disabled
+        && d.last_error.as_deref() == Some("410 Gone")
+        && d.next_attempt_at.is_none()));
+    assert!(store
+        .lease_due("a", &lease("n2", 60_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.next_due("a").await.unwrap(), None);
+
+    store.set_disabled("a", None).await.unwrap();
+    assert!(store.disabled().await.unwrap().is_empty());
+    let replayed = store
+        .replay(&ReplaySelector::Bulk(DeliveryFilter {
+            connector: Some("a".into()),
+            status: Some(DeliveryState::Disabled),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    assert_eq!(replayed, vec![("a".to_owned(), 3)]);
+    assert_eq!(
+        store
+            .lease_due("a", &lease("n2", 60_000), 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    store.ping().await.unwrap();
+}
