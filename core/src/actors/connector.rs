@@ -8,7 +8,12 @@
 //! attempt, and the actor is stopped so its supervisor restarts it clean; on
 //! (re)start it releases this node's leases and reloads due work from storage.
 
-use std::{collections::VecDeque, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use std::{
+    collections::VecDeque,
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use actix::prelude::*;
 use futures::FutureExt;
@@ -56,7 +61,8 @@ pub struct ConnectorSettings {
 pub struct ConnectorActor {
     s: ConnectorSettings,
     in_flight: usize,
-    queue: VecDeque<Job>,
+    /// Leased jobs waiting for a slot, each with the instant it must start by.
+    queue: VecDeque<(Job, Instant)>,
     more_in_storage: bool,
     pulling: bool,
     wake: Option<(Millis, SpawnHandle)>,
@@ -92,15 +98,42 @@ impl ConnectorActor {
         }
     }
 
+    /// How long a leased job may wait in the queue: it must start early
+    /// enough to finish (timeout) and be recorded before its lease runs out,
+    /// or another node could attempt it at the same time.
+    fn start_window(&self) -> Duration {
+        let lease = self.s.lease;
+        lease
+            .saturating_sub(self.s.http.timeout())
+            .saturating_sub(lease / 4)
+            .max(lease / 4)
+    }
+
+    fn enqueue(&mut self, jobs: Vec<Job>, leased_at: Instant) {
+        let start_by = leased_at + self.start_window();
+        self.queue.extend(jobs.into_iter().map(|j| (j, start_by)));
+    }
+
     fn fill(&mut self, ctx: &mut Context<Self>) {
         if self.draining.is_some() {
             return self.finish_drain_if_idle();
         }
+        let now = Instant::now();
+        let mut stale = Vec::new();
         while self.in_flight < self.s.concurrency {
-            let Some(job) = self.queue.pop_front() else {
+            let Some((job, start_by)) = self.queue.pop_front() else {
                 break;
             };
+            if start_by < now {
+                stale.push(job.delivery_id);
+                continue;
+            }
             self.start(job, ctx);
+        }
+        if !stale.is_empty() {
+            // Waited too long: give them back for any node to lease afresh.
+            self.more_in_storage = true;
+            self.release(stale, ctx);
         }
         if self.queue.is_empty() && self.in_flight < self.s.concurrency && self.more_in_storage {
             self.pull(ctx);
@@ -118,13 +151,14 @@ impl ConnectorActor {
         let store = self.s.store.clone();
         let name = self.s.name.clone();
         let lease = Lease::new(self.s.node.clone(), self.s.lease);
+        let leased_at = Instant::now();
         let fut = async move { store.lease_due(&name, &lease, limit).await };
         ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
             act.pulling = false;
             match res {
                 Ok(jobs) => {
                     act.more_in_storage = jobs.len() == limit;
-                    act.queue.extend(jobs);
+                    act.enqueue(jobs, leased_at);
                     if !act.more_in_storage {
                         act.schedule_next_due(ctx);
                     }
@@ -212,7 +246,7 @@ impl ConnectorActor {
         let spill: Vec<String> = self
             .queue
             .drain(QUEUE_LIMIT..)
-            .map(|j| j.delivery_id)
+            .map(|(j, _)| j.delivery_id)
             .collect();
         self.more_in_storage = true;
         self.release(spill, ctx);
@@ -380,7 +414,7 @@ impl Handler<Dispatch> for ConnectorActor {
             let ids = jobs.into_iter().map(|j| j.delivery_id).collect();
             return self.release(ids, ctx);
         }
-        self.queue.extend(jobs);
+        self.enqueue(jobs, Instant::now());
         self.overflow(ctx);
         self.fill(ctx);
     }
@@ -401,7 +435,7 @@ impl Handler<Drain> for ConnectorActor {
     fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         self.draining.get_or_insert_with(Vec::new).push(tx);
-        let queued: Vec<String> = self.queue.drain(..).map(|j| j.delivery_id).collect();
+        let queued: Vec<String> = self.queue.drain(..).map(|(j, _)| j.delivery_id).collect();
         let store = self.s.store.clone();
         self.finish_drain_if_idle();
         Box::pin(async move {

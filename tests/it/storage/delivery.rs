@@ -18,6 +18,7 @@ use switchboard_core::{
 use super::support::{pg, storage_config, Receiver};
 
 fn hub_config(url: &str, node: &str, target: &str, poll: &str) -> Config {
+    let secret = switchboard_core::signing::SigningKey::generate();
     Config::from_toml(
         &format!(
             r#"
@@ -42,6 +43,7 @@ allow_private_targets = true
 name = "target"
 kind = "webhook"
 url = "{target}"
+secret = "{secret}"
 "#
         ),
         "test configuration",
