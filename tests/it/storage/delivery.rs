@@ -10,6 +10,7 @@ use serde_json::Value;
 use switchboard::registry::registry;
 use switchboard_core::{
     config::Config,
+    delivery::DeliveryState,
     event::fixtures,
     hub::Hub,
     storage::{self, ReplaySelector},
@@ -102,7 +103,20 @@ async fn delivers_with_a_retry(url: &str) {
     println!("first attempt within {first_latency:?} of the 202 (slowest of 6)");
     assert!(first_latency < Duration::from_secs(1));
 
-    let page = get(&client, &format!("{base}/v1/deliveries?connector=target")).await;
+    // The target answers before the hub records the attempt: wait for the log.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let page = loop {
+        let page = get(&client, &format!("{base}/v1/deliveries?connector=target")).await;
+        let done = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "succeeded");
+        if done || Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let list = page["data"].as_array().unwrap();
     assert_eq!(list.len(), 6);
     for d in list {
@@ -180,10 +194,21 @@ async fn work_released_elsewhere_is_picked_up_promptly() {
     assert_eq!(resp.status(), 202);
     assert_eq!(receiver.wait_delivered(1, Duration::from_secs(5)).await, 1);
     let delivery = receiver.snapshot().into_keys().next().unwrap();
-    // Let the success be recorded before replaying it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
     let other_node = storage::open(&storage_config(&pg.url)).await.unwrap();
+    // Replay leaves in-flight deliveries alone: wait until the success is recorded.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while other_node
+        .delivery(&delivery)
+        .await
+        .unwrap()
+        .unwrap()
+        .delivery
+        .status
+        != DeliveryState::Succeeded
+    {
+        assert!(Instant::now() < deadline, "the attempt was never recorded");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let replayed = other_node
         .replay(&ReplaySelector::Delivery(delivery.clone()))
         .await

@@ -108,6 +108,35 @@ async fn wait_ready(client: &reqwest::Client, node: &Node) {
     }
 }
 
+/// Waits until no delivery is pending or retrying: targets answer before the
+/// hub records the attempt, so the log lags the receiver a little.
+async fn wait_settled(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut active = 0;
+        for status in ["pending", "retrying"] {
+            let page: serde_json::Value = client
+                .get(format!("{base}/v1/deliveries?status={status}&limit=1"))
+                .bearer_auth("it-admin")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            active += page["data"].as_array().unwrap().len();
+        }
+        if active == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deliveries still active in the log"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn event_body(id: &str) -> String {
     format!(
         r#"{{"id":"{id}","type":"call.started","created":1715199700,"data":{{"call_id":"call_{id}","agent_id":"agent_main","direction":"inbound","from_number":"+15551234567","to_number":"+15557654321","started_at":"2024-05-08T20:21:40Z"}}}}"#
@@ -244,6 +273,7 @@ async fn run(url: &str, nodes: usize, n: usize, kill: bool) -> Outcome {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let deliver_secs = started.elapsed().as_secs_f64();
+    wait_settled(&client, &procs[0].base).await;
     let seen = receiver.snapshot();
     // Any node answers for any delivery, whoever attempted it.
     let some = seen.keys().next().unwrap();
