@@ -24,7 +24,19 @@ async fn lists_paginate_newest_first_with_filters() {
     for _ in 0..7 {
         hub.post_event(&fresh_event("lead.captured")).await;
     }
-    assert!(wait_until(Duration::from_secs(5), async || rx.count() == 14).await);
+    // The receiver answers before the hub records the attempt: wait for the log.
+    assert!(
+        wait_until(Duration::from_secs(5), async || {
+            hub.admin_get("/v1/deliveries?status=succeeded&limit=100")
+                .await
+                .1["data"]
+                .as_array()
+                .unwrap()
+                .len()
+                == 14
+        })
+        .await
+    );
 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -99,7 +111,17 @@ async fn event_view_and_replays() {
     let ev = fresh_event("lead.captured");
     let id = ev["id"].as_str().unwrap();
     hub.post_event(&ev).await;
-    assert!(wait_until(Duration::from_secs(5), async || rx.count() == 2).await);
+    assert!(
+        wait_until(Duration::from_secs(5), async || {
+            hub.deliveries_of(id)
+                .await
+                .iter()
+                .filter(|d| d["status"] == "succeeded")
+                .count()
+                == 2
+        })
+        .await
+    );
 
     let (s, view) = hub.admin_get(&format!("/v1/events/{id}")).await;
     assert_eq!(s, 200);
