@@ -154,14 +154,7 @@ async fn event_view_and_replays() {
 async fn bulk_replay_of_failed_deliveries() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(400, None));
-    let dir = tempfile::tempdir().unwrap();
-    let text = TestHub::config(
-        &dir,
-        &format!("[[connectors]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"{}/a\"\nsecret = \"{SECRET}\"\n", rx.url),
-    )
-    .replace("retry_for = \"1h\"", "retry_for = \"100ms\"");
-    let config = switchboard_core::config::Config::from_toml(&text, "test").unwrap();
-    let hub = TestHub::start_config(dir, config, &switchboard::registry::registry()).await;
+    let hub = TestHub::start_tweaked(&format!("[[connectors]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"{}/a\"\nsecret = \"{SECRET}\"\n", rx.url), "retry_for = \"1h\"", "retry_for = \"100ms\"").await;
     let since = chrono::Utc::now().to_rfc3339();
     for _ in 0..5 {
         hub.post_event(&fresh_event("call.started")).await;

@@ -172,14 +172,7 @@ fn verify_accepts_good_and_refuses_tampered() {
 async fn replay_command_recovers_failed_deliveries() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let dir = tempfile::tempdir().unwrap();
-    let text = TestHub::config(
-        &dir,
-        &format!("[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/h\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n", rx.url),
-    )
-    .replace("retry_for = \"1h\"", "retry_for = \"60ms\"");
-    let config = switchboard_core::config::Config::from_toml(&text, "test").unwrap();
-    let hub = TestHub::start_config(dir, config, &switchboard::registry::registry()).await;
+    let hub = TestHub::start_tweaked(&format!("[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/h\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n", rx.url), "retry_for = \"1h\"", "retry_for = \"60ms\"").await;
     let since = chrono::Utc::now().to_rfc3339();
     for _ in 0..3 {
         hub.post_event(&fresh_event("voicemail.left")).await;

@@ -139,11 +139,12 @@ async fn gone_disables_the_endpoint() {
 async fn gives_up_when_retry_window_closes() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let dir = tempfile::tempdir().unwrap();
-    let text = TestHub::config(&dir, &webhook_toml("crm", &rx.url, ""))
-        .replace("retry_for = \"1h\"", "retry_for = \"400ms\"");
-    let config = switchboard_core::config::Config::from_toml(&text, "test").unwrap();
-    let hub = TestHub::start_config(dir, config, &switchboard::registry::registry()).await;
+    let hub = TestHub::start_tweaked(
+        &webhook_toml("crm", &rx.url, ""),
+        "retry_for = \"1h\"",
+        "retry_for = \"400ms\"",
+    )
+    .await;
     let ev = fresh_event("call.started");
     hub.post_event(&ev).await;
     let id = ev["id"].as_str().unwrap();
@@ -299,13 +300,12 @@ async fn a_panicking_connector_is_restarted_and_delivers() {
 #[actix_rt::test]
 async fn private_targets_are_refused_by_default() {
     let rx = Receiver::start();
-    let dir = tempfile::tempdir().unwrap();
-    let text = TestHub::config(&dir, &webhook_toml("crm", &rx.url, "")).replace(
+    let hub = TestHub::start_tweaked(
+        &webhook_toml("crm", &rx.url, ""),
         "allow_private_targets = true",
         "allow_private_targets = false",
-    );
-    let config = switchboard_core::config::Config::from_toml(&text, "test").unwrap();
-    let hub = TestHub::start_config(dir, config, &switchboard::registry::registry()).await;
+    )
+    .await;
     let ev = fresh_event("call.started");
     hub.post_event(&ev).await;
     let id = ev["id"].as_str().unwrap();

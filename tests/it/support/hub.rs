@@ -54,6 +54,16 @@ allow_private_targets = true
         Self::start_with(connectors, &registry()).await
     }
 
+    /// Starts a hub whose default test config has `from` replaced by `to`
+    /// (e.g. a shorter `retry_for`).
+    pub async fn start_tweaked(extra: &str, from: &str, to: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let text = Self::config(&dir, extra);
+        assert!(text.contains(from), "'{from}' is not in the test config");
+        let config = Config::from_toml(&text.replace(from, to), "test").unwrap();
+        Self::start_config(dir, config, &registry()).await
+    }
+
     /// Starts a hub with a custom registry.
     pub async fn start_with(extra: &str, registry: &Registry) -> Self {
         let dir = tempfile::tempdir().unwrap();
