@@ -77,8 +77,6 @@ pub struct HubProcess {
     /// Address the hub listens on.
     pub addr: std::net::SocketAddr,
     _dir: tempfile::TempDir,
-    /// The SQLite file.
-    pub db: PathBuf,
 }
 
 impl HubProcess {
@@ -94,7 +92,10 @@ impl HubProcess {
             .arg("serve")
             .arg("--config")
             .arg(&config)
-            .env("RUST_LOG", std::env::var("LOADGEN_HUB_LOG").unwrap_or("warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("LOADGEN_HUB_LOG").unwrap_or("warn".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -106,7 +107,6 @@ impl HubProcess {
             base: format!("http://{addr}"),
             addr,
             _dir: dir,
-            db,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {

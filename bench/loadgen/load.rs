@@ -103,7 +103,8 @@ pub async fn run(
         let mut sender = connect(addr).await?;
         let bar = bar.clone();
         tasks.push(tokio::spawn(async move {
-            let mut due = started + per_worker_gap.map_or(Duration::ZERO, |g| g.mul_f64(w as f64 / workers as f64));
+            let mut due = started
+                + per_worker_gap.map_or(Duration::ZERO, |g| g.mul_f64(w as f64 / workers as f64));
             loop {
                 let seq = shared.next.fetch_add(1, Relaxed);
                 if seq >= end_seq || Instant::now() > deadline {
@@ -123,7 +124,11 @@ pub async fn run(
                     }
                     Err(e) => {
                         shared.errors.fetch_add(1, Relaxed);
-                        shared.first_error.lock().expect("lock").get_or_insert(e.to_string());
+                        shared
+                            .first_error
+                            .lock()
+                            .expect("lock")
+                            .get_or_insert(e.to_string());
                         if let Ok(s) = connect(addr).await {
                             sender = s;
                         }

@@ -100,12 +100,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         progress: !cli.no_progress && !cli.quick,
         perf: cli.perf,
     };
-    let scenario = if cli.quick { Scenario::Quick } else { cli.scenario.unwrap_or(Scenario::Quick) };
-    let runs = if matches!(scenario, Scenario::Quick) { 1 } else { cli.runs.max(1) };
-    println!("machine: {} cores, hub {}", std::thread::available_parallelism().map_or(0, |n| n.get()), ctx.bin.display());
+    let scenario = if cli.quick {
+        Scenario::Quick
+    } else {
+        cli.scenario.unwrap_or(Scenario::Quick)
+    };
+    let runs = if matches!(scenario, Scenario::Quick) {
+        1
+    } else {
+        cli.runs.max(1)
+    };
+    println!(
+        "machine: {} cores, hub {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        ctx.bin.display()
+    );
     match scenario {
         Scenario::Quick => repeat("quick", runs, || scenarios::quick(&ctx)).await?,
-        Scenario::Ingest { clients, connectors, secs } => {
+        Scenario::Ingest {
+            clients,
+            connectors,
+            secs,
+        } => {
             for &m in &connectors {
                 for &n in &clients {
                     let label = format!("ingest connectors={m} clients={n}");
@@ -113,7 +129,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Scenario::Fanout { endpoints, deliveries } => {
+        Scenario::Fanout {
+            endpoints,
+            deliveries,
+        } => {
             for &n in &endpoints {
                 let label = format!("fanout endpoints={n} deliveries={deliveries}");
                 repeat(&label, runs, || scenarios::fanout(&ctx, n, deliveries)).await?;
@@ -121,17 +140,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Scenario::Latency { rates, secs } => {
             for &r in &rates {
-                repeat(&format!("latency rate={r}/s"), runs, || scenarios::latency(&ctx, r, secs, 0, 0)).await?;
+                repeat(&format!("latency rate={r}/s"), runs, || {
+                    scenarios::latency(&ctx, r, secs, 0, 0)
+                })
+                .await?;
             }
         }
         Scenario::Isolation { rate, secs } => {
             let base = format!("isolation rate={rate}/s");
-            repeat(&format!("{base} baseline"), runs, || scenarios::latency(&ctx, rate, secs, 0, 0)).await?;
-            repeat(&format!("{base} +10 hanging"), runs, || scenarios::latency(&ctx, rate, secs, 10, 0)).await?;
-            repeat(&format!("{base} +10 failing"), runs, || scenarios::latency(&ctx, rate, secs, 0, 10)).await?;
+            repeat(&format!("{base} baseline"), runs, || {
+                scenarios::latency(&ctx, rate, secs, 0, 0)
+            })
+            .await?;
+            repeat(&format!("{base} +10 hanging"), runs, || {
+                scenarios::latency(&ctx, rate, secs, 10, 0)
+            })
+            .await?;
+            repeat(&format!("{base} +10 failing"), runs, || {
+                scenarios::latency(&ctx, rate, secs, 0, 10)
+            })
+            .await?;
         }
         Scenario::Backlog { events } => {
-            repeat(&format!("backlog events={events}"), runs, || scenarios::backlog(&ctx, events)).await?
+            repeat(&format!("backlog events={events}"), runs, || {
+                scenarios::backlog(&ctx, events)
+            })
+            .await?
         }
         Scenario::Idle => repeat("idle", runs, || scenarios::idle(&ctx)).await?,
     }
@@ -154,7 +188,11 @@ where
         let mut values: Vec<f64> = all.iter().map(|r| r[k].1).collect();
         let shown: Vec<String> = values.iter().map(|v| fmt(*v)).collect();
         values.sort_by(f64::total_cmp);
-        println!("  {name:<30} {:>12}   runs: {}", fmt(values[values.len() / 2]), shown.join(", "));
+        println!(
+            "  {name:<30} {:>12}   runs: {}",
+            fmt(values[values.len() / 2]),
+            shown.join(", ")
+        );
     }
     Ok(())
 }

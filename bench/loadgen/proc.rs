@@ -29,8 +29,3 @@ pub fn cpu(pid: u32) -> Duration {
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
     Duration::from_micros(ticks * 1_000_000 / hz)
 }
-
-/// This process's id.
-pub fn me() -> u32 {
-    std::process::id()
-}

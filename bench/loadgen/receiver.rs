@@ -136,7 +136,10 @@ impl Receiver {
     }
 }
 
-async fn handle(s: Arc<Stats>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    s: Arc<Stats>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_owned();
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),

@@ -7,12 +7,20 @@ use std::process::Command;
 #[test]
 fn quick_mode_acknowledges_and_delivers_every_event() {
     let out = Command::new(env!("CARGO_BIN_EXE_loadgen"))
-        .args(["--quick", "--no-progress", "--hub-bin", env!("CARGO_BIN_EXE_switchboard")])
+        .args([
+            "--quick",
+            "--no-progress",
+            "--hub-bin",
+            env!("CARGO_BIN_EXE_switchboard"),
+        ])
         .output()
         .expect("loadgen runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "loadgen --quick failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "loadgen --quick failed:\n{stdout}\n{stderr}"
+    );
     let figure = |name: &str| -> f64 {
         stdout
             .lines()

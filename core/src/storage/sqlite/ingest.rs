@@ -228,10 +228,10 @@ mod tests {
                 DeliveryState::Pending
             ]
         );
-        let leased = store
-            .lease_due("a", &lease(), 10)
-            .await
-            .expect("lease");
-        assert!(leased.is_empty(), "new deliveries are leased to the ingesting node");
+        let leased = store.lease_due("a", &lease(), 10).await.expect("lease");
+        assert!(
+            leased.is_empty(),
+            "new deliveries are leased to the ingesting node"
+        );
     }
 }
