@@ -8,6 +8,7 @@ mod connectors;
 mod delivery;
 mod http_kind;
 mod ingest;
+mod loadgen;
 mod recovery;
 mod signing;
 mod storage;

@@ -4,6 +4,7 @@
 //! pool and the hot ones (ingest, attempt records) are grouped by [`Batcher`]s
 //! into shared transactions; reads use their own pool and never wait on writes.
 
+mod ingest;
 mod read;
 mod write;
 
@@ -56,7 +57,7 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let w = write.clone();
-        let ingest = Batcher::spawn(MAX_BATCH, move |batch| write::ingest(w.clone(), batch));
+        let ingest = Batcher::spawn(MAX_BATCH, move |batch| ingest::ingest(w.clone(), batch));
         let w = write.clone();
         let record = Batcher::spawn(MAX_BATCH, move |batch| write::record(w.clone(), batch));
         Ok(SqliteStore {

@@ -1,4 +1,5 @@
-//! Writes: ingest, leases, attempt records, replay. All on the single writer connection.
+//! Writes: leases, attempt records, replay (ingest is in `ingest.rs`). All on
+//! the single writer connection.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -6,85 +7,10 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use super::RecordReq;
 use crate::{
-    delivery::{DeliveryState, Job, NextStep},
-    storage::{Ingested, Lease, NewEvent, ReplaySelector, StoreError},
+    delivery::{Job, NextStep},
+    storage::{Lease, ReplaySelector, StoreError},
     time::now_ms,
 };
-
-pub(super) async fn ingest(
-    pool: SqlitePool,
-    batch: Vec<(NewEvent, Lease)>,
-) -> Result<Vec<Ingested>, StoreError> {
-    let mut tx = pool.begin().await?;
-    let mut out = Vec::with_capacity(batch.len());
-    let now = now_ms();
-    for (new, lease) in batch {
-        let ev = &new.event;
-        let inserted = sqlx::query(
-            "INSERT INTO events (id, type, created, body, deliveries, received_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&ev.id)
-        .bind(ev.kind.as_str())
-        .bind(ev.created)
-        .bind(&*ev.body)
-        .bind(new.deliveries.len() as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            let n: i64 = sqlx::query_scalar("SELECT deliveries FROM events WHERE id = ?")
-                .bind(&ev.id)
-                .fetch_one(&mut *tx)
-                .await?;
-            out.push(Ingested {
-                event_id: ev.id.clone(),
-                deliveries: n as usize,
-                created: false,
-                jobs: vec![],
-            });
-            continue;
-        }
-        let mut jobs = Vec::new();
-        for d in &new.deliveries {
-            let pending = d.state == DeliveryState::Pending;
-            sqlx::query(
-                "INSERT INTO deliveries (id, event_id, event_type, connector, status, next_attempt_at,
-                 lease_owner, lease_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&d.id)
-            .bind(&ev.id)
-            .bind(ev.kind.as_str())
-            .bind(&*d.connector)
-            .bind(d.state.as_str())
-            .bind(pending.then_some(now))
-            .bind(pending.then_some(&*lease.node))
-            .bind(pending.then_some(lease.until))
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if pending {
-                jobs.push(Job {
-                    delivery_id: d.id.clone(),
-                    connector: d.connector.clone(),
-                    event: ev.clone(),
-                    attempts_made: 0,
-                    first_attempt_at: None,
-                });
-            }
-        }
-        out.push(Ingested {
-            event_id: ev.id.clone(),
-            deliveries: new.deliveries.len(),
-            created: true,
-            jobs,
-        });
-    }
-    tx.commit().await?;
-    Ok(out)
-}
 
 pub(super) async fn lease_due(
     pool: &SqlitePool,

@@ -1,0 +1,206 @@
+//! `loadgen`: starts a hub, loads it with events, measures what arrives at a
+//! loopback receiver, and prints the median of several runs (BENCHMARKS.md).
+
+mod clock;
+mod hub;
+mod load;
+mod proc;
+mod profile;
+mod receiver;
+mod scenarios;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use scenarios::{Ctx, Figures};
+
+/// Benchmarks of the Switchboard hub. Every scenario starts its own hub
+/// (`switchboard serve` on a temporary SQLite file) and loopback receiver.
+#[derive(Debug, Parser)]
+#[command(name = "loadgen", version)]
+struct Cli {
+    /// The `switchboard` binary [default: the one next to loadgen].
+    #[arg(long, global = true, env = "SWITCHBOARD_BIN")]
+    hub_bin: Option<PathBuf>,
+    /// Runs per configuration; the median is reported.
+    #[arg(long, global = true, default_value_t = 3)]
+    runs: usize,
+    /// No progress bars.
+    #[arg(long, global = true)]
+    no_progress: bool,
+    /// Record a `perf` CPU profile of the hub into this file (ingest, fanout).
+    #[arg(long, global = true)]
+    perf: Option<PathBuf>,
+    /// Same as the `quick` scenario: a few seconds, fails unless every event is acknowledged and delivered once.
+    #[arg(long)]
+    quick: bool,
+    #[command(subcommand)]
+    scenario: Option<Scenario>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// A few seconds: every event acknowledged and delivered once (run by the tests).
+    Quick,
+    /// 1. Ingest throughput with N clients and M connectors.
+    Ingest {
+        #[arg(long, value_delimiter = ',', default_value = "1,10,64")]
+        clients: Vec<usize>,
+        #[arg(long, value_delimiter = ',', default_value = "0,5")]
+        connectors: Vec<usize>,
+        #[arg(long, default_value_t = 10)]
+        secs: u64,
+    },
+    /// 2. End-to-end fan-out to N webhook endpoints.
+    Fanout {
+        #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
+        endpoints: Vec<usize>,
+        #[arg(long, default_value_t = 100_000)]
+        deliveries: u64,
+    },
+    /// 3. Ingest-to-arrival latency at steady rates.
+    Latency {
+        #[arg(long, value_delimiter = ',', default_value = "200,1000,5000")]
+        rates: Vec<u64>,
+        #[arg(long, default_value_t = 10)]
+        secs: u64,
+    },
+    /// 4. Healthy-endpoint latency beside 10 hanging, then 10 failing endpoints.
+    Isolation {
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        secs: u64,
+    },
+    /// 5. A backlog built while the target is down, then drained.
+    Backlog {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+    },
+    /// CPU used by an idle hub holding retries that are not due.
+    Idle,
+}
+
+#[tokio::main(worker_threads = 2)]
+async fn main() -> ExitCode {
+    clock::now_us();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Ctx {
+        bin: hub::locate(cli.hub_bin)?,
+        progress: !cli.no_progress && !cli.quick,
+        perf: cli.perf,
+    };
+    let scenario = if cli.quick {
+        Scenario::Quick
+    } else {
+        cli.scenario.unwrap_or(Scenario::Quick)
+    };
+    let runs = if matches!(scenario, Scenario::Quick) {
+        1
+    } else {
+        cli.runs.max(1)
+    };
+    println!(
+        "machine: {} cores, hub {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        ctx.bin.display()
+    );
+    match scenario {
+        Scenario::Quick => repeat("quick", runs, || scenarios::quick(&ctx)).await?,
+        Scenario::Ingest {
+            clients,
+            connectors,
+            secs,
+        } => {
+            for &m in &connectors {
+                for &n in &clients {
+                    let label = format!("ingest connectors={m} clients={n}");
+                    repeat(&label, runs, || scenarios::ingest(&ctx, m, n, secs)).await?;
+                }
+            }
+        }
+        Scenario::Fanout {
+            endpoints,
+            deliveries,
+        } => {
+            for &n in &endpoints {
+                let label = format!("fanout endpoints={n} deliveries={deliveries}");
+                repeat(&label, runs, || scenarios::fanout(&ctx, n, deliveries)).await?;
+            }
+        }
+        Scenario::Latency { rates, secs } => {
+            for &r in &rates {
+                repeat(&format!("latency rate={r}/s"), runs, || {
+                    scenarios::latency(&ctx, r, secs, 0, 0)
+                })
+                .await?;
+            }
+        }
+        Scenario::Isolation { rate, secs } => {
+            let base = format!("isolation rate={rate}/s");
+            repeat(&format!("{base} baseline"), runs, || {
+                scenarios::latency(&ctx, rate, secs, 0, 0)
+            })
+            .await?;
+            repeat(&format!("{base} +10 hanging"), runs, || {
+                scenarios::latency(&ctx, rate, secs, 10, 0)
+            })
+            .await?;
+            repeat(&format!("{base} +10 failing"), runs, || {
+                scenarios::latency(&ctx, rate, secs, 0, 10)
+            })
+            .await?;
+        }
+        Scenario::Backlog { events } => {
+            repeat(&format!("backlog events={events}"), runs, || {
+                scenarios::backlog(&ctx, events)
+            })
+            .await?
+        }
+        Scenario::Idle => repeat("idle", runs, || scenarios::idle(&ctx)).await?,
+    }
+    Ok(())
+}
+
+/// Runs a scenario `runs` times and prints each figure's median and all runs.
+async fn repeat<F, Fut>(label: &str, runs: usize, mut f: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Figures>>,
+{
+    let mut all: Vec<Figures> = Vec::new();
+    for i in 0..runs {
+        eprintln!("{label}: run {}/{runs}", i + 1);
+        all.push(f().await.map_err(|e| e.context(label.to_owned()))?);
+    }
+    println!("{label}");
+    for (k, (name, _)) in all[0].iter().enumerate() {
+        let mut values: Vec<f64> = all.iter().map(|r| r[k].1).collect();
+        let shown: Vec<String> = values.iter().map(|v| fmt(*v)).collect();
+        values.sort_by(f64::total_cmp);
+        println!(
+            "  {name:<30} {:>12}   runs: {}",
+            fmt(values[values.len() / 2]),
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn fmt(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
