@@ -21,7 +21,7 @@ use crate::{
 const CHUNKS: [usize; 5] = [256, 64, 16, 4, 1];
 
 /// Splits `items` into slices whose lengths are all in [`CHUNKS`].
-fn chunked<T>(mut items: &[T]) -> Vec<&[T]> {
+pub(super) fn chunked<T>(mut items: &[T]) -> Vec<&[T]> {
     let mut out = Vec::new();
     while !items.is_empty() {
         let n = CHUNKS

@@ -6,6 +6,7 @@
 
 mod ingest;
 mod read;
+mod record;
 mod write;
 
 use std::{str::FromStr, time::Duration};
@@ -59,7 +60,7 @@ impl SqliteStore {
         let w = write.clone();
         let ingest = Batcher::spawn(MAX_BATCH, move |batch| ingest::ingest(w.clone(), batch));
         let w = write.clone();
-        let record = Batcher::spawn(MAX_BATCH, move |batch| write::record(w.clone(), batch));
+        let record = Batcher::spawn(MAX_BATCH, move |batch| record::record(w.clone(), batch));
         Ok(SqliteStore {
             write,
             read,

@@ -5,9 +5,8 @@ use std::{collections::HashMap, sync::Arc};
 
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use super::RecordReq;
 use crate::{
-    delivery::{Job, NextStep},
+    delivery::Job,
     storage::{Lease, ReplaySelector, StoreError},
     time::now_ms,
 };
@@ -66,51 +65,6 @@ pub(super) async fn lease_due(
             })
         })
         .collect()
-}
-
-pub(super) async fn record(pool: SqlitePool, batch: Vec<RecordReq>) -> Result<Vec<()>, StoreError> {
-    let mut tx = pool.begin().await?;
-    let n = batch.len();
-    for (a, next, first) in batch {
-        sqlx::query(
-            "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node)
-             VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE delivery_id = ?), ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&a.delivery_id)
-        .bind(&a.delivery_id)
-        .bind(a.started_at)
-        .bind(a.duration_ms as i64)
-        .bind(a.status_code.map(i64::from))
-        .bind(&a.error)
-        .bind(&a.response_excerpt)
-        .bind(&a.node)
-        .execute(&mut *tx)
-        .await?;
-        let next_at = match next {
-            NextStep::RetryAt(t) => Some(t),
-            _ => None,
-        };
-        let last_error = if next == NextStep::Succeeded {
-            None
-        } else {
-            a.error.as_deref()
-        };
-        sqlx::query(
-            "UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
-             first_attempt_at = COALESCE(first_attempt_at, ?), lease_owner = NULL, lease_expires_at = NULL,
-             last_error = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(next.state().as_str())
-        .bind(next_at)
-        .bind(first)
-        .bind(last_error)
-        .bind(now_ms())
-        .bind(&a.delivery_id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(vec![(); n])
 }
 
 pub(super) async fn release(pool: &SqlitePool, ids: Vec<String>) -> Result<(), StoreError> {
