@@ -34,6 +34,9 @@ pub enum HubError {
     /// Outbound client settings are wrong.
     #[error(transparent)]
     Outbound(#[from] SendError),
+    /// A `[[functions]]` entry could not be set up.
+    #[error(transparent)]
+    Functions(#[from] crate::functions::FunctionsError),
     /// The listener could not be bound.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -136,6 +139,11 @@ impl Hub {
                     .map(|l| l.iter().map(|t| t.to_string()).collect()),
             })
             .collect();
+        let functions = Arc::new(crate::functions::Functions::build(
+            config,
+            store.clone(),
+            node.clone(),
+        )?);
         let state = web::Data::new(AppState {
             ingest_token: config.server.ingest_token.clone().expect("validated"),
             admin_token: config.server.admin_token.clone().expect("validated"),
@@ -146,6 +154,7 @@ impl Hub {
             subscriptions,
             connectors: RwLock::new(connectors),
             node,
+            functions,
         });
         tracing::info!(connectors = config.connectors.len(), node = %state.node, "hub started");
         Ok(Hub {

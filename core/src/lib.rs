@@ -18,6 +18,9 @@
 //! - [`connector`]: the plug-in trait prebuilt connectors implement, the
 //!   registry, and the built-in `webhook` kind. Connectors map an event to
 //!   requests and classify answers; [`retry`] owns the timing.
+//! - [`functions`]: mid-call tools: `POST /v1/functions/{name}/invoke`
+//!   validates the arguments, calls the customer's endpoint signed, checks
+//!   the answer and logs the invocation off the answer path.
 //! - [`outbound`]: the one HTTP client every connector sends with (timeouts,
 //!   SSRF guard, bounded response reads).
 //! - [`template`]: Handlebars mapping templates and their helpers;
@@ -32,6 +35,7 @@ pub mod connector;
 pub mod delivery;
 pub mod event;
 pub mod filter;
+pub mod functions;
 pub mod hub;
 pub mod ids;
 pub mod ingest;

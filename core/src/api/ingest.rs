@@ -40,7 +40,7 @@ async fn post_event(
     })
 }
 
-fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+pub(super) fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     let ct = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -77,7 +77,7 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-async fn read_limited(
+pub(super) async fn read_limited(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod error;
+mod functions;
 mod health;
 mod ingest;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub connectors: RwLock<Vec<ConnectorInfo>>,
     /// This node's id.
     pub node: Arc<str>,
+    /// Functions the agent can invoke, with their invocation log.
+    pub functions: Arc<crate::functions::Functions>,
 }
 
 /// Mounts every route.
@@ -70,7 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(health::configure)
     .configure(ingest::configure)
-    .configure(admin::configure);
+    .configure(admin::configure)
+    .configure(functions::configure);
 }
 
 /// JSON 404 for unknown routes.

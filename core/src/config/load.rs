@@ -179,7 +179,8 @@ impl Config {
                 "must be at least 1",
             ));
         }
-        self.validate_connectors()
+        self.validate_connectors()?;
+        crate::functions::validate(self)
     }
 
     fn validate_connectors(&self) -> Result<(), ConfigError> {

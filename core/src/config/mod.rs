@@ -3,6 +3,7 @@
 //! Every field's doc comment is operator documentation; `examples/switchboard.toml`
 //! shows them all with their defaults.
 
+mod function;
 mod interpolate;
 mod load;
 mod secret;
@@ -14,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::event::EventType;
 
+pub use function::{FunctionConfig, DEFAULT_FUNCTION_TIMEOUT, MAX_FUNCTION_TIMEOUT};
 pub use load::{ConfigError, ConfigSource};
 pub use secret::Secret;
 
@@ -36,6 +38,9 @@ pub struct Config {
     /// The connector instances events are delivered to.
     #[serde(default)]
     pub connectors: Vec<ConnectorConfig>,
+    /// Functions the agent can call mid-call (`POST /v1/functions/{name}/invoke`).
+    #[serde(default)]
+    pub functions: Vec<FunctionConfig>,
 }
 
 /// `[server]`

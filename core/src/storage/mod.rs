@@ -17,6 +17,7 @@ pub use types::*;
 use crate::{
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    functions::{InvocationFilter, InvocationPage, InvocationRecord},
     time::Millis,
 };
 
@@ -101,6 +102,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Connectors currently disabled, with their reasons.
     async fn disabled(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Appends function invocation records (written in one transaction).
+    async fn record_invocations(&self, records: Vec<InvocationRecord>) -> Result<(), StoreError>;
+
+    /// A page of function invocations, newest first.
+    async fn invocations(
+        &self,
+        filter: &InvocationFilter,
+        page: &PageRequest,
+    ) -> Result<InvocationPage, StoreError>;
 
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -5,6 +5,7 @@
 //! into shared transactions; reads use their own pool and never wait on writes.
 
 mod ingest;
+mod invocations;
 mod read;
 mod record;
 mod write;
@@ -24,6 +25,7 @@ use super::{
 use crate::{
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    functions::{InvocationFilter, InvocationPage, InvocationRecord},
     time::Millis,
 };
 
@@ -136,6 +138,18 @@ impl Store for SqliteStore {
 
     async fn disabled(&self) -> Result<Vec<(String, String)>, StoreError> {
         read::disabled(&self.read).await
+    }
+
+    async fn record_invocations(&self, records: Vec<InvocationRecord>) -> Result<(), StoreError> {
+        invocations::record(&self.write, records).await
+    }
+
+    async fn invocations(
+        &self,
+        filter: &InvocationFilter,
+        page: &PageRequest,
+    ) -> Result<InvocationPage, StoreError> {
+        invocations::page(&self.read, filter, page).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

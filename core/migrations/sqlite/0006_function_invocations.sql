@@ -1,0 +1,21 @@
+-- Function calls (issue 6): one row per invocation of a `[[functions]]` entry.
+-- JSON values are stored as the text they were; times are Unix ms, latency µs.
+CREATE TABLE function_invocations (
+    id               TEXT PRIMARY KEY,
+    function_name    TEXT NOT NULL,
+    call_id          TEXT NOT NULL,
+    outcome          TEXT NOT NULL,
+    status_code      INTEGER NOT NULL,
+    upstream_status  INTEGER,
+    arguments        TEXT NOT NULL,
+    result           TEXT,
+    error            TEXT,
+    response_excerpt TEXT,
+    attempts         INTEGER NOT NULL,
+    started_at       INTEGER NOT NULL,
+    duration_us      INTEGER NOT NULL,
+    node             TEXT NOT NULL
+);
+
+CREATE INDEX function_invocations_function ON function_invocations (function_name, id);
+CREATE INDEX function_invocations_call ON function_invocations (call_id, id);
