@@ -7,5 +7,6 @@
 
 mod contract;
 mod delivery;
+mod invocations;
 mod multinode;
 mod support;

@@ -1,17 +1,18 @@
 -- Function calls (issue 6): one row per invocation of a `[[functions]]` entry.
 -- JSON values are stored as the text they were; times are Unix ms, latency µs.
+-- Ids are compared byte by byte (COLLATE "C") so ULID cursors sort as in SQLite.
 CREATE TABLE function_invocations (
-    id               TEXT PRIMARY KEY,
+    id               TEXT COLLATE "C" PRIMARY KEY,
     function_name    TEXT NOT NULL,
     call_id          TEXT NOT NULL,
     outcome          TEXT NOT NULL,
-    status_code      INTEGER NOT NULL,
-    upstream_status  INTEGER,
+    status_code      BIGINT NOT NULL,
+    upstream_status  BIGINT,
     arguments        TEXT NOT NULL,
     result           TEXT,
     error            TEXT,
     response_excerpt TEXT,
-    attempts         INTEGER NOT NULL,
+    attempts         BIGINT NOT NULL,
     started_at       BIGINT NOT NULL,
     duration_us      BIGINT NOT NULL,
     node             TEXT NOT NULL

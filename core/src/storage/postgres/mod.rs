@@ -9,6 +9,7 @@
 
 mod admin;
 mod connect;
+mod invocations;
 mod notify;
 mod read;
 mod write;
@@ -25,6 +26,7 @@ use super::{
 use crate::{
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    functions::{InvocationFilter, InvocationPage, InvocationRecord},
     time::Millis,
 };
 
@@ -175,6 +177,18 @@ impl Store for PostgresStore {
 
     async fn disabled(&self) -> Result<Vec<(String, String)>, StoreError> {
         read::disabled(&self.pool).await
+    }
+
+    async fn record_invocations(&self, records: Vec<InvocationRecord>) -> Result<(), StoreError> {
+        invocations::record(&self.pool, records).await
+    }
+
+    async fn invocations(
+        &self,
+        filter: &InvocationFilter,
+        page: &PageRequest,
+    ) -> Result<InvocationPage, StoreError> {
+        invocations::page(&self.pool, filter, page).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
