@@ -108,6 +108,7 @@ impl Hub {
                 node: node.clone(),
                 lease: config.storage.lease,
                 concurrency: c.concurrency.unwrap_or(config.delivery.concurrency),
+                queue_limit: config.delivery.queue_limit,
                 poll,
                 subscriptions: subscriptions.clone(),
             };

@@ -6,9 +6,9 @@ use std::{sync::Arc, time::Duration};
 use actix::Addr;
 
 use crate::{
-    actors::{Route, Router, Subscriptions},
+    actors::{Route, Router, Subscriptions, WakeConnectors},
     event::Event,
-    storage::{Ingested, Lease, NewEvent, Store, StoreError},
+    storage::{Admission, Ingested, Lease, NewEvent, Store, StoreError},
 };
 
 /// Accepts validated events. Cheap to clone.
@@ -43,6 +43,11 @@ impl Ingestor {
     /// event id creates nothing (`created == false`).
     pub async fn ingest(&self, event: Event) -> Result<Ingested, StoreError> {
         let deliveries = self.subscriptions.deliveries_for(&event);
+        let parked: Vec<String> = deliveries
+            .iter()
+            .filter(|d| d.admission == Admission::Park)
+            .map(|d| d.connector.to_string())
+            .collect();
         let kind = event.kind;
         let lease = Lease::new(self.node.clone(), self.lease);
         let mut ingested = self
@@ -55,6 +60,10 @@ impl Ingestor {
             let jobs = std::mem::take(&mut ingested.jobs);
             if !jobs.is_empty() {
                 self.router.do_send(Route(jobs));
+            }
+            // A full actor may have looked in storage just before this commit.
+            if !parked.is_empty() {
+                self.router.do_send(WakeConnectors(parked));
             }
         }
         Ok(ingested)

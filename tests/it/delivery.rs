@@ -208,6 +208,48 @@ async fn a_hanging_target_does_not_delay_another() {
     hub.stop().await;
 }
 
+#[actix_rt::test]
+async fn a_full_queue_parks_deliveries_in_storage_and_loses_none() {
+    let rx = Receiver::start();
+    // Both slots hang while the events arrive: the actor's queue fills up.
+    rx.script([
+        Reply::Hang(Duration::from_millis(1500)),
+        Reply::Hang(Duration::from_millis(1500)),
+    ]);
+    let hub = TestHub::start(&format!(
+        "queue_limit = 4\n{}",
+        webhook_toml("slow", &rx.url, "concurrency = 2")
+    ))
+    .await;
+    let mut ids = std::collections::HashSet::new();
+    for _ in 0..40 {
+        let ev = fresh_event("call.completed");
+        assert_eq!(hub.post_event(&ev).await.0, 202);
+        ids.insert(ev["id"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        rx.count() <= 2,
+        "only the two hanging attempts are in flight"
+    );
+    assert!(
+        hub.store.next_due("slow").await.unwrap().unwrap() <= switchboard_core::time::now_ms(),
+        "deliveries beyond the queue wait in storage, due and unleased"
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), async || rx.count() >= 40).await,
+        "received {} of 40",
+        rx.count()
+    );
+    let got: std::collections::HashSet<String> = rx
+        .received()
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap().to_owned())
+        .collect();
+    assert_eq!(got, ids, "every event arrived");
+    assert_eq!(rx.count(), 40, "and only once");
+    hub.stop().await;
+}
+
 /// Panics on its first `n` calls, then behaves like a webhook.
 struct Panicky {
     left: Arc<AtomicUsize>,

@@ -29,9 +29,6 @@ use crate::{
     time::{now_ms, Millis},
 };
 
-/// Jobs held in memory beyond the in-flight ones; more stay leased in storage.
-const QUEUE_LIMIT: usize = 4096;
-
 /// What a connector actor needs, cloned on every restart.
 #[derive(Clone)]
 pub struct ConnectorSettings {
@@ -51,6 +48,8 @@ pub struct ConnectorSettings {
     pub lease: Duration,
     /// Attempts in flight at most.
     pub concurrency: usize,
+    /// Jobs held in memory beyond the in-flight ones (`[delivery] queue_limit`).
+    pub queue_limit: usize,
     /// Poll storage this often for work other nodes released (multi-node only).
     pub poll: Option<Duration>,
     /// Shared subscription table (to mark this connector disabled).
@@ -64,6 +63,8 @@ pub struct ConnectorActor {
     /// Leased jobs waiting for a slot, each with the instant it must start by.
     queue: VecDeque<(Job, Instant)>,
     more_in_storage: bool,
+    /// Queue full: ingest parks new deliveries in storage instead of sending them.
+    saturated: bool,
     pulling: bool,
     wake: Option<(Millis, SpawnHandle)>,
     draining: Option<Vec<oneshot::Sender<()>>>,
@@ -92,6 +93,7 @@ impl ConnectorActor {
             in_flight: 0,
             queue: VecDeque::new(),
             more_in_storage: true,
+            saturated: false,
             pulling: false,
             wake: None,
             draining: None,
@@ -134,6 +136,9 @@ impl ConnectorActor {
             // Waited too long: give them back for any node to lease afresh.
             self.more_in_storage = true;
             self.release(stale, ctx);
+        }
+        if self.saturated && self.queue.len() <= self.s.queue_limit / 2 {
+            self.set_saturated(false);
         }
         if self.queue.is_empty() && self.in_flight < self.s.concurrency && self.more_in_storage {
             self.pull(ctx);
@@ -239,13 +244,24 @@ impl ConnectorActor {
         );
     }
 
+    /// While saturated, ingest stores this connector's new deliveries due but
+    /// unleased; clearing it means they are in storage to pull.
+    fn set_saturated(&mut self, saturated: bool) {
+        self.saturated = saturated;
+        self.s.subscriptions.set_saturated(&self.s.name, saturated);
+        if !saturated {
+            self.more_in_storage = true;
+        }
+    }
+
     fn overflow(&mut self, ctx: &mut Context<Self>) {
-        if self.queue.len() <= QUEUE_LIMIT {
+        if self.queue.len() <= self.s.queue_limit {
             return;
         }
+        self.set_saturated(true);
         let spill: Vec<String> = self
             .queue
-            .drain(QUEUE_LIMIT..)
+            .drain(self.s.queue_limit..)
             .map(|(j, _)| j.delivery_id)
             .collect();
         self.more_in_storage = true;
@@ -401,6 +417,7 @@ impl Supervised for ConnectorActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         self.in_flight = 0;
         self.queue.clear();
+        self.set_saturated(false);
         self.pulling = false;
         self.wake = None;
     }

@@ -6,11 +6,10 @@ use std::{collections::HashSet, sync::Arc, sync::RwLock};
 use crate::{
     config::ConnectorConfig,
     connector::{BuildError, Connector},
-    delivery::DeliveryState,
     event::{Event, EventType},
     filter::Filter,
     ids,
-    storage::NewDelivery,
+    storage::{Admission, NewDelivery},
 };
 
 /// One connector's subscription.
@@ -63,11 +62,14 @@ impl Subscription {
 
 /// The live subscription table, shared by ingest and the actors. Runtime
 /// endpoints are added and removed here; a connector that answered 410 is
-/// marked disabled so new deliveries to it are recorded as `disabled`.
+/// marked disabled so new deliveries to it are recorded as `disabled`; one
+/// whose actor is full is marked saturated so new deliveries to it are parked
+/// in storage instead of handed over.
 #[derive(Debug, Default)]
 pub struct Subscriptions {
     entries: RwLock<Vec<Subscription>>,
     disabled: RwLock<HashSet<Arc<str>>>,
+    saturated: RwLock<HashSet<Arc<str>>>,
 }
 
 impl Subscriptions {
@@ -96,6 +98,16 @@ impl Subscriptions {
         }
     }
 
+    /// Marks a connector's actor full (or no longer full).
+    pub fn set_saturated(&self, name: &Arc<str>, saturated: bool) {
+        let mut set = self.saturated.write().expect("lock");
+        if saturated {
+            set.insert(name.clone());
+        } else {
+            set.remove(name);
+        }
+    }
+
     /// Whether a connector is disabled.
     pub fn is_disabled(&self, name: &str) -> bool {
         self.disabled.read().expect("lock").contains(name)
@@ -105,6 +117,7 @@ impl Subscriptions {
     pub fn deliveries_for(&self, event: &Event) -> Vec<NewDelivery> {
         let entries = self.entries.read().expect("lock");
         let disabled = self.disabled.read().expect("lock");
+        let saturated = self.saturated.read().expect("lock");
         // Parsed at most once per event, and only when a filter needs it.
         let envelope = std::cell::OnceCell::new();
         let parsed =
@@ -115,10 +128,12 @@ impl Subscriptions {
             .map(|s| NewDelivery {
                 id: ids::delivery_id(),
                 connector: s.name.clone(),
-                state: if disabled.contains(&s.name) {
-                    DeliveryState::Disabled
+                admission: if disabled.contains(&s.name) {
+                    Admission::Disabled
+                } else if saturated.contains(&s.name) {
+                    Admission::Park
                 } else {
-                    DeliveryState::Pending
+                    Admission::Dispatch
                 },
             })
             .collect()

@@ -179,6 +179,12 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if self.delivery.queue_limit == 0 {
+            return Err(ConfigError::invalid(
+                "delivery.queue_limit",
+                "must be at least 1",
+            ));
+        }
         self.validate_connectors()?;
         crate::functions::validate(self)
     }

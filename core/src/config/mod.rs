@@ -115,6 +115,10 @@ pub struct DeliveryConfig {
     pub max_backoff: Duration,
     /// Attempts in flight at once per connector, unless the connector sets its own.
     pub concurrency: usize,
+    /// Leased deliveries a connector keeps in memory beyond those in flight.
+    /// Past it, new deliveries wait in storage and are paged in as room frees,
+    /// so a stalled target costs neither memory nor writes.
+    pub queue_limit: usize,
     /// Allow targets on loopback, private and link-local addresses (SSRF guard off).
     pub allow_private_targets: bool,
     /// Outbound HTTP(S) proxy URL, e.g. to give webhooks static source IPs.
@@ -131,6 +135,7 @@ impl Default for DeliveryConfig {
             first_retry: Duration::from_secs(5),
             max_backoff: Duration::from_secs(4 * 3600),
             concurrency: 16,
+            queue_limit: 4096,
             allow_private_targets: false,
             proxy: None,
             local_address: None,

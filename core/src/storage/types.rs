@@ -26,8 +26,32 @@ pub struct NewDelivery {
     pub id: String,
     /// Target connector.
     pub connector: Arc<str>,
-    /// `Pending`, or `Disabled` when the connector is disabled.
-    pub state: DeliveryState,
+    /// What ingest does with it.
+    pub admission: Admission,
+}
+
+/// What ingest does with a new delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// `pending`, leased to the ingesting node and handed to its connector
+    /// actor at once: the fast path.
+    Dispatch,
+    /// `pending` and due, but not leased: the connector's actor already holds
+    /// all the work it may keep in memory and pulls this from storage when it
+    /// has room. Keeps a stalled target from costing memory or writes.
+    Park,
+    /// The connector is disabled: stored `disabled`, never attempted.
+    Disabled,
+}
+
+impl Admission {
+    /// The state the delivery is stored in.
+    pub fn state(self) -> DeliveryState {
+        match self {
+            Admission::Dispatch | Admission::Park => DeliveryState::Pending,
+            Admission::Disabled => DeliveryState::Disabled,
+        }
+    }
 }
 
 /// The outcome of committing one event.

@@ -6,7 +6,9 @@ use switchboard_core::{
     delivery::{AttemptRecord, DeliveryState, NextStep},
     event::{Event, EventType},
     ids,
-    storage::{DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest, ReplaySelector, Store},
+    storage::{
+        Admission, DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest, ReplaySelector, Store,
+    },
     time::now_ms,
 };
 
@@ -45,6 +47,7 @@ contract!(
     deliveries_page_and_filter,
     next_due_tracks_retries_and_leases,
     disabling_parks_active_deliveries,
+    parked_deliveries_wait_unleased,
 );
 
 fn event(id: &str) -> Event {
@@ -52,15 +55,15 @@ fn event(id: &str) -> Event {
     Event::from_stored(id.to_owned(), EventType::CallStarted, 1_715_199_700, body)
 }
 
-fn new_event(id: &str, connectors: &[(&str, DeliveryState)]) -> NewEvent {
+fn new_event(id: &str, connectors: &[(&str, Admission)]) -> NewEvent {
     NewEvent {
         event: event(id),
         deliveries: connectors
             .iter()
-            .map(|(c, state)| NewDelivery {
+            .map(|(c, admission)| NewDelivery {
                 id: ids::delivery_id(),
                 connector: Arc::from(*c),
-                state: *state,
+                admission: *admission,
             })
             .collect(),
     }
@@ -110,10 +113,7 @@ async fn ingest_is_idempotent(store: Arc<dyn Store>) {
         .ingest(
             new_event(
                 "evt_idem",
-                &[
-                    ("a", DeliveryState::Pending),
-                    ("b", DeliveryState::Disabled),
-                ],
+                &[("a", Admission::Dispatch), ("b", Admission::Disabled)],
             ),
             lease("n1", 60_000),
         )
@@ -131,7 +131,7 @@ async fn ingest_is_idempotent(store: Arc<dyn Store>) {
 
     let again = store
         .ingest(
-            new_event("evt_idem", &[("a", DeliveryState::Pending)]),
+            new_event("evt_idem", &[("a", Admission::Dispatch)]),
             lease("n2", 60_000),
         )
         .await
@@ -161,7 +161,7 @@ async fn concurrent_duplicate_ids_create_once(store: Arc<dyn Store>) {
                 let id = format!("evt_dup_{i}");
                 let r = store
                     .ingest(
-                        new_event(&id, &[("a", DeliveryState::Pending)]),
+                        new_event(&id, &[("a", Admission::Dispatch)]),
                         lease(&format!("n{copy}"), 60_000),
                     )
                     .await
@@ -193,7 +193,7 @@ async fn leases_are_exclusive_across_leasers(store: Arc<dyn Store>) {
     for i in 0..200 {
         let r = store
             .ingest(
-                new_event(&format!("evt_l{i}"), &[("a", DeliveryState::Pending)]),
+                new_event(&format!("evt_l{i}"), &[("a", Admission::Dispatch)]),
                 lapsed("ingester"),
             )
             .await
@@ -236,7 +236,7 @@ async fn leases_are_exclusive_across_leasers(store: Arc<dyn Store>) {
 async fn expired_leases_are_taken_over(store: Arc<dyn Store>) {
     let r = store
         .ingest(
-            new_event("evt_take", &[("a", DeliveryState::Pending)]),
+            new_event("evt_take", &[("a", Admission::Dispatch)]),
             lease("dead", 200),
         )
         .await
@@ -279,10 +279,7 @@ async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
         .ingest(
             new_event(
                 "evt_att",
-                &[
-                    ("ok", DeliveryState::Pending),
-                    ("bad", DeliveryState::Pending),
-                ],
+                &[("ok", Admission::Dispatch), ("bad", Admission::Dispatch)],
             ),
             lease("n1", 60_000),
         )
@@ -378,7 +375,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
     for i in 0..3 {
         let r = store
             .ingest(
-                new_event(&format!("evt_r{i}"), &[("a", DeliveryState::Pending)]),
+                new_event(&format!("evt_r{i}"), &[("a", Admission::Dispatch)]),
                 lease("n1", 60_000),
             )
             .await
@@ -443,10 +440,7 @@ async fn deliveries_page_and_filter(store: Arc<dyn Store>) {
         let connector = if i % 5 == 0 { "b" } else { "a" };
         store
             .ingest(
-                new_event(
-                    &format!("evt_p{i:02}"),
-                    &[(connector, DeliveryState::Pending)],
-                ),
+                new_event(&format!("evt_p{i:02}"), &[(connector, Admission::Dispatch)]),
                 lease("n1", 60_000),
             )
             .await
@@ -523,7 +517,7 @@ async fn next_due_tracks_retries_and_leases(store: Arc<dyn Store>) {
     let held = lease("n1", 60_000);
     let r = store
         .ingest(
-            new_event("evt_nd", &[("a", DeliveryState::Pending)]),
+            new_event("evt_nd", &[("a", Admission::Dispatch)]),
             held.clone(),
         )
         .await
@@ -559,7 +553,7 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
     for i in 0..3 {
         store
             .ingest(
-                new_event(&format!("evt_d{i}"), &[("a", DeliveryState::Pending)]),
+                new_event(&format!("evt_d{i}"), &[("a", Admission::Dispatch)]),
                 lapsed("n1"),
             )
             .await
@@ -613,4 +607,43 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
         3
     );
     store.ping().await.unwrap();
+}
+
+async fn parked_deliveries_wait_unleased(store: Arc<dyn Store>) {
+    let ingested = store
+        .ingest(
+            new_event(
+                "evt_park",
+                &[("busy", Admission::Park), ("free", Admission::Dispatch)],
+            ),
+            lease("n1", 60_000),
+        )
+        .await
+        .unwrap();
+    let jobs: Vec<&str> = ingested.jobs.iter().map(|j| &*j.connector).collect();
+    assert_eq!(
+        jobs,
+        ["free"],
+        "a parked delivery is not handed out at ingest"
+    );
+    let rec = store.event("evt_park").await.unwrap().expect("stored");
+    assert!(rec
+        .deliveries
+        .iter()
+        .all(|d| d.status == DeliveryState::Pending));
+    assert!(
+        store.next_due("busy").await.unwrap().is_some(),
+        "a parked delivery is due at once"
+    );
+    let taken = store
+        .lease_due("busy", &lease("n2", 60_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1, "any node may lease a parked delivery");
+    assert_eq!(taken[0].event.id, "evt_park");
+    assert!(store
+        .lease_due("free", &lease("n2", 60_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
 }

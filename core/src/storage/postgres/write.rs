@@ -13,7 +13,7 @@ use super::RecordReq;
 use crate::{
     delivery::{DeliveryState, Job, NextStep},
     event::EventType,
-    storage::{Ingested, Lease, NewEvent, StoreError},
+    storage::{Admission, Ingested, Lease, NewEvent, StoreError},
     time::now_ms,
 };
 
@@ -131,7 +131,7 @@ fn answer(
     let jobs = new
         .deliveries
         .iter()
-        .filter(|d| d.state == DeliveryState::Pending)
+        .filter(|d| d.admission == Admission::Dispatch)
         .map(|d| Job {
             delivery_id: d.id.clone(),
             connector: d.connector.clone(),
@@ -164,15 +164,17 @@ struct DeliveryRows {
 impl DeliveryRows {
     fn push(&mut self, new: &NewEvent, lease: &Lease, now: i64) {
         for d in &new.deliveries {
-            let pending = d.state == DeliveryState::Pending;
+            let state = d.admission.state();
+            let pending = state == DeliveryState::Pending;
+            let leased = d.admission == Admission::Dispatch;
             self.ids.push(d.id.clone());
             self.event_ids.push(new.event.id.clone());
             self.types.push(new.event.kind.as_str());
             self.connectors.push(d.connector.to_string());
-            self.states.push(d.state.as_str());
+            self.states.push(state.as_str());
             self.next_at.push(pending.then_some(now));
-            self.owners.push(pending.then(|| lease.node.to_string()));
-            self.expires.push(pending.then_some(lease.until));
+            self.owners.push(leased.then(|| lease.node.to_string()));
+            self.expires.push(leased.then_some(lease.until));
         }
     }
 }

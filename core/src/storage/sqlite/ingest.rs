@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
     delivery::{DeliveryState, Job},
-    storage::{Ingested, Lease, NewEvent, StoreError},
+    storage::{Admission, Ingested, Lease, NewEvent, StoreError},
     time::now_ms,
 };
 
@@ -87,7 +87,7 @@ pub(super) async fn ingest(
         let mut jobs = Vec::new();
         for d in &new.deliveries {
             rows.push((new, lease, d));
-            if d.state == DeliveryState::Pending {
+            if d.admission == Admission::Dispatch {
                 jobs.push(Job {
                     delivery_id: d.id.clone(),
                     connector: d.connector.clone(),
@@ -111,15 +111,16 @@ pub(super) async fn ingest(
              lease_owner, lease_expires_at, created_at, updated_at) ",
         );
         q.push_values(chunk, |mut b, (new, lease, d)| {
-            let pending = d.state == DeliveryState::Pending;
+            let pending = d.admission.state() == DeliveryState::Pending;
+            let leased = d.admission == Admission::Dispatch;
             b.push_bind(d.id.as_str())
                 .push_bind(new.event.id.as_str())
                 .push_bind(new.event.kind.as_str())
                 .push_bind(&*d.connector)
-                .push_bind(d.state.as_str())
+                .push_bind(d.admission.state().as_str())
                 .push_bind(pending.then_some(now))
-                .push_bind(pending.then_some(&*lease.node))
-                .push_bind(pending.then_some(lease.until))
+                .push_bind(leased.then_some(&*lease.node))
+                .push_bind(leased.then_some(lease.until))
                 .push_bind(now)
                 .push_bind(now);
         });
@@ -163,10 +164,10 @@ mod tests {
                 .map(|c| NewDelivery {
                     id: crate::ids::delivery_id(),
                     connector: Arc::from(*c),
-                    state: if *c == "off" {
-                        DeliveryState::Disabled
-                    } else {
-                        DeliveryState::Pending
+                    admission: match *c {
+                        "off" => Admission::Disabled,
+                        "parked" => Admission::Park,
+                        _ => Admission::Dispatch,
                     },
                 })
                 .collect(),
