@@ -214,10 +214,8 @@ impl ConnectorActor {
         let fut = async move { attempt(&s, job).await };
         ctx.spawn(fut.into_actor(self).map(|(next, panicked), act, ctx| {
             act.in_flight -= 1;
-            match next {
-                Some(NextStep::RetryAt(at)) => act.schedule_wake(at, ctx),
-                Some(NextStep::Disabled) => act.disable(ctx),
-                _ => {}
+            if let Some(NextStep::RetryAt(at)) = next {
+                act.schedule_wake(at, ctx);
             }
             if panicked {
                 tracing::error!(connector = %act.s.name, "connector panicked; restarting its actor");
@@ -226,22 +224,6 @@ impl ConnectorActor {
             }
             act.fill(ctx);
         }));
-    }
-
-    fn disable(&mut self, ctx: &mut Context<Self>) {
-        let reason = "target answered 410 Gone; re-enable the endpoint and replay to resume";
-        self.s.subscriptions.set_disabled(&self.s.name, true);
-        tracing::warn!(connector = %self.s.name, "{reason}");
-        let store = self.s.store.clone();
-        let name = self.s.name.clone();
-        ctx.spawn(
-            async move {
-                if let Err(e) = store.set_disabled(&name, Some(reason)).await {
-                    tracing::error!(connector = %name, error = %e, "cannot record disabled connector");
-                }
-            }
-            .into_actor(self),
-        );
     }
 
     /// While saturated, ingest stores this connector's new deliveries due but
@@ -328,12 +310,26 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
         response_excerpt: outcome.response_excerpt.clone(),
         node: s.node.to_string(),
     };
+    if next == NextStep::Disabled {
+        // Before the delivery shows `disabled`, so whoever sees it sees the
+        // connector disabled too, and no new delivery is handed to it.
+        disable(s).await;
+    }
     match s.store.record_attempt(record, next, first).await {
         Ok(()) => (Some(next), panicked),
         Err(e) => {
             tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
             (None, panicked)
         }
+    }
+}
+
+async fn disable(s: &ConnectorSettings) {
+    let reason = "target answered 410 Gone; re-enable the endpoint and replay to resume";
+    s.subscriptions.set_disabled(&s.name, true);
+    tracing::warn!(connector = %s.name, "{reason}");
+    if let Err(e) = s.store.set_disabled(&s.name, Some(reason)).await {
+        tracing::error!(connector = %s.name, error = %e, "cannot record disabled connector");
     }
 }
 

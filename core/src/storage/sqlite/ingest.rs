@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::{
     delivery::{DeliveryState, Job},
@@ -35,16 +35,16 @@ pub(super) fn chunked<T>(mut items: &[T]) -> Vec<&[T]> {
     out
 }
 
-/// Commits a batch; answers in the batch's order. A known id (also one
-/// repeated within the batch) creates nothing and reports the stored count.
+/// Writes a batch inside the caller's transaction; answers in the batch's
+/// order. A known id (also one repeated within the batch) creates nothing and
+/// reports the stored count.
 pub(super) async fn ingest(
-    pool: SqlitePool,
-    batch: Vec<(NewEvent, Lease)>,
+    tx: &mut SqliteConnection,
+    batch: &[(NewEvent, Lease)],
 ) -> Result<Vec<Ingested>, StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await?;
     let mut new_ids: HashSet<String> = HashSet::with_capacity(batch.len());
-    for chunk in chunked(&batch) {
+    for chunk in chunked(batch) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO events (id, type, created, body, deliveries, received_at) ",
         );
@@ -134,7 +134,6 @@ pub(super) async fn ingest(
             .await?;
         out[i].deliveries = n as usize;
     }
-    tx.commit().await?;
     Ok(out)
 }
 
@@ -204,7 +203,9 @@ mod tests {
             (new_event("evt_1", &["a"]), lease()),
             (new_event("evt_2", &[]), lease()),
         ];
-        let out = ingest(store.write.clone(), batch).await.expect("batch");
+        let mut tx = store.write.begin().await.expect("begin");
+        let out = ingest(&mut tx, &batch).await.expect("batch");
+        tx.commit().await.expect("commit");
         let summary: Vec<_> = out
             .iter()
             .map(|i| (i.event_id.as_str(), i.created, i.deliveries, i.jobs.len()))

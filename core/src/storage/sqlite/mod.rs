@@ -1,14 +1,16 @@
 //! The embedded default: one SQLite file in WAL mode.
 //!
 //! SQLite has one writer at a time, so writes go through a single-connection
-//! pool and the hot ones (ingest, attempt records) are grouped by [`Batcher`]s
-//! into shared transactions; reads use their own pool and never wait on writes.
+//! pool and the hot ones (ingest, attempt records) are grouped by one
+//! [`Batcher`] into shared transactions; reads use their own pool and never
+//! wait on writes.
 
 mod ingest;
 mod invocations;
 mod read;
 mod record;
 mod write;
+mod writer;
 
 use std::{str::FromStr, time::Duration};
 
@@ -35,8 +37,7 @@ type RecordReq = (AttemptRecord, NextStep, Millis);
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
-    ingest: Batcher<(NewEvent, Lease), Ingested>,
-    record: Batcher<RecordReq, ()>,
+    writer: Batcher<writer::Write, writer::Written>,
 }
 
 const MAX_BATCH: usize = 512;
@@ -60,14 +61,11 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let w = write.clone();
-        let ingest = Batcher::spawn(MAX_BATCH, move |batch| ingest::ingest(w.clone(), batch));
-        let w = write.clone();
-        let record = Batcher::spawn(MAX_BATCH, move |batch| record::record(w.clone(), batch));
+        let writer = Batcher::spawn(MAX_BATCH, move |batch| writer::commit(w.clone(), batch));
         Ok(SqliteStore {
             write,
             read,
-            ingest,
-            record,
+            writer,
         })
     }
 }
@@ -75,7 +73,14 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ingest(&self, event: NewEvent, lease: Lease) -> Result<Ingested, StoreError> {
-        self.ingest.submit((event, lease)).await
+        match self
+            .writer
+            .submit(writer::Write::Ingest(event, lease))
+            .await?
+        {
+            writer::Written::Ingested(ingested) => Ok(ingested),
+            writer::Written::Recorded => unreachable!("an ingest is answered with its outcome"),
+        }
     }
 
     async fn lease_due(
@@ -97,7 +102,10 @@ impl Store for SqliteStore {
         next: NextStep,
         first: Millis,
     ) -> Result<(), StoreError> {
-        self.record.submit((attempt, next, first)).await
+        self.writer
+            .submit(writer::Write::Record((attempt, next, first)))
+            .await
+            .map(drop)
     }
 
     async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {

@@ -4,18 +4,20 @@
 //! Same reasoning as `ingest`: per-row statements cost a hop to sqlx's
 //! connection thread each, which under load outweighs SQLite's own work.
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{ingest::chunked, RecordReq};
 use crate::{delivery::NextStep, storage::StoreError, time::now_ms};
 
-/// Commits a batch of attempt records. A delivery is attempted by one actor at
+/// Writes a batch of attempt records inside the caller's transaction. A delivery is attempted by one actor at
 /// a time, so a batch never holds two records of one delivery and the
 /// `MAX(number) + 1` numbering is unambiguous.
-pub(super) async fn record(pool: SqlitePool, batch: Vec<RecordReq>) -> Result<Vec<()>, StoreError> {
+pub(super) async fn record(
+    tx: &mut SqliteConnection,
+    batch: &[RecordReq],
+) -> Result<(), StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await?;
-    for chunk in chunked(&batch) {
+    for chunk in chunked(batch) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node)
              SELECT v.column1, (SELECT COALESCE(MAX(a.number), 0) + 1 FROM attempts a WHERE a.delivery_id = v.column1),
@@ -58,6 +60,5 @@ pub(super) async fn record(pool: SqlitePool, batch: Vec<RecordReq>) -> Result<Ve
         q.push(") AS v WHERE deliveries.id = v.column1");
         q.build().execute(&mut *tx).await?;
     }
-    tx.commit().await?;
-    Ok(vec![(); batch.len()])
+    Ok(())
 }
