@@ -2,20 +2,17 @@
 
 use std::{net::TcpListener, sync::Arc, sync::RwLock};
 
-use actix::{Actor, Addr, Arbiter, Supervisor};
+use actix::{Actor, Addr, Arbiter};
 use actix_web::{dev::ServerHandle, web, App, HttpServer};
 
 use crate::{
-    actors::{
-        AddConnector, ConnectorActor, ConnectorSettings, DrainAll, Router, Subscription,
-        Subscriptions, WakeConnectors,
-    },
+    actors::{DrainAll, Launcher, Router, Subscription, Subscriptions, WakeAll, WakeConnectors},
     api::{self, AppState, ConnectorInfo},
     config::{Config, ConfigError},
     connector::{BuildError, ConnectorSpec, Registry},
+    endpoints::{EndpointError, Endpoints},
     ingest::Ingestor,
-    outbound::{OutboundClient, SendError},
-    retry::RetryPolicy,
+    outbound::SendError,
     storage::{self, Store, StoreError},
 };
 
@@ -37,6 +34,9 @@ pub enum HubError {
     /// A `[[functions]]` entry could not be set up.
     #[error(transparent)]
     Functions(#[from] crate::functions::FunctionsError),
+    /// Stored runtime endpoints could not be started.
+    #[error("runtime endpoints: {0}")]
+    Endpoints(#[from] EndpointError),
     /// The listener could not be bound.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -75,8 +75,9 @@ pub fn build_connectors(
 }
 
 impl Hub {
-    /// Opens storage and starts the router and one supervised actor per connector.
-    /// Must run inside an actix `System`.
+    /// Opens storage, starts the router and one supervised actor per
+    /// configured connector and per stored runtime endpoint. Must run inside
+    /// an actix `System`.
     pub async fn start(config: &Config, registry: &Registry) -> Result<Hub, HubError> {
         let built = build_connectors(config, registry)?;
         let store = storage::open(&config.storage).await?;
@@ -95,30 +96,26 @@ impl Hub {
             .collect();
         let poll =
             (!config.storage.url.starts_with("sqlite:")).then_some(config.storage.poll_interval);
-        for (i, ((name, connector), c)) in built.into_iter().zip(&config.connectors).enumerate() {
-            let settings = ConnectorSettings {
-                name: name.clone(),
-                connector,
-                http: OutboundClient::new(
-                    &config.delivery,
-                    c.timeout.unwrap_or(config.delivery.timeout),
-                )?,
-                store: store.clone(),
-                policy: RetryPolicy::from_config(&config.delivery),
-                node: node.clone(),
-                lease: config.storage.lease,
-                concurrency: c.concurrency.unwrap_or(config.delivery.concurrency),
-                poll,
-                subscriptions: subscriptions.clone(),
-            };
-            let arbiter = arbiters[i % arbiters.len()].handle();
-            let addr =
-                Supervisor::start_in_arbiter(&arbiter, move |_| ConnectorActor::new(settings));
-            router.do_send(AddConnector(name, addr));
+        let launcher = Launcher::new(
+            store.clone(),
+            router.clone(),
+            subscriptions.clone(),
+            config.delivery.clone(),
+            node.clone(),
+            config.storage.lease,
+            poll,
+            arbiters.iter().map(|a| a.handle()).collect(),
+        );
+        for ((name, connector), c) in built.into_iter().zip(&config.connectors) {
+            launcher.start(name, connector, c.timeout, c.concurrency, true)?;
+        }
+        let endpoints = Arc::new(Endpoints::new(launcher));
+        endpoints.start_all().await?;
+        if let Some(notices) = store.endpoint_notices() {
+            actix_rt::spawn(follow_endpoint_notices(notices, endpoints.clone()));
         }
         if let Some(notices) = store.work_notices() {
-            let names = config.connectors.iter().map(|c| c.name.clone()).collect();
-            actix_rt::spawn(forward_work_notices(notices, names, router.clone()));
+            actix_rt::spawn(forward_work_notices(notices, router.clone()));
         }
         let ingestor = Ingestor::new(
             store.clone(),
@@ -155,6 +152,7 @@ impl Hub {
             connectors: RwLock::new(connectors),
             node,
             functions,
+            endpoints,
         });
         tracing::info!(connectors = config.connectors.len(), node = %state.node, "hub started");
         Ok(Hub {
@@ -222,19 +220,30 @@ async fn stop_on_signal(handle: ServerHandle) {
     handle.stop(true).await;
 }
 
-/// Wakes connector actors when another node announces work for them.
+/// Wakes connector actors when another node announces work for them (an
+/// empty name: notices may have been lost, wake them all).
 async fn forward_work_notices(
     mut notices: tokio::sync::mpsc::UnboundedReceiver<String>,
-    all: Vec<String>,
     router: Addr<Router>,
 ) {
     while let Some(name) = notices.recv().await {
-        let names = if name.is_empty() {
-            all.clone()
+        if name.is_empty() {
+            router.do_send(WakeAll);
         } else {
-            vec![name]
-        };
-        router.do_send(WakeConnectors(names));
+            router.do_send(WakeConnectors(vec![name]));
+        }
+    }
+}
+
+/// Applies endpoint changes other nodes announce.
+async fn follow_endpoint_notices(
+    mut notices: tokio::sync::mpsc::UnboundedReceiver<String>,
+    endpoints: Arc<Endpoints>,
+) {
+    while let Some(id) = notices.recv().await {
+        if let Err(e) = endpoints.reload(&id).await {
+            tracing::warn!(endpoint = %id, error = %e, "cannot apply an endpoint change from another node; it applies at the next restart");
+        }
     }
 }
 

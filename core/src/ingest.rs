@@ -8,7 +8,7 @@ use actix::Addr;
 use crate::{
     actors::{Route, Router, Subscriptions},
     event::Event,
-    storage::{Ingested, Lease, NewEvent, Store, StoreError},
+    storage::{Ingested, Lease, NewDelivery, NewEvent, Store, StoreError},
 };
 
 /// Accepts validated events. Cheap to clone.
@@ -43,6 +43,16 @@ impl Ingestor {
     /// event id creates nothing (`created == false`).
     pub async fn ingest(&self, event: Event) -> Result<Ingested, StoreError> {
         let deliveries = self.subscriptions.deliveries_for(&event);
+        self.ingest_to(event, deliveries).await
+    }
+
+    /// Commits the event with the given deliveries instead of its
+    /// subscribers' (a test event fired at one endpoint).
+    pub async fn ingest_to(
+        &self,
+        event: Event,
+        deliveries: Vec<NewDelivery>,
+    ) -> Result<Ingested, StoreError> {
         let kind = event.kind;
         let lease = Lease::new(self.node.clone(), self.lease);
         let mut ingested = self

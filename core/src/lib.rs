@@ -18,6 +18,8 @@
 //! - [`connector`]: the plug-in trait prebuilt connectors implement, the
 //!   registry, and the built-in `webhook` kind. Connectors map an event to
 //!   requests and classify answers; [`retry`] owns the timing.
+//! - [`endpoints`]: runtime endpoints (REST hooks): webhook connectors
+//!   created through `POST /v1/endpoints`, stored, and run like configured ones.
 //! - [`functions`]: mid-call tools: `POST /v1/functions/{name}/invoke`
 //!   validates the arguments, calls the customer's endpoint signed, checks
 //!   the answer and logs the invocation off the answer path.
@@ -33,6 +35,7 @@ pub mod api;
 pub mod config;
 pub mod connector;
 pub mod delivery;
+pub mod endpoints;
 pub mod event;
 pub mod filter;
 pub mod functions;

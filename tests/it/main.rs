@@ -6,6 +6,7 @@ mod admin;
 mod cli;
 mod connectors;
 mod delivery;
+mod endpoints;
 mod functions;
 mod http_kind;
 mod ingest;

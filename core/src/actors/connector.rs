@@ -55,6 +55,11 @@ pub struct ConnectorSettings {
     pub poll: Option<Duration>,
     /// Shared subscription table (to mark this connector disabled).
     pub subscriptions: Arc<Subscriptions>,
+    /// Release this node's leases on the connector's deliveries at the first
+    /// start too (a hub restarting after a crash), not only at restarts. Off
+    /// for a connector created while the hub runs: it cannot have stale
+    /// leases, and its new deliveries are already leased to it in flight.
+    pub release_on_start: bool,
 }
 
 /// The actor.
@@ -67,6 +72,7 @@ pub struct ConnectorActor {
     pulling: bool,
     wake: Option<(Millis, SpawnHandle)>,
     draining: Option<Vec<oneshot::Sender<()>>>,
+    restarted: bool,
 }
 
 /// Deliveries to attempt now (already leased to this node).
@@ -84,6 +90,11 @@ pub struct Wake;
 #[rtype(result = "()")]
 pub struct Drain;
 
+/// [`Drain`], then stop for good (the connector was removed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
 impl ConnectorActor {
     /// A new actor; start it with `Supervisor::start_in_arbiter`.
     pub fn new(s: ConnectorSettings) -> Self {
@@ -95,6 +106,7 @@ impl ConnectorActor {
             pulling: false,
             wake: None,
             draining: None,
+            restarted: false,
         }
     }
 
@@ -377,15 +389,18 @@ impl Actor for ConnectorActor {
         let store = self.s.store.clone();
         let (name, node) = (self.s.name.clone(), self.s.node.clone());
         // Whatever this node held for this connector was lost with the old
-        // actor's in-flight futures: give it back before pulling again.
-        ctx.wait(
-            async move {
-                if let Err(e) = store.release_node(&name, &node).await {
-                    tracing::warn!(connector = %name, error = %e, "cannot release old leases; they expire on their own");
+        // actor's (or process's) in-flight futures: give it back before
+        // pulling again.
+        if self.restarted || self.s.release_on_start {
+            ctx.wait(
+                async move {
+                    if let Err(e) = store.release_node(&name, &node).await {
+                        tracing::warn!(connector = %name, error = %e, "cannot release old leases; they expire on their own");
+                    }
                 }
-            }
-            .into_actor(self),
-        );
+                .into_actor(self),
+            );
+        }
         if let Some(every) = self.s.poll {
             ctx.run_interval(every, |act, ctx| {
                 act.more_in_storage = true;
@@ -399,6 +414,7 @@ impl Actor for ConnectorActor {
 
 impl Supervised for ConnectorActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
+        self.restarted = true;
         self.in_flight = 0;
         self.queue.clear();
         self.pulling = false;
@@ -444,5 +460,14 @@ impl Handler<Drain> for ConnectorActor {
             }
             let _ = rx.await;
         })
+    }
+}
+
+impl Handler<Retire> for ConnectorActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) -> Self::Result {
+        let drained = <Self as Handler<Drain>>::handle(self, Drain, ctx);
+        Box::pin(drained.into_actor(self).map(|(), _, ctx| ctx.stop()))
     }
 }

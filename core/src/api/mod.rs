@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod endpoints;
 mod error;
 mod functions;
 mod health;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub node: Arc<str>,
     /// Functions the agent can invoke, with their invocation log.
     pub functions: Arc<crate::functions::Functions>,
+    /// Runtime endpoints.
+    pub endpoints: Arc<crate::endpoints::Endpoints>,
 }
 
 /// Mounts every route.
@@ -74,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(health::configure)
     .configure(ingest::configure)
     .configure(admin::configure)
+    .configure(endpoints::configure)
     .configure(functions::configure);
 }
 

@@ -45,6 +45,7 @@ contract!(
     deliveries_page_and_filter,
     next_due_tracks_retries_and_leases,
     disabling_parks_active_deliveries,
+    endpoints_are_stored_and_deleted,
 );
 
 fn event(id: &str) -> Event {
@@ -613,4 +614,82 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
         3
     );
     store.ping().await.unwrap();
+}
+
+async fn endpoints_are_stored_and_deleted(store: Arc<dyn Store>) {
+    use switchboard_core::{
+        config::Secret,
+        endpoints::{EndpointRecord, EndpointSecret},
+        signing::SigningKey,
+    };
+    let id = ids::endpoint_id();
+    let mut ep = EndpointRecord {
+        id: id.clone(),
+        url: Some("https://example.com/hook".into()),
+        urls: [(EventType::LeadCaptured, "https://example.com/leads".into())].into(),
+        events: Some(vec![EventType::LeadCaptured, EventType::CallStarted]),
+        description: "Zapier".into(),
+        secrets: vec![EndpointSecret {
+            secret: Secret::new(SigningKey::generate()),
+            expires_at: None,
+        }],
+        created_at: now_ms(),
+        updated_at: now_ms(),
+    };
+    assert!(store.endpoint(&id).await.unwrap().is_none());
+    store.save_endpoint(&ep).await.unwrap();
+    let back = store.endpoint(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (&back.url, &back.urls, &back.events, &back.description),
+        (&ep.url, &ep.urls, &ep.events, &ep.description)
+    );
+    assert_eq!(back.secrets[0].secret, ep.secrets[0].secret);
+
+    // Saving again replaces: a rotation keeps both secrets, newest first.
+    let old = ep.secrets[0].secret.clone();
+    let new = Secret::new(SigningKey::generate());
+    ep.rotate(new.clone(), now_ms() + 60_000);
+    ep.events = None;
+    store.save_endpoint(&ep).await.unwrap();
+    let other = EndpointRecord {
+        id: ids::endpoint_id(),
+        ..ep.clone()
+    };
+    store.save_endpoint(&other).await.unwrap();
+    let listed = store.endpoints().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        vec![id.as_str(), other.id.as_str()]
+    );
+    assert_eq!(listed[0].events, None);
+    let secrets: Vec<_> = listed[0].secrets.iter().map(|s| &s.secret).collect();
+    assert_eq!(secrets, vec![&new, &old]);
+
+    // Deleting parks its active deliveries as disabled and forgets its state.
+    store
+        .ingest(
+            new_event("evt_ep1", &[(id.as_str(), DeliveryState::Pending)]),
+            lapsed("n1"),
+        )
+        .await
+        .unwrap();
+    store.set_disabled(&id, Some("410 Gone")).await.unwrap();
+    store.set_disabled(&id, None).await.unwrap();
+    store
+        .replay(&ReplaySelector::Event("evt_ep1".into()))
+        .await
+        .unwrap();
+    assert!(store.delete_endpoint(&id).await.unwrap());
+    assert!(!store.delete_endpoint(&id).await.unwrap());
+    assert!(store.endpoint(&id).await.unwrap().is_none());
+    assert!(store.disabled().await.unwrap().is_empty());
+    let d = &store.event("evt_ep1").await.unwrap().unwrap().deliveries[0];
+    assert_eq!(d.status, DeliveryState::Disabled);
+    assert_eq!(d.last_error.as_deref(), Some("endpoint deleted"));
+    assert!(store
+        .lease_due(&id, &lease("n2", 60_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.endpoints().await.unwrap().len(), 1);
 }

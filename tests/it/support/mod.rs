@@ -8,7 +8,7 @@ mod receiver;
 use std::time::{Duration, Instant};
 
 pub use hub::{TestHub, ADMIN, INGEST};
-pub use receiver::{Receiver, Reply};
+pub use receiver::{Received, Receiver, Reply};
 
 /// Polls `check` until it holds or `timeout` passes; returns whether it held.
 pub async fn wait_until(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {

@@ -4,6 +4,7 @@
 //! pool and the hot ones (ingest, attempt records) are grouped by [`Batcher`]s
 //! into shared transactions; reads use their own pool and never wait on writes.
 
+mod endpoints;
 mod ingest;
 mod invocations;
 mod read;
@@ -25,6 +26,7 @@ use super::{
 use crate::{
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     time::Millis,
 };
@@ -155,5 +157,21 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+
+    async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
+        endpoints::save(&self.write, endpoint).await
+    }
+
+    async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
+        endpoints::all(&self.read).await
+    }
+
+    async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+        endpoints::one(&self.read, id).await
+    }
+
+    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
+        endpoints::delete(&self.write, id).await
     }
 }
