@@ -28,12 +28,15 @@
 //! - [`template`]: Handlebars mapping templates and their helpers;
 //!   [`filter`]: per-connector conditions on payload fields.
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
+//! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
+//! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
 pub mod actors;
 pub mod api;
 pub mod config;
 pub mod connector;
+pub mod dashboard;
 pub mod delivery;
 pub mod endpoints;
 pub mod event;
@@ -46,5 +49,6 @@ pub mod outbound;
 pub mod retry;
 pub mod signing;
 pub mod storage;
+pub mod telemetry;
 pub mod template;
 pub mod time;

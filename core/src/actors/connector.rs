@@ -26,6 +26,7 @@ use crate::{
     outbound::OutboundClient,
     retry::RetryPolicy,
     storage::{Lease, Store},
+    telemetry::Metrics,
     time::{now_ms, Millis},
 };
 
@@ -60,6 +61,8 @@ pub struct ConnectorSettings {
     /// for a connector created while the hub runs: it cannot have stale
     /// leases, and its new deliveries are already leased to it in flight.
     pub release_on_start: bool,
+    /// The hub's metrics (attempt outcomes and latency).
+    pub metrics: Arc<Metrics>,
 }
 
 /// The actor.
@@ -310,7 +313,8 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
             true,
         ),
     };
-    let duration_ms = clock.elapsed().as_millis() as u64;
+    let took = clock.elapsed();
+    let duration_ms = took.as_millis() as u64;
     let first = job.first_attempt_at.unwrap_or(started_at);
     let next = next_step(&s.policy, &outcome, number, first);
     log_attempt(s, &job, number, duration_ms, &outcome, next);
@@ -325,7 +329,10 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
         node: s.node.to_string(),
     };
     match s.store.record_attempt(record, next, first).await {
-        Ok(()) => (Some(next), panicked),
+        Ok(()) => {
+            s.metrics.attempt(&s.name, next, took);
+            (Some(next), panicked)
+        }
         Err(e) => {
             tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
             (None, panicked)

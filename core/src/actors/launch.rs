@@ -18,6 +18,7 @@ use crate::{
     outbound::{OutboundClient, SendError},
     retry::RetryPolicy,
     storage::Store,
+    telemetry::Metrics,
 };
 
 /// Everything shared by the connector actors of one hub.
@@ -39,6 +40,8 @@ pub struct Launcher {
     pub poll: Option<Duration>,
     /// Arbiters (threads) actors are spread over.
     pub arbiters: Vec<ArbiterHandle>,
+    /// The hub's metrics, recorded by every actor.
+    pub metrics: Arc<Metrics>,
     next: Arc<AtomicUsize>,
 }
 
@@ -54,6 +57,7 @@ impl Launcher {
         lease: Duration,
         poll: Option<Duration>,
         arbiters: Vec<ArbiterHandle>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         assert!(!arbiters.is_empty(), "at least one arbiter");
         Launcher {
@@ -65,6 +69,7 @@ impl Launcher {
             lease,
             poll,
             arbiters,
+            metrics,
             next: Arc::default(),
         }
     }
@@ -94,6 +99,7 @@ impl Launcher {
             poll: self.poll,
             subscriptions: self.subscriptions.clone(),
             release_on_start: at_hub_start,
+            metrics: self.metrics.clone(),
         };
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.arbiters.len();
         let addr =

@@ -19,7 +19,7 @@ use crate::{
     time::rfc3339,
 };
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(read)
@@ -57,7 +57,7 @@ impl From<EndpointError> for ApiError {
 }
 
 /// `POST /v1/endpoints` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEndpoint {
     /// Target URL for every event type without its own entry in `urls`.
@@ -83,17 +83,19 @@ fn yes() -> bool {
 
 /// `PATCH /v1/endpoints/{id}` body: only the fields present change; `null`
 /// clears `url` or `events` (all types).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEndpoint {
     /// New fallback URL (`null` removes it).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub url: Option<Option<String>>,
     /// New per-type URLs (replace all of them).
     #[serde(default)]
     pub urls: Option<BTreeMap<String, String>>,
     /// New event types (`null`: all).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub events: Option<Option<Vec<String>>>,
     /// New description.
     #[serde(default)]
@@ -111,7 +113,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// `POST /v1/endpoints/{id}/rotate-secret` body (optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSecret {
     /// How long the previous secret keeps signing too, e.g. `"24h"` (the
@@ -121,7 +123,7 @@ pub struct RotateSecret {
 }
 
 /// `POST /v1/endpoints/{id}/test` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestEvent {
     /// Which sample event to send, e.g. `lead.captured`.
@@ -129,7 +131,7 @@ pub struct TestEvent {
 }
 
 /// An endpoint as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointView {
     /// `ep_<ULID>`; deliveries to it carry it as their `connector`.
     pub id: String,
@@ -205,7 +207,7 @@ fn mask(secret: &str) -> String {
 }
 
 /// A page of endpoints, newest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointList {
     /// The endpoints.
     pub data: Vec<EndpointView>,
@@ -214,7 +216,8 @@ pub struct EndpointList {
 }
 
 /// Query of `GET /v1/endpoints`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// The last id of the previous page.
@@ -224,7 +227,7 @@ pub struct ListQuery {
 }
 
 /// Answer of `rotate-secret`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RotatedSecret {
     /// The endpoint.
     pub id: String,
@@ -236,7 +239,7 @@ pub struct RotatedSecret {
 }
 
 /// Answer of `test`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FiredTest {
     /// The sample event's new id.
     pub event_id: String,
@@ -244,6 +247,17 @@ pub struct FiredTest {
     pub delivery_id: String,
 }
 
+/// Creates an endpoint; the answer shows its secret this once.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    request_body = CreateEndpoint,
+    responses(
+        (status = 201, description = "Created (secret in full)", body = EndpointView),
+        (status = 422, description = "Bad URL or event type (`path` points at it)", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/endpoints")]
 async fn create(
     req: HttpRequest,
@@ -266,6 +280,16 @@ async fn create(
     Ok(HttpResponse::Created().json(EndpointView::new(&record, reason, true)))
 }
 
+/// Endpoints, newest first (secrets masked).
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of endpoints", body = EndpointList),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/endpoints")]
 async fn list(
     req: HttpRequest,
@@ -292,6 +316,17 @@ async fn list(
     }))
 }
 
+/// One endpoint (secret masked).
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    responses(
+        (status = 200, description = "The endpoint", body = EndpointView),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/endpoints/{id}")]
 async fn read(
     req: HttpRequest,
@@ -303,6 +338,19 @@ async fn read(
     Ok(HttpResponse::Ok().json(EndpointView::new(&record, reason, false)))
 }
 
+/// Changes the fields present; `enabled` turns it on or off.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    request_body = UpdateEndpoint,
+    responses(
+        (status = 200, description = "The changed endpoint", body = EndpointView),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 422, description = "Bad value", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[patch("/v1/endpoints/{id}")]
 async fn update(
     req: HttpRequest,
@@ -329,6 +377,17 @@ async fn update(
     Ok(HttpResponse::Ok().json(EndpointView::new(&record, reason, false)))
 }
 
+/// Deletes an endpoint (its delivery log stays).
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[delete("/v1/endpoints/{id}")]
 async fn remove(
     req: HttpRequest,
@@ -340,6 +399,19 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Makes a new secret; the previous one keeps signing during the overlap.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    request_body(content = Option<RotateSecret>, description = "Optional"),
+    responses(
+        (status = 200, description = "The new secret, shown this once", body = RotatedSecret),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 422, description = "Bad overlap", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/endpoints/{id}/rotate-secret")]
 async fn rotate(
     req: HttpRequest,
@@ -374,6 +446,20 @@ async fn rotate(
     }))
 }
 
+/// Sends the sample event of a type to this endpoint only.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    request_body = TestEvent,
+    responses(
+        (status = 202, description = "Sample event committed with one delivery", body = FiredTest),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 409, description = "The endpoint is disabled", body = super::openapi::ErrorBody),
+        (status = 422, description = "Unknown event type", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/endpoints/{id}/test")]
 async fn fire_test(
     req: HttpRequest,

@@ -2,11 +2,13 @@
 
 #![allow(dead_code)]
 
+mod browser;
 mod hub;
 mod receiver;
 
 use std::time::{Duration, Instant};
 
+pub use browser::Browser;
 pub use hub::{TestHub, ADMIN, INGEST};
 pub use receiver::{Received, Receiver, Reply};
 
