@@ -137,6 +137,11 @@ async fn dashboard_login_test_fire_delivery_and_replay() {
         .await
         .unwrap();
     assert!(first.contains("200"), "{first}");
+    let envelope = browser.wait_for("#envelope").await.text().await.unwrap();
+    assert!(
+        envelope.contains(&event_id),
+        "the request body is shown: {envelope}"
+    );
     browser.wait_for("#replay").await.click().await.unwrap();
     browser.wait_for("tr.attempt-row[data-number=\"2\"]").await;
     browser

@@ -221,6 +221,7 @@ function bulkReplayForm(params) {
 
 async function deliveryPage(id) {
   const d = await api('GET', `/v1/deliveries/${encodeURIComponent(id)}`);
+  const event = await api('GET', `/v1/events/${encodeURIComponent(d.event_id)}`);
   const replay = h('button', { type: 'button', id: 'replay', class: 'primary', text: 'Replay' });
   replay.addEventListener('click', () => act(replay, async () => {
     await api('POST', `/v1/deliveries/${encodeURIComponent(id)}/replay`);
@@ -257,6 +258,8 @@ async function deliveryPage(id) {
     h('table', { id: 'attempts' },
       h('thead', {}, h('tr', {}, ['#', 'Started', 'Took', 'Status', 'Error', 'Response (first 4 KiB)', 'Node'].map((t) => h('th', { text: t })))),
       h('tbody', {}, attempts.length ? attempts : h('tr', {}, h('td', { colspan: 7, class: 'muted', text: 'Not attempted yet.' })))),
+    h('h2', { text: 'Request: the event envelope (a webhook\'s body; other kinds map it with their template)' }),
+    h('pre', { id: 'envelope', class: 'tall', text: JSON.stringify(event.envelope, null, 2) }),
   ];
 }
 
