@@ -110,9 +110,9 @@ function testFire(onSend) {
     EVENT_TYPES.map((t) => h('option', { value: t, text: t })));
   const button = h('button', { type: 'button', class: 'test-fire', text: 'Send test event' });
   button.addEventListener('click', () => act(button, async () => {
-    const r = await onSend(select.value);
-    toast(`Sent ${select.value} (${r.id}).`,
-      h('a', { href: `#/deliveries?event_id=${encodeURIComponent(r.id)}`, text: 'See its delivery' }));
+    const eventId = await onSend(select.value);
+    toast(`Sent ${select.value} (${eventId}).`,
+      h('a', { href: `#/deliveries?event_id=${encodeURIComponent(eventId)}`, text: 'See its delivery' }));
   }));
   return h('div', { class: 'actions' }, select, button);
 }
@@ -126,18 +126,110 @@ async function connectorsPage() {
     h('td', {}, badge(c.state), c.disabled_reason ? h('div', { class: 'muted', text: c.disabled_reason }) : null),
     h('td', {}, badge(health(c.counts))),
     ...STATES.map((s) => h('td', { class: 'num', text: c.counts[s] ?? 0 })),
-    h('td', {}, testFire((t) => api('POST', `/v1/connectors/${encodeURIComponent(c.name)}/test`, { event_type: t })))));
+    h('td', {}, testFire(async (t) => (await api('POST', `/v1/connectors/${encodeURIComponent(c.name)}/test`, { event_type: t })).id))));
   const table = data.length
     ? h('table', { id: 'connectors' },
       h('thead', {}, h('tr', {}, ['Name', 'Kind', 'Events', 'State', 'Health', ...STATES, 'Test'].map((t) => h('th', { text: t })))),
       h('tbody', {}, rows))
     : h('p', { class: 'muted', text: 'No connectors are configured.' });
-  return [h('h1', { text: 'Connectors' }), table, ...(await endpointsSection())];
+  return [h('h1', { text: 'Connectors' }), table, ...(await endpointsSection(data))];
 }
 
-// Runtime endpoints (`/v1/endpoints`), when this hub serves them.
-async function endpointsSection() {
-  return [];
+// ---- runtime endpoints (`/v1/endpoints`) -----------------------------------
+
+function secretBox(secret, what) {
+  return h('div', { class: 'secret', id: 'one-time-secret' },
+    h('strong', { text: `${what}: copy the signing secret now, it is not shown again.` }), h('br'),
+    h('code', { id: 'secret-value', text: secret }));
+}
+
+function endpointForm(ep, onDone) {
+  const url = h('input', { id: 'ep-url', type: 'url', required: true, placeholder: 'https://example.com/hooks', value: ep?.url || '', size: 50 });
+  const description = h('input', { id: 'ep-description', value: ep?.description || '', size: 30 });
+  const boxes = EVENT_TYPES.map((t) => h('input', {
+    type: 'checkbox', name: 'events', value: t, checked: !ep?.events || ep.events.includes(t) }));
+  const save = h('button', { type: 'submit', class: 'primary', id: 'ep-save', text: ep ? 'Save' : 'Add endpoint' });
+  const form = h('form', { class: 'panel', id: 'endpoint-form' },
+    h('h2', { text: ep ? `Edit ${ep.id}` : 'New endpoint' }),
+    h('label', { for: 'ep-url', text: 'URL' }), url,
+    h('label', { for: 'ep-description', text: 'Description' }), description,
+    h('label', { text: 'Events (all ticked = every type, including future ones)' }),
+    h('div', { class: 'checks' }, boxes.map((b) => h('label', {}, b, ` ${b.value}`))),
+    h('div', { class: 'actions spaced' }, save,
+      h('button', { type: 'button', text: 'Cancel', onclick: () => form.remove() })));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(save, async () => {
+      const picked = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!picked.length) throw new Error('Pick at least one event type.');
+      const body = {
+        url: url.value.trim(),
+        description: description.value,
+        events: picked.length === EVENT_TYPES.length ? null : picked,
+      };
+      const saved = ep
+        ? await api('PATCH', `/v1/endpoints/${encodeURIComponent(ep.id)}`, body)
+        : await api('POST', '/v1/endpoints', body);
+      await onDone(saved);
+    });
+  });
+  return form;
+}
+
+async function endpointsSection(connectors) {
+  let list;
+  try {
+    list = await api('GET', '/v1/endpoints?limit=500');
+  } catch (e) {
+    if (e instanceof Unauthorized) throw e;
+    return []; // this hub has no runtime endpoints API
+  }
+  const counts = Object.fromEntries(connectors.map((c) => [c.name, c.counts]));
+  const slot = h('div', { id: 'endpoint-slot' });
+  const show = (...nodes) => slot.replaceChildren(...nodes);
+  const reloadWith = async (...nodes) => { await render(); document.getElementById('endpoint-slot')?.replaceChildren(...nodes); };
+  const add = h('button', { type: 'button', class: 'primary', id: 'add-endpoint', text: 'Add endpoint' });
+  add.addEventListener('click', () => show(endpointForm(null, (created) =>
+    reloadWith(secretBox(created.secret, `Endpoint ${created.id} created`)))));
+  const rows = list.data.map((ep) => {
+    const toggle = h('button', { type: 'button', class: ep.enabled ? 'danger ep-disable' : 'ep-enable', text: ep.enabled ? 'Disable' : 'Enable' });
+    toggle.addEventListener('click', () => act(toggle, async () => {
+      await api('PATCH', `/v1/endpoints/${encodeURIComponent(ep.id)}`, { enabled: !ep.enabled });
+      await render();
+    }));
+    const rotate = h('button', { type: 'button', class: 'ep-rotate', text: 'Rotate secret' });
+    rotate.addEventListener('click', () => act(rotate, async () => {
+      const r = await api('POST', `/v1/endpoints/${encodeURIComponent(ep.id)}/rotate-secret`, {});
+      await reloadWith(secretBox(r.secret, `New secret for ${ep.id}`));
+    }));
+    const edit = h('button', { type: 'button', class: 'ep-edit', text: 'Edit',
+      onclick: () => show(endpointForm(ep, () => render())) });
+    const remove = h('button', { type: 'button', class: 'danger ep-delete', text: 'Delete' });
+    remove.addEventListener('click', () => act(remove, async () => {
+      if (!window.confirm(`Delete endpoint ${ep.id}? Its delivery log stays.`)) return;
+      await api('DELETE', `/v1/endpoints/${encodeURIComponent(ep.id)}`);
+      await render();
+    }));
+    const urls = [ep.url, ...Object.entries(ep.urls || {}).map(([t, u]) => `${t}: ${u}`)].filter(Boolean);
+    return h('tr', { class: 'endpoint-row', 'data-endpoint': ep.id, 'data-url': ep.url || '' },
+      h('td', {}, h('a', { class: 'mono', href: `#/deliveries?connector=${encodeURIComponent(ep.id)}`, text: ep.id }),
+        ep.description ? h('div', { class: 'muted', text: ep.description }) : null),
+      h('td', { class: 'mono', text: urls.join(', ') }),
+      h('td', { text: ep.events ? ep.events.join(', ') : 'all' }),
+      h('td', {}, badge(ep.enabled ? 'active' : 'disabled'), ep.disabled_reason ? h('div', { class: 'muted', text: ep.disabled_reason }) : null),
+      h('td', {}, counts[ep.id] ? badge(health(counts[ep.id])) : h('span', { class: 'muted', text: '—' })),
+      h('td', { class: 'mono', text: ep.secret }),
+      h('td', {}, h('div', { class: 'actions' }, edit, toggle, rotate, remove),
+        testFire(async (t) => (await api('POST', `/v1/endpoints/${encodeURIComponent(ep.id)}/test`, { event_type: t })).event_id)));
+  });
+  return [
+    h('h2', { text: 'Endpoints' }),
+    h('div', { class: 'actions toolbar' }, add),
+    slot,
+    h('table', { id: 'endpoints' },
+      h('thead', {}, h('tr', {}, ['Endpoint', 'URL', 'Events', 'State', 'Health', 'Secret', 'Actions'].map((t) => h('th', { text: t })))),
+      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7, class: 'muted', text: 'No endpoints yet.' })))),
+  ];
 }
 
 function filtersForm(params, connectors) {
