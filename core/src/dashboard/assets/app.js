@@ -184,7 +184,15 @@ async function endpointsSection(connectors) {
     if (e instanceof Unauthorized) throw e;
     return []; // this hub has no runtime endpoints API
   }
+  // Endpoints are not in /v1/connectors: ask the delivery log whether any
+  // of an endpoint's deliveries failed or are retrying.
+  const any = async (id, status) => (await api('GET',
+    `/v1/deliveries?connector=${encodeURIComponent(id)}&status=${status}&limit=1`)).data.length;
   const counts = Object.fromEntries(connectors.map((c) => [c.name, c.counts]));
+  await Promise.all(list.data.filter((ep) => !counts[ep.id]).map(async (ep) => {
+    const [failed, retrying] = await Promise.all([any(ep.id, 'failed'), any(ep.id, 'retrying')]);
+    counts[ep.id] = { failed, retrying };
+  }));
   const slot = h('div', { id: 'endpoint-slot' });
   const show = (...nodes) => slot.replaceChildren(...nodes);
   const reloadWith = async (...nodes) => { await render(); document.getElementById('endpoint-slot')?.replaceChildren(...nodes); };
