@@ -18,3 +18,4 @@ mod recovery;
 mod signing;
 mod storage;
 mod templates;
+mod test_fire;

@@ -224,6 +224,47 @@ async fn real_answers_match_the_documented_schemas() {
         assert_eq!(s, 200, "{concrete}: {body}");
         check(&doc, "get", path, 200, &body);
     }
+    // Runtime endpoints: create (secret in full), list, rotate, test-fire.
+    let (s, created) = hub
+        .admin_post(
+            "/v1/endpoints",
+            json!({"url": format!("{}/ep", rx.url), "events": ["lead.captured"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    check(&doc, "post", "/v1/endpoints", 201, &created);
+    let ep = created["id"].as_str().unwrap();
+    let (s, list) = hub.admin_get("/v1/endpoints").await;
+    assert_eq!(s, 200);
+    check(&doc, "get", "/v1/endpoints", 200, &list);
+    let (s, rotated) = hub
+        .admin_post(&format!("/v1/endpoints/{ep}/rotate-secret"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{rotated}");
+    check(
+        &doc,
+        "post",
+        "/v1/endpoints/{id}/rotate-secret",
+        200,
+        &rotated,
+    );
+    let (s, fired) = hub
+        .admin_post(
+            &format!("/v1/endpoints/{ep}/test"),
+            json!({"event_type": "lead.captured"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{fired}");
+    check(&doc, "post", "/v1/endpoints/{id}/test", 202, &fired);
+    let (s, fired) = hub
+        .admin_post(
+            "/v1/connectors/crm/test",
+            json!({"event_type": "call.started"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{fired}");
+    check(&doc, "post", "/v1/connectors/{name}/test", 202, &fired);
+
     let (s, missing) = hub.admin_get("/v1/deliveries/dlv_missing").await;
     assert_eq!(s, 404);
     check(&doc, "get", "/v1/deliveries/{id}", 404, &missing);
