@@ -6,7 +6,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{auth, ApiError, AppState};
-use crate::event::{fixtures, Event, EventType};
+use crate::{
+    endpoints::sample_event,
+    event::{EventType, UnknownEventType},
+};
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(test_connector);
@@ -18,28 +21,6 @@ pub(super) fn configure(cfg: &mut super::ServiceConfig) {
 pub(super) struct TestFire {
     /// Which sample event to send, e.g. `lead.captured`.
     event_type: String,
-}
-
-/// A fresh copy of the sample event of a type (new id, `created` now).
-pub fn sample_event(kind: &str) -> Result<Event, ApiError> {
-    let t: EventType = kind.parse().map_err(|e: crate::event::UnknownEventType| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_event",
-            e.to_string(),
-        )
-        .at("/event_type")
-    })?;
-    let (_, src) = fixtures()
-        .into_iter()
-        .find(|(k, _)| *k == t)
-        .expect("a fixture per type");
-    let mut v: serde_json::Value = serde_json::from_str(src).expect("fixtures are JSON");
-    v["id"] = crate::ids::event_id().into();
-    v["created"] = chrono::Utc::now().timestamp().into();
-    let body = serde_json::to_vec(&v).expect("serializes");
-    Ok(Event::parse(&body, chrono::Utc::now().timestamp())
-        .expect("the shipped samples are valid events (tests/it/ingest.rs)"))
 }
 
 /// Sends the sample event of `event_type` to this connector only.
@@ -73,7 +54,15 @@ async fn test_connector(
     if !known {
         return Err(ApiError::not_found("connector", &name));
     }
-    let event = sample_event(&body.event_type)?;
+    let t: EventType = body.event_type.parse().map_err(|e: UnknownEventType| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_event",
+            e.to_string(),
+        )
+        .at("/event_type")
+    })?;
+    let event = sample_event(t);
     let deliveries = state.ingestor.deliveries_to(&event, &name);
     if deliveries.is_empty() {
         return Err(ApiError::new(
