@@ -2,21 +2,20 @@
 
 use std::{net::TcpListener, sync::Arc, sync::RwLock};
 
-use actix::{Actor, Addr, Arbiter, Supervisor};
+use actix::{Actor, Addr, Arbiter};
 use actix_web::{dev::ServerHandle, web, App, HttpServer};
+use utoipa_actix_web::AppExt;
 
 use crate::{
-    actors::{
-        AddConnector, ConnectorActor, ConnectorSettings, DrainAll, Router, Subscription,
-        Subscriptions, WakeConnectors,
-    },
+    actors::{DrainAll, Launcher, Router, Subscription, Subscriptions, WakeAll, WakeConnectors},
     api::{self, AppState, ConnectorInfo},
     config::{Config, ConfigError},
     connector::{BuildError, ConnectorSpec, Registry},
+    endpoints::{EndpointError, Endpoints},
     ingest::Ingestor,
-    outbound::{OutboundClient, SendError},
-    retry::RetryPolicy,
+    outbound::SendError,
     storage::{self, Store, StoreError},
+    telemetry::Metrics,
 };
 
 /// Why the hub could not start.
@@ -37,6 +36,9 @@ pub enum HubError {
     /// A `[[functions]]` entry could not be set up.
     #[error(transparent)]
     Functions(#[from] crate::functions::FunctionsError),
+    /// Stored runtime endpoints could not be started.
+    #[error("runtime endpoints: {0}")]
+    Endpoints(#[from] EndpointError),
     /// The listener could not be bound.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -75,13 +77,15 @@ pub fn build_connectors(
 }
 
 impl Hub {
-    /// Opens storage and starts the router and one supervised actor per connector.
-    /// Must run inside an actix `System`.
+    /// Opens storage, starts the router and one supervised actor per
+    /// configured connector and per stored runtime endpoint. Must run inside
+    /// an actix `System`.
     pub async fn start(config: &Config, registry: &Registry) -> Result<Hub, HubError> {
         let built = build_connectors(config, registry)?;
         let store = storage::open(&config.storage).await?;
         let node: Arc<str> = config.node.resolved_id().into();
         let subscriptions = Arc::new(Subscriptions::default());
+        let metrics = Arc::new(Metrics::new());
         for ((_, connector), c) in built.iter().zip(&config.connectors) {
             subscriptions.upsert(Subscription::from_config(c, &**connector)?);
         }
@@ -95,31 +99,27 @@ impl Hub {
             .collect();
         let poll =
             (!config.storage.url.starts_with("sqlite:")).then_some(config.storage.poll_interval);
-        for (i, ((name, connector), c)) in built.into_iter().zip(&config.connectors).enumerate() {
-            let settings = ConnectorSettings {
-                name: name.clone(),
-                connector,
-                http: OutboundClient::new(
-                    &config.delivery,
-                    c.timeout.unwrap_or(config.delivery.timeout),
-                )?,
-                store: store.clone(),
-                policy: RetryPolicy::from_config(&config.delivery),
-                node: node.clone(),
-                lease: config.storage.lease,
-                concurrency: c.concurrency.unwrap_or(config.delivery.concurrency),
-                queue_limit: config.delivery.queue_limit,
-                poll,
-                subscriptions: subscriptions.clone(),
-            };
-            let arbiter = arbiters[i % arbiters.len()].handle();
-            let addr =
-                Supervisor::start_in_arbiter(&arbiter, move |_| ConnectorActor::new(settings));
-            router.do_send(AddConnector(name, addr));
+        let launcher = Launcher::new(
+            store.clone(),
+            router.clone(),
+            subscriptions.clone(),
+            config.delivery.clone(),
+            node.clone(),
+            config.storage.lease,
+            poll,
+            arbiters.iter().map(|a| a.handle()).collect(),
+            metrics.clone(),
+        );
+        for ((name, connector), c) in built.into_iter().zip(&config.connectors) {
+            launcher.start(name, connector, c.timeout, c.concurrency, true)?;
+        }
+        let endpoints = Arc::new(Endpoints::new(launcher));
+        endpoints.start_all().await?;
+        if let Some(notices) = store.endpoint_notices() {
+            actix_rt::spawn(follow_endpoint_notices(notices, endpoints.clone()));
         }
         if let Some(notices) = store.work_notices() {
-            let names = config.connectors.iter().map(|c| c.name.clone()).collect();
-            actix_rt::spawn(forward_work_notices(notices, names, router.clone()));
+            actix_rt::spawn(forward_work_notices(notices, router.clone()));
         }
         let ingestor = Ingestor::new(
             store.clone(),
@@ -127,6 +127,7 @@ impl Hub {
             router.clone(),
             node.clone(),
             config.storage.lease,
+            metrics.clone(),
         );
         let connectors = config
             .connectors
@@ -144,6 +145,7 @@ impl Hub {
             config,
             store.clone(),
             node.clone(),
+            metrics.clone(),
         )?);
         let state = web::Data::new(AppState {
             ingest_token: config.server.ingest_token.clone().expect("validated"),
@@ -156,7 +158,11 @@ impl Hub {
             connectors: RwLock::new(connectors),
             node,
             functions,
+            endpoints,
+            metrics: metrics.clone(),
+            public_metrics: !config.server.metrics_require_token,
         });
+        actix_rt::spawn(metrics_upkeep(metrics));
         tracing::info!(connectors = config.connectors.len(), node = %state.node, "hub started");
         Ok(Hub {
             state,
@@ -179,10 +185,15 @@ impl Hub {
         handle_signals: bool,
     ) -> Result<RunningHub, HubError> {
         let state = self.state.clone();
+        let openapi = web::Data::new(api::openapi::Served(api::openapi::document()));
         let server = HttpServer::new(move || {
             App::new()
+                .into_utoipa_app()
                 .app_data(state.clone())
+                .app_data(openapi.clone())
                 .configure(api::configure)
+                .into_app()
+                .configure(crate::dashboard::configure)
                 .default_service(web::to(api::not_found))
         })
         .listen(listener)?
@@ -223,19 +234,40 @@ async fn stop_on_signal(handle: ServerHandle) {
     handle.stop(true).await;
 }
 
-/// Wakes connector actors when another node announces work for them.
+/// Folds histogram samples into buckets now and then, so a hub nobody
+/// scrapes does not accumulate raw samples.
+async fn metrics_upkeep(metrics: Arc<Metrics>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        metrics.upkeep();
+    }
+}
+
+/// Wakes connector actors when another node announces work for them (an
+/// empty name: notices may have been lost, wake them all).
 async fn forward_work_notices(
     mut notices: tokio::sync::mpsc::UnboundedReceiver<String>,
-    all: Vec<String>,
     router: Addr<Router>,
 ) {
     while let Some(name) = notices.recv().await {
-        let names = if name.is_empty() {
-            all.clone()
+        if name.is_empty() {
+            router.do_send(WakeAll);
         } else {
-            vec![name]
-        };
-        router.do_send(WakeConnectors(names));
+            router.do_send(WakeConnectors(vec![name]));
+        }
+    }
+}
+
+/// Applies endpoint changes other nodes announce.
+async fn follow_endpoint_notices(
+    mut notices: tokio::sync::mpsc::UnboundedReceiver<String>,
+    endpoints: Arc<Endpoints>,
+) {
+    while let Some(id) = notices.recv().await {
+        if let Err(e) = endpoints.reload(&id).await {
+            tracing::warn!(endpoint = %id, error = %e, "cannot apply an endpoint change from another node; it applies at the next restart");
+        }
     }
 }
 

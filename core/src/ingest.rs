@@ -8,7 +8,8 @@ use actix::Addr;
 use crate::{
     actors::{Route, Router, Subscriptions, WakeConnectors},
     event::Event,
-    storage::{Admission, Ingested, Lease, NewEvent, Store, StoreError},
+    storage::{Admission, Ingested, Lease, NewDelivery, NewEvent, Store, StoreError},
+    telemetry::Metrics,
 };
 
 /// Accepts validated events. Cheap to clone.
@@ -19,6 +20,7 @@ pub struct Ingestor {
     router: Addr<Router>,
     node: Arc<str>,
     lease: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl Ingestor {
@@ -29,6 +31,7 @@ impl Ingestor {
         router: Addr<Router>,
         node: Arc<str>,
         lease: Duration,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Ingestor {
             store,
@@ -36,6 +39,7 @@ impl Ingestor {
             router,
             node,
             lease,
+            metrics,
         }
     }
 
@@ -43,6 +47,26 @@ impl Ingestor {
     /// event id creates nothing (`created == false`).
     pub async fn ingest(&self, event: Event) -> Result<Ingested, StoreError> {
         let deliveries = self.subscriptions.deliveries_for(&event);
+        self.ingest_to(event, deliveries).await
+    }
+
+    /// The deliveries `event` would get, limited to one connector (the
+    /// dashboard's test-fire of a configured connector).
+    pub fn deliveries_to(&self, event: &Event, connector: &str) -> Vec<NewDelivery> {
+        self.subscriptions
+            .deliveries_for(event)
+            .into_iter()
+            .filter(|d| &*d.connector == connector)
+            .collect()
+    }
+
+    /// Commits the event with the given deliveries instead of its
+    /// subscribers' (a test event fired at one endpoint).
+    pub async fn ingest_to(
+        &self,
+        event: Event,
+        deliveries: Vec<NewDelivery>,
+    ) -> Result<Ingested, StoreError> {
         let parked: Vec<String> = deliveries
             .iter()
             .filter(|d| d.admission == Admission::Park)
@@ -55,8 +79,7 @@ impl Ingestor {
             .ingest(NewEvent { event, deliveries }, lease)
             .await?;
         if ingested.created {
-            metrics::counter!("switchboard_events_ingested_total", "type" => kind.as_str())
-                .increment(1);
+            self.metrics.event_ingested(kind);
             let jobs = std::mem::take(&mut ingested.jobs);
             if !jobs.is_empty() {
                 self.router.do_send(Route(jobs));

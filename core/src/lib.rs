@@ -18,6 +18,8 @@
 //! - [`connector`]: the plug-in trait prebuilt connectors implement, the
 //!   registry, and the built-in `webhook` kind. Connectors map an event to
 //!   requests and classify answers; [`retry`] owns the timing.
+//! - [`endpoints`]: runtime endpoints (REST hooks): webhook connectors
+//!   created through `POST /v1/endpoints`, stored, and run like configured ones.
 //! - [`functions`]: mid-call tools: `POST /v1/functions/{name}/invoke`
 //!   validates the arguments, calls the customer's endpoint signed, checks
 //!   the answer and logs the invocation off the answer path.
@@ -26,13 +28,17 @@
 //! - [`template`]: Handlebars mapping templates and their helpers;
 //!   [`filter`]: per-connector conditions on payload fields.
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
+//! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
+//! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
 pub mod actors;
 pub mod api;
 pub mod config;
 pub mod connector;
+pub mod dashboard;
 pub mod delivery;
+pub mod endpoints;
 pub mod event;
 pub mod filter;
 pub mod functions;
@@ -43,5 +49,6 @@ pub mod outbound;
 pub mod retry;
 pub mod signing;
 pub mod storage;
+pub mod telemetry;
 pub mod template;
 pub mod time;

@@ -7,6 +7,7 @@
 
 mod contract;
 mod delivery;
+mod endpoints;
 mod invocations;
 mod multinode;
 mod support;

@@ -26,6 +26,7 @@ use crate::{
     outbound::OutboundClient,
     retry::RetryPolicy,
     storage::{Lease, Store},
+    telemetry::Metrics,
     time::{now_ms, Millis},
 };
 
@@ -54,6 +55,13 @@ pub struct ConnectorSettings {
     pub poll: Option<Duration>,
     /// Shared subscription table (to mark this connector disabled).
     pub subscriptions: Arc<Subscriptions>,
+    /// Release this node's leases on the connector's deliveries at the first
+    /// start too (a hub restarting after a crash), not only at restarts. Off
+    /// for a connector created while the hub runs: it cannot have stale
+    /// leases, and its new deliveries are already leased to it in flight.
+    pub release_on_start: bool,
+    /// The hub's metrics (attempt outcomes and latency).
+    pub metrics: Arc<Metrics>,
 }
 
 /// The actor.
@@ -68,6 +76,7 @@ pub struct ConnectorActor {
     pulling: bool,
     wake: Option<(Millis, SpawnHandle)>,
     draining: Option<Vec<oneshot::Sender<()>>>,
+    restarted: bool,
 }
 
 /// Deliveries to attempt now (already leased to this node).
@@ -85,6 +94,11 @@ pub struct Wake;
 #[rtype(result = "()")]
 pub struct Drain;
 
+/// [`Drain`], then stop for good (the connector was removed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
 impl ConnectorActor {
     /// A new actor; start it with `Supervisor::start_in_arbiter`.
     pub fn new(s: ConnectorSettings) -> Self {
@@ -97,6 +111,7 @@ impl ConnectorActor {
             pulling: false,
             wake: None,
             draining: None,
+            restarted: false,
         }
     }
 
@@ -296,7 +311,8 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
             true,
         ),
     };
-    let duration_ms = clock.elapsed().as_millis() as u64;
+    let took = clock.elapsed();
+    let duration_ms = took.as_millis() as u64;
     let first = job.first_attempt_at.unwrap_or(started_at);
     let next = next_step(&s.policy, &outcome, number, first);
     log_attempt(s, &job, number, duration_ms, &outcome, next);
@@ -316,7 +332,10 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
         disable(s).await;
     }
     match s.store.record_attempt(record, next, first).await {
-        Ok(()) => (Some(next), panicked),
+        Ok(()) => {
+            s.metrics.attempt(&s.name, next, took);
+            (Some(next), panicked)
+        }
         Err(e) => {
             tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
             (None, panicked)
@@ -389,15 +408,18 @@ impl Actor for ConnectorActor {
         let store = self.s.store.clone();
         let (name, node) = (self.s.name.clone(), self.s.node.clone());
         // Whatever this node held for this connector was lost with the old
-        // actor's in-flight futures: give it back before pulling again.
-        ctx.wait(
-            async move {
-                if let Err(e) = store.release_node(&name, &node).await {
-                    tracing::warn!(connector = %name, error = %e, "cannot release old leases; they expire on their own");
+        // actor's (or process's) in-flight futures: give it back before
+        // pulling again.
+        if self.restarted || self.s.release_on_start {
+            ctx.wait(
+                async move {
+                    if let Err(e) = store.release_node(&name, &node).await {
+                        tracing::warn!(connector = %name, error = %e, "cannot release old leases; they expire on their own");
+                    }
                 }
-            }
-            .into_actor(self),
-        );
+                .into_actor(self),
+            );
+        }
         if let Some(every) = self.s.poll {
             ctx.run_interval(every, |act, ctx| {
                 act.more_in_storage = true;
@@ -411,6 +433,7 @@ impl Actor for ConnectorActor {
 
 impl Supervised for ConnectorActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
+        self.restarted = true;
         self.in_flight = 0;
         self.queue.clear();
         self.set_saturated(false);
@@ -457,5 +480,14 @@ impl Handler<Drain> for ConnectorActor {
             }
             let _ = rx.await;
         })
+    }
+}
+
+impl Handler<Retire> for ConnectorActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) -> Self::Result {
+        let drained = <Self as Handler<Drain>>::handle(self, Drain, ctx);
+        Box::pin(drained.into_actor(self).map(|(), _, ctx| ctx.stop()))
     }
 }

@@ -1,9 +1,11 @@
 //! Actix actors: the router and one supervised connector actor per connector.
 
 mod connector;
+mod launch;
 mod router;
 mod subscriptions;
 
-pub use connector::{ConnectorActor, ConnectorSettings, Dispatch, Drain, Wake};
-pub use router::{AddConnector, DrainAll, RemoveConnector, Route, Router, WakeConnectors};
+pub use connector::{ConnectorActor, ConnectorSettings, Dispatch, Drain, Retire, Wake};
+pub use launch::Launcher;
+pub use router::{AddConnector, DrainAll, RemoveConnector, Route, Router, WakeAll, WakeConnectors};
 pub use subscriptions::{Subscription, Subscriptions};

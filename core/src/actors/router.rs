@@ -4,7 +4,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use actix::prelude::*;
 
-use super::connector::{ConnectorActor, Dispatch, Drain, Wake};
+use super::connector::{ConnectorActor, Dispatch, Drain, Retire, Wake};
 use crate::delivery::Job;
 
 /// Fans work out to connector actors by connector name.
@@ -27,12 +27,18 @@ pub struct Route(pub Vec<Job>);
 #[rtype(result = "()")]
 pub struct WakeConnectors(pub Vec<String>);
 
+/// Tells every connector to look in storage (work notices may have been lost).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct WakeAll;
+
 /// Adds (or replaces) a connector actor.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct AddConnector(pub Arc<str>, pub Addr<ConnectorActor>);
 
-/// Removes a connector actor, draining it.
+/// Removes a connector actor (a deleted runtime endpoint): it finishes its
+/// in-flight attempts, gives queued work back and stops. Answers once it has.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct RemoveConnector(pub String);
@@ -77,6 +83,16 @@ impl Handler<WakeConnectors> for Router {
     }
 }
 
+impl Handler<WakeAll> for Router {
+    type Result = ();
+
+    fn handle(&mut self, _: WakeAll, _: &mut Context<Self>) {
+        for addr in self.actors.values() {
+            addr.do_send(Wake);
+        }
+    }
+}
+
 impl Handler<AddConnector> for Router {
     type Result = ();
 
@@ -88,12 +104,24 @@ impl Handler<AddConnector> for Router {
 }
 
 impl Handler<RemoveConnector> for Router {
-    type Result = ();
+    type Result = ResponseFuture<()>;
 
-    fn handle(&mut self, RemoveConnector(name): RemoveConnector, _: &mut Context<Self>) {
-        if let Some(old) = self.actors.remove(name.as_str()) {
-            old.do_send(Drain);
-        }
+    fn handle(
+        &mut self,
+        RemoveConnector(name): RemoveConnector,
+        _: &mut Context<Self>,
+    ) -> Self::Result {
+        // Dropping the router's address lets the retired actor stop for good
+        // instead of being restarted by its supervisor.
+        let retired = self
+            .actors
+            .remove(name.as_str())
+            .map(|old| old.send(Retire));
+        Box::pin(async move {
+            if let Some(r) = retired {
+                let _ = r.await;
+            }
+        })
     }
 }
 

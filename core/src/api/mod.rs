@@ -2,10 +2,14 @@
 
 mod admin;
 mod auth;
+mod endpoints;
 mod error;
 mod functions;
 mod health;
 mod ingest;
+mod metrics;
+pub mod openapi;
+mod test_fire;
 
 use std::sync::{Arc, RwLock};
 
@@ -55,10 +59,20 @@ pub struct AppState {
     pub node: Arc<str>,
     /// Functions the agent can invoke, with their invocation log.
     pub functions: Arc<crate::functions::Functions>,
+    /// Runtime endpoints.
+    pub endpoints: Arc<crate::endpoints::Endpoints>,
+    /// This hub's metrics registry.
+    pub metrics: Arc<crate::telemetry::Metrics>,
+    /// Whether `GET /metrics` answers without the admin token.
+    pub public_metrics: bool,
 }
 
-/// Mounts every route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Route table of the API: what `configure` mounts.
+pub type ServiceConfig<'a> = utoipa_actix_web::service_config::ServiceConfig<'a>;
+
+/// Mounts every API route. Only `#[utoipa::path]`-annotated handlers can be
+/// mounted here, so the OpenAPI document ([`openapi::document`]) lists them all.
+pub fn configure(cfg: &mut ServiceConfig) {
     cfg.app_data(
         web::QueryConfig::default()
             .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
@@ -74,7 +88,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(health::configure)
     .configure(ingest::configure)
     .configure(admin::configure)
-    .configure(functions::configure);
+    .configure(endpoints::configure)
+    .configure(functions::configure)
+    .configure(metrics::configure)
+    .configure(test_fire::configure)
+    .service(openapi::openapi_json);
 }
 
 /// JSON 404 for unknown routes.

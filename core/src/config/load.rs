@@ -207,6 +207,15 @@ impl Config {
                     ),
                 ));
             }
+            if c.name.starts_with("ep_") {
+                return Err(ConfigError::invalid(
+                    format!("{key}.name"),
+                    format!(
+                        "'{}': names starting with ep_ are reserved for runtime endpoints; rename the connector",
+                        c.name
+                    ),
+                ));
+            }
             if !names.insert(c.name.as_str()) {
                 return Err(ConfigError::invalid(
                     format!("{key}.name"),

@@ -1,9 +1,14 @@
 //! The generic `webhook` kind: the signed event envelope, POSTed to a URL.
 //!
 //! Config keys: `url` (or `urls`, a table of event type to URL, with `url` as
-//! the fallback), `secret` (`whsec_...`), optional `headers`.
+//! the fallback), `secret` (`whsec_...`), optional `headers`. Runtime
+//! endpoints use the same connector, changed in place when the endpoint is
+//! edited or its secret rotated.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, RwLock},
+};
 
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde::Deserialize;
@@ -14,6 +19,7 @@ use crate::{
     event::EventType,
     outbound::{OutboundRequest, Response},
     signing::{sign, SigningKey},
+    time::{now_ms, Millis},
 };
 
 #[derive(Debug, Deserialize)]
@@ -59,21 +65,38 @@ pub fn parse_url(raw: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
+/// A signing key and when it stops signing (`None`: it does not).
+pub type ExpiringKey = (SigningKey, Option<Millis>);
+
 /// A signed-webhook connector. Runtime endpoints reuse it with their own keys.
 pub struct WebhookConnector {
-    targets: Targets,
-    keys: Vec<SigningKey>,
+    // Swapped whole by `update`; an attempt in progress keeps the one it read.
+    current: RwLock<Arc<Current>>,
     headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+struct Current {
+    targets: Targets,
+    keys: Vec<ExpiringKey>,
 }
 
 impl WebhookConnector {
     /// A webhook to `targets`, signed with `keys` (newest first).
     pub fn new(targets: Targets, keys: Vec<SigningKey>) -> Self {
+        Self::with_expiring_keys(targets, keys.into_iter().map(|k| (k, None)).collect())
+    }
+
+    /// A webhook whose older keys stop signing at their expiry (a rotation's overlap).
+    pub fn with_expiring_keys(targets: Targets, keys: Vec<ExpiringKey>) -> Self {
         WebhookConnector {
-            targets,
-            keys,
+            current: RwLock::new(Arc::new(Current { targets, keys })),
             headers: vec![],
         }
+    }
+
+    /// Changes targets and keys; the next attempt uses them.
+    pub fn update(&self, targets: Targets, keys: Vec<ExpiringKey>) {
+        *self.current.write().expect("lock") = Arc::new(Current { targets, keys });
     }
 }
 
@@ -115,8 +138,10 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, super::Buil
         headers.push((name, value));
     }
     Ok(Arc::new(WebhookConnector {
-        targets,
-        keys: vec![key],
+        current: RwLock::new(Arc::new(Current {
+            targets,
+            keys: vec![(key, None)],
+        })),
         headers,
     }))
 }
@@ -125,13 +150,21 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, super::Buil
 impl Connector for WebhookConnector {
     fn prepare(&self, req: &DeliveryRequest<'_>) -> Result<Vec<OutboundRequest>, MappingError> {
         let ev = req.event;
-        let url = self
+        let current = self.current.read().expect("lock").clone();
+        let url = current
             .targets
             .for_type(ev.kind)
             .ok_or_else(|| MappingError(format!("no URL configured for {}", ev.kind)))?;
         let body = ev.body.as_bytes();
-        let timestamp = chrono::Utc::now().timestamp();
-        let sigs = sign(&self.keys, &ev.id, timestamp, body);
+        let now = now_ms();
+        let timestamp = now.div_euclid(1000);
+        let keys: Vec<SigningKey> = current
+            .keys
+            .iter()
+            .filter(|(_, until)| until.is_none_or(|t| t > now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let sigs = sign(&keys, &ev.id, timestamp, body);
         let mut r = OutboundRequest::post(
             url.clone(),
             "application/json",

@@ -17,6 +17,7 @@ pub use types::*;
 use crate::{
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     time::Millis,
 };
@@ -96,6 +97,10 @@ pub trait Store: Send + Sync + 'static {
     /// Delivery counts per connector and state.
     async fn counts(&self) -> Result<Vec<StateCount>, StoreError>;
 
+    /// Per connector with active deliveries: how many are `pending` or
+    /// `retrying`, and the creation time of the oldest (read at scrape time).
+    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError>;
+
     /// Marks a connector disabled (with a reason) or enabled (`None`); a
     /// disabled connector's active deliveries become `disabled`.
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError>;
@@ -115,6 +120,26 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Creates or replaces a runtime endpoint (and tells other nodes).
+    async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError>;
+
+    /// Every runtime endpoint, oldest first.
+    async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError>;
+
+    /// One runtime endpoint.
+    async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError>;
+
+    /// Deletes a runtime endpoint and its disabled state; its active
+    /// deliveries become `disabled` (never attempted). Returns whether it existed.
+    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Ids of runtime endpoints other nodes created, changed or deleted, as
+    /// they announce it; an empty id means "reload all". `None` when the
+    /// back-end has no such channel (one node only).
+    fn endpoint_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        None
+    }
 
     /// Connector names whose work other nodes made due (replay, released
     /// leases), as they announce it; an empty name means "look at all".

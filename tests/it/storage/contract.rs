@@ -7,7 +7,8 @@ use switchboard_core::{
     event::{Event, EventType},
     ids,
     storage::{
-        Admission, DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest, ReplaySelector, Store,
+        Admission, Backlog, DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest,
+        ReplaySelector, Store,
     },
     time::now_ms,
 };
@@ -48,6 +49,8 @@ contract!(
     next_due_tracks_retries_and_leases,
     disabling_parks_active_deliveries,
     parked_deliveries_wait_unleased,
+    endpoints_are_stored_and_deleted,
+    backlog_counts_active_deliveries,
 );
 
 fn event(id: &str) -> Event {
@@ -646,4 +649,139 @@ async fn parked_deliveries_wait_unleased(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn endpoints_are_stored_and_deleted(store: Arc<dyn Store>) {
+    use switchboard_core::{
+        config::Secret,
+        endpoints::{EndpointRecord, EndpointSecret},
+        signing::SigningKey,
+    };
+    let id = ids::endpoint_id();
+    let mut ep = EndpointRecord {
+        id: id.clone(),
+        url: Some("https://example.com/hook".into()),
+        urls: [(EventType::LeadCaptured, "https://example.com/leads".into())].into(),
+        events: Some(vec![EventType::LeadCaptured, EventType::CallStarted]),
+        description: "Zapier".into(),
+        secrets: vec![EndpointSecret {
+            secret: Secret::new(SigningKey::generate()),
+            expires_at: None,
+        }],
+        created_at: now_ms(),
+        updated_at: now_ms(),
+    };
+    assert!(store.endpoint(&id).await.unwrap().is_none());
+    store.save_endpoint(&ep).await.unwrap();
+    let back = store.endpoint(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (&back.url, &back.urls, &back.events, &back.description),
+        (&ep.url, &ep.urls, &ep.events, &ep.description)
+    );
+    assert_eq!(back.secrets[0].secret, ep.secrets[0].secret);
+
+    // Saving again replaces: a rotation keeps both secrets, newest first.
+    let old = ep.secrets[0].secret.clone();
+    let new = Secret::new(SigningKey::generate());
+    ep.rotate(new.clone(), now_ms() + 60_000);
+    ep.events = None;
+    store.save_endpoint(&ep).await.unwrap();
+    let other = EndpointRecord {
+        id: ids::endpoint_id(),
+        ..ep.clone()
+    };
+    store.save_endpoint(&other).await.unwrap();
+    let listed = store.endpoints().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        vec![id.as_str(), other.id.as_str()]
+    );
+    assert_eq!(listed[0].events, None);
+    let secrets: Vec<_> = listed[0].secrets.iter().map(|s| &s.secret).collect();
+    assert_eq!(secrets, vec![&new, &old]);
+
+    // Deleting parks its active deliveries as disabled and forgets its state.
+    store
+        .ingest(
+            new_event("evt_ep1", &[(id.as_str(), Admission::Dispatch)]),
+            lapsed("n1"),
+        )
+        .await
+        .unwrap();
+    store.set_disabled(&id, Some("410 Gone")).await.unwrap();
+    store.set_disabled(&id, None).await.unwrap();
+    store
+        .replay(&ReplaySelector::Event("evt_ep1".into()))
+        .await
+        .unwrap();
+    assert!(store.delete_endpoint(&id).await.unwrap());
+    assert!(!store.delete_endpoint(&id).await.unwrap());
+    assert!(store.endpoint(&id).await.unwrap().is_none());
+    assert!(store.disabled().await.unwrap().is_empty());
+    let d = &store.event("evt_ep1").await.unwrap().unwrap().deliveries[0];
+    assert_eq!(d.status, DeliveryState::Disabled);
+    assert_eq!(d.last_error.as_deref(), Some("endpoint deleted"));
+    assert!(store
+        .lease_due(&id, &lease("n2", 60_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.endpoints().await.unwrap().len(), 1);
+}
+
+async fn backlog_counts_active_deliveries(store: Arc<dyn Store>) {
+    assert!(store.backlog().await.unwrap().is_empty(), "nothing yet");
+    let before = now_ms();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let r = store
+            .ingest(
+                new_event(
+                    &format!("evt_bl{i}"),
+                    &[
+                        ("q", Admission::Dispatch),
+                        ("off", Admission::Disabled),
+                    ],
+                ),
+                lease("n1", 60_000),
+            )
+            .await
+            .unwrap();
+        ids.push(r.jobs[0].delivery_id.clone());
+    }
+    let after = now_ms();
+    // One succeeds (leaves the backlog), one retries (stays), one is untouched.
+    store
+        .record_attempt(
+            record(&ids[0], "n1", Some(200), None),
+            NextStep::Succeeded,
+            after,
+        )
+        .await
+        .unwrap();
+    store
+        .record_attempt(
+            record(&ids[1], "n1", Some(500), Some("HTTP 500")),
+            NextStep::RetryAt(now_ms() + 60_000),
+            after,
+        )
+        .await
+        .unwrap();
+    let backlog = store.backlog().await.unwrap();
+    assert_eq!(
+        backlog.len(),
+        1,
+        "disabled deliveries are not waiting: {backlog:?}"
+    );
+    let Backlog {
+        connector,
+        depth,
+        oldest_created_at,
+    } = &backlog[0];
+    assert_eq!(connector, "q");
+    assert_eq!(*depth, 2, "the retrying and the pending one");
+    assert!(
+        (before..=after).contains(oldest_created_at),
+        "{oldest_created_at} not within [{before}, {after}]"
+    );
 }

@@ -22,6 +22,8 @@ pub struct TestHub {
     pub client: reqwest::Client,
     running: Option<RunningHub>,
     pub dir: TempDir,
+    config: Config,
+    registry: Registry,
 }
 
 impl TestHub {
@@ -84,7 +86,18 @@ allow_private_targets = true
             client: reqwest::Client::new(),
             running: Some(running),
             dir,
+            config,
+            registry: registry.clone(),
         }
+    }
+
+    /// Stops the hub gracefully and starts it again on the same storage.
+    pub async fn restart(mut self) -> Self {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+        let (dir, config, registry) = (self.dir, self.config, self.registry);
+        Self::start_config(dir, config, &registry).await
     }
 
     /// Posts an event body with the ingest token; returns status and JSON.
@@ -140,6 +153,25 @@ allow_private_targets = true
             .send()
             .await
             .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Any method with the admin token and an optional JSON body.
+    pub async fn admin_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(ADMIN);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }

@@ -2,13 +2,15 @@
 
 #![allow(dead_code)]
 
+mod browser;
 mod hub;
 mod receiver;
 
 use std::time::{Duration, Instant};
 
+pub use browser::Browser;
 pub use hub::{TestHub, ADMIN, INGEST};
-pub use receiver::{Receiver, Reply};
+pub use receiver::{Received, Receiver, Reply};
 
 /// Polls `check` until it holds or `timeout` passes; returns whether it held.
 pub async fn wait_until(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {

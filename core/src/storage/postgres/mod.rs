@@ -9,6 +9,7 @@
 
 mod admin;
 mod connect;
+mod endpoints;
 mod invocations;
 mod notify;
 mod read;
@@ -20,17 +21,18 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 
 use super::{
-    Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
+    Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
     ReplaySelector, StateCount, Store, StoreError,
 };
 use crate::{
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     time::Millis,
 };
 
-pub use notify::WORK_CHANNEL;
+pub use notify::{ENDPOINT_CHANNEL, WORK_CHANNEL};
 
 type RecordReq = (AttemptRecord, NextStep, Millis);
 
@@ -171,6 +173,10 @@ impl Store for PostgresStore {
         read::counts(&self.pool).await
     }
 
+    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError> {
+        read::backlog(&self.pool).await
+    }
+
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError> {
         admin::set_disabled(&self.pool, connector, reason).await
     }
@@ -197,6 +203,32 @@ impl Store for PostgresStore {
     }
 
     fn work_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
-        Some(notify::listen(self.pool.clone()))
+        Some(notify::listen(self.pool.clone(), WORK_CHANNEL))
+    }
+
+    async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
+        endpoints::save(&self.pool, endpoint).await?;
+        self.notify.endpoint(&endpoint.id).await;
+        Ok(())
+    }
+
+    async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
+        endpoints::all(&self.pool).await
+    }
+
+    async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+        endpoints::one(&self.pool, id).await
+    }
+
+    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
+        let gone = endpoints::delete(&self.pool, id).await?;
+        if gone {
+            self.notify.endpoint(id).await;
+        }
+        Ok(gone)
+    }
+
+    fn endpoint_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        Some(notify::listen(self.pool.clone(), ENDPOINT_CHANNEL))
     }
 }

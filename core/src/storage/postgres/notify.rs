@@ -13,6 +13,10 @@ use tokio::sync::mpsc;
 /// The channel every node listens on.
 pub const WORK_CHANNEL: &str = "switchboard_work";
 
+/// The channel announcing runtime endpoints created, changed or deleted
+/// (payload: the endpoint id), so every node runs the same set.
+pub const ENDPOINT_CHANNEL: &str = "switchboard_endpoints";
+
 /// Sends work notices.
 pub(super) struct Notifier {
     pool: PgPool,
@@ -21,6 +25,19 @@ pub(super) struct Notifier {
 impl Notifier {
     pub(super) fn new(pool: PgPool) -> Self {
         Notifier { pool }
+    }
+
+    /// Announces a change to a runtime endpoint; failures are logged only
+    /// (other nodes then see it at their next start).
+    pub(super) async fn endpoint(&self, id: &str) {
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(ENDPOINT_CHANNEL)
+            .bind(id)
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, endpoint = id, "cannot notify other nodes of an endpoint change");
+        }
     }
 
     /// Announces due work of these connectors; failures are logged only.
@@ -41,13 +58,14 @@ impl Notifier {
     }
 }
 
-/// Starts listening; yields connector names until the receiver is dropped or
-/// the pool closes. Reconnects on its own after a lost connection.
-pub(super) fn listen(pool: PgPool) -> mpsc::UnboundedReceiver<String> {
+/// Starts listening on `channel`; yields payloads until the receiver is
+/// dropped or the pool closes. Reconnects on its own after a lost connection;
+/// after one, an empty payload means "notices may have been lost".
+pub(super) fn listen(pool: PgPool, channel: &'static str) -> mpsc::UnboundedReceiver<String> {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         loop {
-            match run(&pool, &tx).await {
+            match run(&pool, channel, &tx).await {
                 Ok(()) => return,
                 Err(sqlx::Error::PoolClosed) => return,
                 Err(e) => {
@@ -61,9 +79,13 @@ pub(super) fn listen(pool: PgPool) -> mpsc::UnboundedReceiver<String> {
 }
 
 /// Forwards notices until the receiver is gone (`Ok`) or the database fails.
-async fn run(pool: &PgPool, tx: &mpsc::UnboundedSender<String>) -> Result<(), sqlx::Error> {
+async fn run(
+    pool: &PgPool,
+    channel: &str,
+    tx: &mpsc::UnboundedSender<String>,
+) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(WORK_CHANNEL).await?;
+    listener.listen(channel).await?;
     loop {
         match listener.try_recv().await? {
             Some(n) => {

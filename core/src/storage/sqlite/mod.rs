@@ -5,6 +5,7 @@
 //! [`Batcher`] into shared transactions; reads use their own pool and never
 //! wait on writes.
 
+mod endpoints;
 mod ingest;
 mod invocations;
 mod read;
@@ -21,12 +22,13 @@ use sqlx::{
 };
 
 use super::{
-    Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
+    Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
     ReplaySelector, StateCount, Store, StoreError,
 };
 use crate::{
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
+    endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     time::Millis,
 };
@@ -140,6 +142,10 @@ impl Store for SqliteStore {
         read::counts(&self.read).await
     }
 
+    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError> {
+        read::backlog(&self.read).await
+    }
+
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError> {
         write::set_disabled(&self.write, connector, reason).await
     }
@@ -163,5 +169,21 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+
+    async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
+        endpoints::save(&self.write, endpoint).await
+    }
+
+    async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
+        endpoints::all(&self.read).await
+    }
+
+    async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+        endpoints::one(&self.read, id).await
+    }
+
+    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
+        endpoints::delete(&self.write, id).await
     }
 }

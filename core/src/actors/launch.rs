@@ -1,0 +1,111 @@
+//! Starting one connector actor: the single path configured connectors (at
+//! start-up) and runtime endpoints (at any time) both take.
+
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use actix::{Addr, ArbiterHandle, Supervisor};
+
+use super::{AddConnector, ConnectorActor, ConnectorSettings, Router, Subscriptions};
+use crate::{
+    config::DeliveryConfig,
+    connector::Connector,
+    outbound::{OutboundClient, SendError},
+    retry::RetryPolicy,
+    storage::Store,
+    telemetry::Metrics,
+};
+
+/// Everything shared by the connector actors of one hub.
+#[derive(Clone)]
+pub struct Launcher {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// The router new actors register with.
+    pub router: Addr<Router>,
+    /// Shared subscription table.
+    pub subscriptions: Arc<Subscriptions>,
+    /// `[delivery]`: outbound client settings, retry schedule, defaults.
+    pub delivery: DeliveryConfig,
+    /// This node's id.
+    pub node: Arc<str>,
+    /// Lease duration.
+    pub lease: Duration,
+    /// Poll interval for work released by other nodes (multi-node only).
+    pub poll: Option<Duration>,
+    /// Arbiters (threads) actors are spread over.
+    pub arbiters: Vec<ArbiterHandle>,
+    /// The hub's metrics, recorded by every actor.
+    pub metrics: Arc<Metrics>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Launcher {
+    /// A launcher spreading actors over `arbiters` (at least one).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Arc<dyn Store>,
+        router: Addr<Router>,
+        subscriptions: Arc<Subscriptions>,
+        delivery: DeliveryConfig,
+        node: Arc<str>,
+        lease: Duration,
+        poll: Option<Duration>,
+        arbiters: Vec<ArbiterHandle>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        assert!(!arbiters.is_empty(), "at least one arbiter");
+        Launcher {
+            store,
+            router,
+            subscriptions,
+            delivery,
+            node,
+            lease,
+            poll,
+            arbiters,
+            metrics,
+            next: Arc::default(),
+        }
+    }
+
+    /// Starts a supervised actor for `connector` on the next arbiter and
+    /// registers it with the router under `name` (replacing any actor of
+    /// that name). `timeout` and `concurrency` default to `[delivery]`'s.
+    /// `at_hub_start`: the hub is starting, so this node's leases on the
+    /// connector are left over from a previous run and are released.
+    pub fn start(
+        &self,
+        name: Arc<str>,
+        connector: Arc<dyn Connector>,
+        timeout: Option<Duration>,
+        concurrency: Option<usize>,
+        at_hub_start: bool,
+    ) -> Result<(), SendError> {
+        let settings = ConnectorSettings {
+            name: name.clone(),
+            connector,
+            http: OutboundClient::new(&self.delivery, timeout.unwrap_or(self.delivery.timeout))?,
+            store: self.store.clone(),
+            policy: RetryPolicy::from_config(&self.delivery),
+            node: self.node.clone(),
+            lease: self.lease,
+            concurrency: concurrency.unwrap_or(self.delivery.concurrency),
+            queue_limit: self.delivery.queue_limit,
+            poll: self.poll,
+            subscriptions: self.subscriptions.clone(),
+            release_on_start: at_hub_start,
+            metrics: self.metrics.clone(),
+        };
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.arbiters.len();
+        let addr =
+            Supervisor::start_in_arbiter(&self.arbiters[i], move |_| ConnectorActor::new(settings));
+        self.router.do_send(AddConnector(name, addr));
+        Ok(())
+    }
+}

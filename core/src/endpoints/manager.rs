@@ -1,0 +1,352 @@
+//! The running set of endpoints: storage first, then the subscription table
+//! and the endpoint's actor, one change at a time.
+
+use std::{collections::BTreeMap, collections::HashMap, sync::Arc, time::Duration};
+
+use tokio::sync::Mutex;
+
+use super::{validate_targets, EndpointError, EndpointRecord, EndpointSecret, OPERATOR_DISABLED};
+use crate::{
+    actors::{Launcher, RemoveConnector, Subscription, WakeConnectors},
+    config::Secret,
+    connector::webhook::{parse_url, ExpiringKey, Targets as WebhookTargets, WebhookConnector},
+    ids,
+    signing::SigningKey,
+    storage::StoreError,
+    time::now_ms,
+};
+
+/// A new endpoint as the client wrote it (checked by [`Endpoints::create`]).
+#[derive(Debug, Clone, Default)]
+pub struct NewEndpoint {
+    /// Fallback URL.
+    pub url: Option<String>,
+    /// Per-type URLs.
+    pub urls: BTreeMap<String, String>,
+    /// Wanted types; `None` for all.
+    pub events: Option<Vec<String>>,
+    /// Free text.
+    pub description: String,
+    /// `false` creates it disabled.
+    pub enabled: bool,
+}
+
+/// A partial change; `None` leaves a field as it is. For `url` and
+/// `events`, `Some(None)` clears the field.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointChange {
+    /// New fallback URL.
+    pub url: Option<Option<String>>,
+    /// New per-type URLs (replacing all of them).
+    pub urls: Option<BTreeMap<String, String>>,
+    /// New wanted types.
+    pub events: Option<Option<Vec<String>>>,
+    /// New description.
+    pub description: Option<String>,
+    /// Enable or disable.
+    pub enabled: Option<bool>,
+}
+
+/// The runtime endpoints of this hub node.
+pub struct Endpoints {
+    launcher: Launcher,
+    // One change at a time, so an API call and a notice from another node
+    // cannot interleave; holds the running connectors to change in place.
+    running: Mutex<HashMap<String, Arc<WebhookConnector>>>,
+}
+
+impl Endpoints {
+    /// No endpoints running yet; call [`reload_all`](Self::reload_all).
+    pub fn new(launcher: Launcher) -> Self {
+        Endpoints {
+            launcher,
+            running: Mutex::default(),
+        }
+    }
+
+    /// Creates an endpoint with a fresh secret and starts delivering to it.
+    pub async fn create(&self, new: NewEndpoint) -> Result<EndpointRecord, EndpointError> {
+        let t = validate_targets(
+            new.url.as_deref(),
+            &new.urls,
+            new.events.as_deref(),
+            self.launcher.delivery.allow_private_targets,
+        )?;
+        let now = now_ms();
+        let record = EndpointRecord {
+            id: ids::endpoint_id(),
+            url: t.url,
+            urls: t.urls,
+            events: t.events,
+            description: new.description,
+            secrets: vec![EndpointSecret {
+                secret: Secret::new(SigningKey::generate()),
+                expires_at: None,
+            }],
+            created_at: now,
+            updated_at: now,
+        };
+        let mut running = self.running.lock().await;
+        let store = &self.launcher.store;
+        if !new.enabled {
+            store
+                .set_disabled(&record.id, Some(OPERATOR_DISABLED))
+                .await?;
+        }
+        store.save_endpoint(&record).await?;
+        self.apply(&mut running, &record, !new.enabled)?;
+        tracing::info!(endpoint = %record.id, "endpoint created");
+        Ok(record)
+    }
+
+    /// One endpoint with its disabled reason, if disabled.
+    pub async fn get(&self, id: &str) -> Result<(EndpointRecord, Option<String>), EndpointError> {
+        let store = &self.launcher.store;
+        let record = store
+            .endpoint(id)
+            .await?
+            .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
+        let reason = store
+            .disabled()
+            .await?
+            .into_iter()
+            .find_map(|(name, reason)| (name == id).then_some(reason));
+        Ok((record, reason))
+    }
+
+    /// Every endpoint with its disabled reason, oldest first.
+    pub async fn list(&self) -> Result<Vec<(EndpointRecord, Option<String>)>, EndpointError> {
+        let store = &self.launcher.store;
+        let disabled: HashMap<String, String> = store.disabled().await?.into_iter().collect();
+        Ok(store
+            .endpoints()
+            .await?
+            .into_iter()
+            .map(|r| {
+                let reason = disabled.get(&r.id).cloned();
+                (r, reason)
+            })
+            .collect())
+    }
+
+    /// Applies a partial change (checked against the merged result).
+    pub async fn update(
+        &self,
+        id: &str,
+        change: EndpointChange,
+    ) -> Result<EndpointRecord, EndpointError> {
+        let mut running = self.running.lock().await;
+        let store = &self.launcher.store;
+        let mut record = store
+            .endpoint(id)
+            .await?
+            .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
+        let url = change.url.unwrap_or_else(|| record.url.clone());
+        let urls = change.urls.unwrap_or_else(|| {
+            record
+                .urls
+                .iter()
+                .map(|(t, u)| (t.to_string(), u.clone()))
+                .collect()
+        });
+        let events = change.events.unwrap_or_else(|| {
+            record
+                .events
+                .as_ref()
+                .map(|l| l.iter().map(|t| t.to_string()).collect())
+        });
+        let t = validate_targets(
+            url.as_deref(),
+            &urls,
+            events.as_deref(),
+            self.launcher.delivery.allow_private_targets,
+        )?;
+        (record.url, record.urls, record.events) = (t.url, t.urls, t.events);
+        if let Some(d) = change.description {
+            record.description = d;
+        }
+        record.updated_at = now_ms();
+        match change.enabled {
+            Some(false) => store.set_disabled(id, Some(OPERATOR_DISABLED)).await?,
+            Some(true) => store.set_disabled(id, None).await?,
+            None => {}
+        }
+        store.save_endpoint(&record).await?;
+        let disabled = match change.enabled {
+            Some(enabled) => !enabled,
+            None => self.launcher.subscriptions.is_disabled(id),
+        };
+        self.apply(&mut running, &record, disabled)?;
+        if change.enabled == Some(true) {
+            self.launcher
+                .router
+                .do_send(WakeConnectors(vec![id.to_owned()]));
+        }
+        Ok(record)
+    }
+
+    /// Makes a new secret current; the old ones sign too until `overlap` has
+    /// passed. Returns the endpoint and the new secret.
+    pub async fn rotate(
+        &self,
+        id: &str,
+        overlap: Duration,
+    ) -> Result<(EndpointRecord, Secret), EndpointError> {
+        let mut running = self.running.lock().await;
+        let store = &self.launcher.store;
+        let mut record = store
+            .endpoint(id)
+            .await?
+            .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
+        let secret = Secret::new(SigningKey::generate());
+        let overlap_ms = i64::try_from(overlap.as_millis()).unwrap_or(i64::MAX / 2);
+        record.rotate(secret.clone(), now_ms().saturating_add(overlap_ms));
+        store.save_endpoint(&record).await?;
+        let disabled = self.launcher.subscriptions.is_disabled(id);
+        self.apply(&mut running, &record, disabled)?;
+        tracing::info!(endpoint = %id, ?overlap, "endpoint secret rotated");
+        Ok((record, secret))
+    }
+
+    /// Stops delivering to an endpoint and deletes it: its actor finishes
+    /// in-flight attempts and stops, then its active deliveries become
+    /// `disabled` (never attempted).
+    pub async fn delete(&self, id: &str) -> Result<(), EndpointError> {
+        let mut running = self.running.lock().await;
+        let store = &self.launcher.store;
+        let record = store
+            .endpoint(id)
+            .await?
+            .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
+        self.stop(&mut running, id).await;
+        if let Err(e) = store.delete_endpoint(id).await {
+            // Still stored: keep delivering to it, as the failed call promises.
+            let disabled = store.disabled().await?.iter().any(|(n, _)| n == id);
+            self.apply(&mut running, &record, disabled)?;
+            return Err(e.into());
+        }
+        tracing::info!(endpoint = %id, "endpoint deleted");
+        Ok(())
+    }
+
+    /// Brings this node in line with storage for one endpoint (another node
+    /// changed it). An empty id reloads all.
+    pub async fn reload(&self, id: &str) -> Result<(), EndpointError> {
+        if id.is_empty() {
+            return self.reload_all().await;
+        }
+        let mut running = self.running.lock().await;
+        let store = &self.launcher.store;
+        match store.endpoint(id).await? {
+            Some(record) => {
+                let disabled = store.disabled().await?.iter().any(|(n, _)| n == id);
+                self.apply(&mut running, &record, disabled)
+            }
+            None => {
+                self.stop(&mut running, id).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs every stored endpoint; called once as the hub starts.
+    pub async fn start_all(&self) -> Result<(), EndpointError> {
+        self.sync_all(true).await
+    }
+
+    /// Runs every stored endpoint not yet running (after lost notices) and
+    /// stops those no longer stored.
+    pub async fn reload_all(&self) -> Result<(), EndpointError> {
+        self.sync_all(false).await
+    }
+
+    async fn sync_all(&self, at_hub_start: bool) -> Result<(), EndpointError> {
+        let mut running = self.running.lock().await;
+        let store = &self.launcher.store;
+        let disabled: HashMap<String, String> = store.disabled().await?.into_iter().collect();
+        let records = store.endpoints().await?;
+        let gone: Vec<String> = running
+            .keys()
+            .filter(|id| !records.iter().any(|r| &r.id == *id))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.stop(&mut running, &id).await;
+        }
+        for record in &records {
+            let off = disabled.contains_key(&record.id);
+            self.start_or_update(&mut running, record, off, at_hub_start)?;
+        }
+        Ok(())
+    }
+
+    /// Subscribes the endpoint and starts its actor, or changes the running
+    /// connector in place.
+    fn apply(
+        &self,
+        running: &mut HashMap<String, Arc<WebhookConnector>>,
+        record: &EndpointRecord,
+        disabled: bool,
+    ) -> Result<(), EndpointError> {
+        self.start_or_update(running, record, disabled, false)
+    }
+
+    fn start_or_update(
+        &self,
+        running: &mut HashMap<String, Arc<WebhookConnector>>,
+        record: &EndpointRecord,
+        disabled: bool,
+        at_hub_start: bool,
+    ) -> Result<(), EndpointError> {
+        let (targets, keys) = connector_parts(record)?;
+        let subs = &self.launcher.subscriptions;
+        subs.set_disabled(&record.id, disabled);
+        subs.upsert(Subscription {
+            name: record.id.as_str().into(),
+            events: record.events.clone(),
+            filter: None,
+        });
+        match running.get(&record.id) {
+            Some(connector) => connector.update(targets, keys),
+            None => {
+                let connector = Arc::new(WebhookConnector::with_expiring_keys(targets, keys));
+                let name = record.id.as_str().into();
+                self.launcher
+                    .start(name, connector.clone(), None, None, at_hub_start)?;
+                running.insert(record.id.clone(), connector);
+            }
+        }
+        Ok(())
+    }
+
+    /// Unsubscribes the endpoint and retires its actor (waits for in-flight attempts).
+    async fn stop(&self, running: &mut HashMap<String, Arc<WebhookConnector>>, id: &str) {
+        let subs = &self.launcher.subscriptions;
+        subs.remove(id);
+        subs.set_disabled(id, false);
+        if running.remove(id).is_some() {
+            let _ = self
+                .launcher
+                .router
+                .send(RemoveConnector(id.to_owned()))
+                .await;
+        }
+    }
+}
+
+fn connector_parts(
+    record: &EndpointRecord,
+) -> Result<(WebhookTargets, Vec<ExpiringKey>), StoreError> {
+    let parse = |raw: &str| {
+        parse_url(raw).map_err(|e| StoreError::Corrupt(format!("endpoint {}: {e}", record.id)))
+    };
+    let targets = WebhookTargets {
+        default: record.url.as_deref().map(parse).transpose()?,
+        by_type: record
+            .urls
+            .iter()
+            .map(|(t, u)| Ok((*t, parse(u)?)))
+            .collect::<Result<_, StoreError>>()?,
+    };
+    Ok((targets, record.keys()?))
+}

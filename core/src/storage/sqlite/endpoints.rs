@@ -1,0 +1,81 @@
+//! Runtime endpoints on SQLite.
+
+use sqlx::SqlitePool;
+
+use crate::{
+    endpoints::{EndpointRecord, EndpointRow},
+    storage::StoreError,
+    time::now_ms,
+};
+
+const COLUMNS: &str = "id, url, urls, events, description, secrets, created_at, updated_at";
+
+pub(super) async fn save(pool: &SqlitePool, e: &EndpointRecord) -> Result<(), StoreError> {
+    let r = e.to_row();
+    sqlx::query(
+        "INSERT INTO endpoints (id, url, urls, events, description, secrets, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET url = excluded.url, urls = excluded.urls,
+             events = excluded.events, description = excluded.description,
+             secrets = excluded.secrets, updated_at = excluded.updated_at",
+    )
+    .bind(&r.id)
+    .bind(&r.url)
+    .bind(&r.urls)
+    .bind(&r.events)
+    .bind(&r.description)
+    .bind(&r.secrets)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn all(pool: &SqlitePool) -> Result<Vec<EndpointRecord>, StoreError> {
+    sqlx::query_as::<_, EndpointRow>(&format!("SELECT {COLUMNS} FROM endpoints ORDER BY id"))
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(EndpointRow::into_record)
+        .collect()
+}
+
+pub(super) async fn one(pool: &SqlitePool, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+    sqlx::query_as::<_, EndpointRow>(&format!("SELECT {COLUMNS} FROM endpoints WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .map(EndpointRow::into_record)
+        .transpose()
+}
+
+/// Deletes the endpoint, forgets its disabled state and parks its active
+/// deliveries as `disabled`, in one transaction.
+pub(super) async fn delete(pool: &SqlitePool, id: &str) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let gone = sqlx::query("DELETE FROM endpoints WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        > 0;
+    if gone {
+        sqlx::query("DELETE FROM connector_state WHERE name = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL,
+                 lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ?
+             WHERE connector = ? AND status IN ('pending', 'retrying')",
+        )
+        .bind(crate::endpoints::DELETED_REASON)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(gone)
+}
