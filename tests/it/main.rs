@@ -11,6 +11,7 @@ mod functions;
 mod http_kind;
 mod ingest;
 mod loadgen;
+mod outbound;
 mod recovery;
 mod signing;
 mod storage;

@@ -3,11 +3,13 @@
 #![allow(dead_code)]
 
 mod hub;
+mod proxy;
 mod receiver;
 
 use std::time::{Duration, Instant};
 
 pub use hub::{TestHub, ADMIN, INGEST};
+pub use proxy::Proxy;
 pub use receiver::{Received, Receiver, Reply};
 
 /// Polls `check` until it holds or `timeout` passes; returns whether it held.
