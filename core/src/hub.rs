@@ -109,6 +109,7 @@ impl Hub {
         for ((name, connector), c) in built.into_iter().zip(&config.connectors) {
             launcher.start(name, connector, c.timeout, c.concurrency, true)?;
         }
+        let health = launcher.health.clone();
         let endpoints = Arc::new(Endpoints::new(launcher));
         endpoints.start_all().await?;
         if let Some(notices) = store.endpoint_notices() {
@@ -153,6 +154,7 @@ impl Hub {
             node,
             functions,
             endpoints,
+            health,
         });
         tracing::info!(connectors = config.connectors.len(), node = %state.node, "hub started");
         Ok(Hub {

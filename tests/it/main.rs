@@ -8,6 +8,7 @@ mod connectors;
 mod delivery;
 mod endpoints;
 mod functions;
+mod health;
 mod http_kind;
 mod ingest;
 mod loadgen;

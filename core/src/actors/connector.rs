@@ -19,15 +19,22 @@ use actix::prelude::*;
 use futures::FutureExt;
 use tokio::sync::oneshot;
 
-use super::Subscriptions;
+use super::{
+    breaker::{Breaker, Gate},
+    Subscriptions,
+};
 use crate::{
     connector::{Connector, DeliveryRequest, Outcome, Verdict},
     delivery::{AttemptRecord, Job, NextStep},
+    health::{HealthBoard, HealthDelta, HealthRecord},
     outbound::OutboundClient,
     retry::RetryPolicy,
     storage::{Lease, Store},
-    time::{now_ms, Millis},
+    time::{now_ms, rfc3339, Millis},
 };
+
+/// Attempt outcomes are written to the stored health at most this often.
+const HEALTH_FLUSH: Duration = Duration::from_millis(200);
 
 /// Jobs held in memory beyond the in-flight ones; more stay leased in storage.
 const QUEUE_LIMIT: usize = 4096;
@@ -60,6 +67,14 @@ pub struct ConnectorSettings {
     /// for a connector created while the hub runs: it cannot have stale
     /// leases, and its new deliveries are already leased to it in flight.
     pub release_on_start: bool,
+    /// This node's live health view (success rate, breaker position).
+    pub health: Arc<HealthBoard>,
+    /// Consecutive failures that open the breaker (0: never).
+    pub breaker_failures: u32,
+    /// First breaker cooldown.
+    pub breaker_cooldown: Duration,
+    /// Disable the connector once all its attempts failed for this long (0: never).
+    pub disable_after: Duration,
 }
 
 /// The actor.
@@ -73,6 +88,11 @@ pub struct ConnectorActor {
     wake: Option<(Millis, SpawnHandle)>,
     draining: Option<Vec<oneshot::Sender<()>>>,
     restarted: bool,
+    breaker: Breaker,
+    probe_timer: Option<SpawnHandle>,
+    /// Outcomes not yet written to the stored health.
+    health: HealthDelta,
+    health_flush_pending: bool,
 }
 
 /// Deliveries to attempt now (already leased to this node).
@@ -99,6 +119,10 @@ impl ConnectorActor {
     /// A new actor; start it with `Supervisor::start_in_arbiter`.
     pub fn new(s: ConnectorSettings) -> Self {
         ConnectorActor {
+            breaker: Breaker::new(s.breaker_failures, s.breaker_cooldown),
+            probe_timer: None,
+            health: HealthDelta::default(),
+            health_flush_pending: false,
             s,
             in_flight: 0,
             queue: VecDeque::new(),
@@ -131,6 +155,13 @@ impl ConnectorActor {
             return self.finish_drain_if_idle();
         }
         let now = Instant::now();
+        match self.breaker.gate(now) {
+            Gate::Free => {}
+            Gate::Shut(probe_at) => return self.hold(probe_at, ctx),
+            // The probe waits for attempts started before the breaker opened.
+            Gate::Probe if self.in_flight > 0 => return,
+            Gate::Probe => return self.probe(ctx),
+        }
         let mut stale = Vec::new();
         while self.in_flight < self.s.concurrency {
             let Some((job, start_by)) = self.queue.pop_front() else {
@@ -152,14 +183,58 @@ impl ConnectorActor {
         }
     }
 
+    /// Breaker open: hand queued work back (it stays due in storage, so no
+    /// delivery fails for it) and sleep until the probe; nothing polls.
+    fn hold(&mut self, probe_at: Option<Instant>, ctx: &mut Context<Self>) {
+        let queued: Vec<String> = self.queue.drain(..).map(|(j, _)| j.delivery_id).collect();
+        if !queued.is_empty() {
+            self.more_in_storage = true;
+            self.release(queued, ctx);
+        }
+        if let (Some(at), None) = (probe_at, self.probe_timer) {
+            let delay = at.saturating_duration_since(Instant::now());
+            self.probe_timer = Some(ctx.run_later(delay, |act, ctx| {
+                act.probe_timer = None;
+                act.more_in_storage = true;
+                act.fill(ctx);
+            }));
+        }
+    }
+
+    /// Cooldown over: one attempt goes out as the probe.
+    fn probe(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        while let Some((job, start_by)) = self.queue.pop_front() {
+            if start_by < now {
+                self.release(vec![job.delivery_id], ctx);
+                continue;
+            }
+            tracing::info!(connector = %self.s.name, delivery = %job.delivery_id, "circuit breaker: probing the target");
+            self.breaker.probing();
+            self.publish_breaker();
+            self.start(job, ctx);
+            return self.hold(None, ctx);
+        }
+        self.more_in_storage = true;
+        self.pull(ctx);
+    }
+
+    fn publish_breaker(&self) {
+        self.s.health.breaker(&self.s.name, self.breaker.public());
+    }
+
     fn pull(&mut self, ctx: &mut Context<Self>) {
         if self.pulling || self.draining.is_some() {
             return;
         }
         self.pulling = true;
-        let limit = (self.s.concurrency * 2)
-            .saturating_sub(self.in_flight + self.queue.len())
-            .max(1);
+        let limit = if self.breaker.public() == crate::health::BreakerState::Closed {
+            (self.s.concurrency * 2)
+                .saturating_sub(self.in_flight + self.queue.len())
+                .max(1)
+        } else {
+            1
+        };
         let store = self.s.store.clone();
         let name = self.s.name.clone();
         let lease = Lease::new(self.s.node.clone(), self.s.lease);
@@ -219,11 +294,15 @@ impl ConnectorActor {
         self.in_flight += 1;
         let s = self.s.clone();
         let fut = async move { attempt(&s, job).await };
-        ctx.spawn(fut.into_actor(self).map(|(next, panicked), act, ctx| {
+        ctx.spawn(fut.into_actor(self).map(|(next, panicked, success), act, ctx| {
             act.in_flight -= 1;
+            act.observe(success, ctx);
             match next {
                 Some(NextStep::RetryAt(at)) => act.schedule_wake(at, ctx),
-                Some(NextStep::Disabled) => act.disable(ctx),
+                Some(NextStep::Disabled) => act.disable(
+                    "target answered 410 Gone; re-enable the endpoint and replay to resume".into(),
+                    ctx,
+                ),
                 _ => {}
             }
             if panicked {
@@ -235,15 +314,76 @@ impl ConnectorActor {
         }));
     }
 
-    fn disable(&mut self, ctx: &mut Context<Self>) {
-        let reason = "target answered 410 Gone; re-enable the endpoint and replay to resume";
+    /// Feeds an attempt's outcome to the breaker and the health record.
+    fn observe(&mut self, success: bool, ctx: &mut Context<Self>) {
+        let before = self.breaker.public();
+        self.breaker.outcome(success, Instant::now());
+        let after = self.breaker.public();
+        if before != after {
+            tracing::warn!(connector = %self.s.name, breaker = ?after, "circuit breaker changed");
+            self.publish_breaker();
+        }
+        self.s.health.attempt(&self.s.name, success);
+        self.health.add(success, now_ms());
+        if !self.health_flush_pending {
+            self.health_flush_pending = true;
+            ctx.run_later(HEALTH_FLUSH, |act, ctx| act.flush_health(ctx));
+        }
+    }
+
+    fn flush_health(&mut self, ctx: &mut Context<Self>) {
+        let delta = std::mem::take(&mut self.health);
+        if delta.is_empty() {
+            self.health_flush_pending = false;
+            return;
+        }
+        let store = self.s.store.clone();
+        let name = self.s.name.clone();
+        let fut = async move { store.record_health(&name, &delta).await };
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
+            act.health_flush_pending = false;
+            match res {
+                Ok(record) => act.disable_if_failing_too_long(&record, ctx),
+                Err(e) => {
+                    tracing::warn!(connector = %act.s.name, error = %e, "cannot record health; the counts lag")
+                }
+            }
+            if !act.health.is_empty() {
+                act.health_flush_pending = true;
+                ctx.run_later(HEALTH_FLUSH, |act, ctx| act.flush_health(ctx));
+            }
+        }));
+    }
+
+    /// `[delivery] disable_after`: every attempt failed for that long.
+    fn disable_if_failing_too_long(&mut self, h: &HealthRecord, ctx: &mut Context<Self>) {
+        let limit = self.s.disable_after;
+        let Some(since) = h.failing_since else {
+            return;
+        };
+        if limit.is_zero()
+            || h.consecutive_failures == 0
+            || now_ms() - since < limit.as_millis() as i64
+            || self.s.subscriptions.is_disabled(&self.s.name)
+        {
+            return;
+        }
+        let reason = format!(
+            "every attempt failed for {} (since {}); fix the target, then re-enable it with PATCH {{\"enabled\": true}} and replay its disabled deliveries",
+            humantime::format_duration(limit),
+            rfc3339(since)
+        );
+        self.disable(reason, ctx);
+    }
+
+    fn disable(&mut self, reason: String, ctx: &mut Context<Self>) {
         self.s.subscriptions.set_disabled(&self.s.name, true);
-        tracing::warn!(connector = %self.s.name, "{reason}");
+        tracing::warn!(connector = %self.s.name, "disabled: {reason}");
         let store = self.s.store.clone();
         let name = self.s.name.clone();
         ctx.spawn(
             async move {
-                if let Err(e) = store.set_disabled(&name, Some(reason)).await {
+                if let Err(e) = store.set_disabled(&name, Some(&reason)).await {
                     tracing::error!(connector = %name, error = %e, "cannot record disabled connector");
                 }
             }
@@ -289,9 +429,9 @@ impl ConnectorActor {
 }
 
 /// Makes one attempt and records it. Returns the next step (None if it could
-/// not be recorded: the lease then expires and the delivery is retried) and
-/// whether the connector panicked.
-async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
+/// not be recorded: the lease then expires and the delivery is retried),
+/// whether the connector panicked, and whether the attempt succeeded.
+async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bool) {
     let number = job.attempts_made + 1;
     let started_at = now_ms();
     let clock = std::time::Instant::now();
@@ -311,6 +451,7 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
         ),
     };
     let duration_ms = clock.elapsed().as_millis() as u64;
+    let success = outcome.verdict == Verdict::Delivered;
     let first = job.first_attempt_at.unwrap_or(started_at);
     let next = next_step(&s.policy, &outcome, number, first);
     log_attempt(s, &job, number, duration_ms, &outcome, next);
@@ -325,10 +466,10 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
         node: s.node.to_string(),
     };
     match s.store.record_attempt(record, next, first).await {
-        Ok(()) => (Some(next), panicked),
+        Ok(()) => (Some(next), panicked, success),
         Err(e) => {
             tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
-            (None, panicked)
+            (None, panicked, success)
         }
     }
 }
@@ -419,6 +560,7 @@ impl Supervised for ConnectorActor {
         self.queue.clear();
         self.pulling = false;
         self.wake = None;
+        self.probe_timer = None;
     }
 }
 

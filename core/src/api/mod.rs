@@ -58,6 +58,8 @@ pub struct AppState {
     pub functions: Arc<crate::functions::Functions>,
     /// Runtime endpoints.
     pub endpoints: Arc<crate::endpoints::Endpoints>,
+    /// This node's live view of target health.
+    pub health: Arc<crate::health::HealthBoard>,
 }
 
 /// Mounts every route.

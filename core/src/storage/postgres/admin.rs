@@ -90,6 +90,12 @@ pub(crate) async fn set_disabled(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    if reason.is_none() {
+        sqlx::query("DELETE FROM connector_health WHERE name = $1")
+            .bind(connector)
+            .execute(&mut *tx)
+            .await?;
+    }
     if let Some(reason) = reason {
         sqlx::query(
             "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL, last_error = $1, updated_at = $2

@@ -10,6 +10,7 @@
 mod admin;
 mod connect;
 mod endpoints;
+mod health;
 mod invocations;
 mod notify;
 mod read;
@@ -29,6 +30,7 @@ use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
+    health::{HealthDelta, HealthRecord},
     time::Millis,
 };
 
@@ -200,6 +202,18 @@ impl Store for PostgresStore {
 
     fn work_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
         Some(notify::listen(self.pool.clone(), WORK_CHANNEL))
+    }
+
+    async fn record_health(
+        &self,
+        name: &str,
+        delta: &HealthDelta,
+    ) -> Result<HealthRecord, StoreError> {
+        health::record(&self.pool, name, delta).await
+    }
+
+    async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError> {
+        health::all(&self.pool).await
     }
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {

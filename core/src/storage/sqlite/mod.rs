@@ -5,6 +5,7 @@
 //! into shared transactions; reads use their own pool and never wait on writes.
 
 mod endpoints;
+mod health;
 mod ingest;
 mod invocations;
 mod read;
@@ -28,6 +29,7 @@ use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
+    health::{HealthDelta, HealthRecord},
     time::Millis,
 };
 
@@ -157,6 +159,18 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+
+    async fn record_health(
+        &self,
+        name: &str,
+        delta: &HealthDelta,
+    ) -> Result<HealthRecord, StoreError> {
+        health::record(&self.write, name, delta).await
+    }
+
+    async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError> {
+        health::all(&self.read).await
     }
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
