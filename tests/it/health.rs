@@ -183,3 +183,40 @@ async fn failing_for_disable_after_disables_until_re_enabled() {
     assert_eq!(status, 404);
     hub.stop().await;
 }
+
+#[actix_rt::test]
+async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
+    let rx = Receiver::start();
+    rx.set_default(Reply::Status(500, None));
+    let hub = TestHub::start_tweaked(
+        &format!(
+            "breaker_failures = 1\nbreaker_cooldown = \"600ms\"\n{}",
+            webhook("crm", &rx.url)
+        ),
+        "retry_for = \"1h\"",
+        "retry_for = \"300ms\"",
+    )
+    .await;
+    let ev = fresh_event("call.started");
+    hub.post_event(&ev).await;
+    let id = ev["id"].as_str().unwrap();
+    // The retry was due 50 ms later, inside the window, but the breaker held
+    // it past the window: it fails without a second request.
+    assert!(
+        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
+            [0]["status"]
+            == "failed")
+        .await
+    );
+    let d = &hub.deliveries_of(id).await[0];
+    assert!(
+        d["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("retry_for ran out"),
+        "{d}"
+    );
+    assert_eq!(d["attempt_count"], 1, "{d}");
+    assert_eq!(rx.count(), 1);
+    hub.stop().await;
+}

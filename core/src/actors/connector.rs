@@ -171,6 +171,10 @@ impl ConnectorActor {
                 stale.push(job.delivery_id);
                 continue;
             }
+            if self.out_of_time(&job) {
+                self.expire(job, ctx);
+                continue;
+            }
             self.start(job, ctx);
         }
         if !stale.is_empty() {
@@ -209,6 +213,10 @@ impl ConnectorActor {
                 self.release(vec![job.delivery_id], ctx);
                 continue;
             }
+            if self.out_of_time(&job) {
+                self.expire(job, ctx);
+                continue;
+            }
             tracing::info!(connector = %self.s.name, delivery = %job.delivery_id, "circuit breaker: probing the target");
             self.breaker.probing();
             self.publish_breaker();
@@ -217,6 +225,27 @@ impl ConnectorActor {
         }
         self.more_in_storage = true;
         self.pull(ctx);
+    }
+
+    /// Whether the delivery's retry window closed while it waited (for an
+    /// open breaker, usually): no attempt may start after `retry_for`.
+    fn out_of_time(&self, job: &Job) -> bool {
+        job.first_attempt_at
+            .is_some_and(|first| !self.s.policy.within_window(first, now_ms()))
+    }
+
+    fn expire(&mut self, job: Job, ctx: &mut Context<Self>) {
+        let reason = "retry_for ran out before the next attempt could start (the target's circuit breaker was open); replay it to try again";
+        tracing::warn!(connector = %self.s.name, delivery = %job.delivery_id, "{reason}");
+        let store = self.s.store.clone();
+        ctx.spawn(
+            async move {
+                if let Err(e) = store.expire(&job.delivery_id, reason).await {
+                    tracing::warn!(delivery = %job.delivery_id, error = %e, "cannot fail an expired delivery; it is tried again");
+                }
+            }
+            .into_actor(self),
+        );
     }
 
     fn publish_breaker(&self) {

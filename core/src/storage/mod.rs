@@ -73,6 +73,10 @@ pub trait Store: Send + Sync + 'static {
         first_attempt_at: Millis,
     ) -> Result<(), StoreError>;
 
+    /// Fails an active delivery without an attempt, with `reason` as its
+    /// error: its retry window ran out while it waited (circuit breaker).
+    async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError>;
+
     /// Gives leased deliveries back without an attempt (shutdown, overflow).
     async fn release(&self, delivery_ids: Vec<String>) -> Result<(), StoreError>;
 

@@ -110,3 +110,17 @@ pub(crate) async fn set_disabled(
     tx.commit().await?;
     Ok(())
 }
+
+pub(crate) async fn expire(pool: &PgPool, id: &str, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
+             lease_expires_at = NULL, last_error = $1, updated_at = $2
+         WHERE id = $3 AND status IN ('pending', 'retrying')",
+    )
+    .bind(reason)
+    .bind(now_ms())
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -134,6 +134,10 @@ impl Store for PostgresStore {
         self.record.submit((attempt, next, first)).await
     }
 
+    async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError> {
+        admin::expire(&self.pool, delivery_id, reason).await
+    }
+
     async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {
         let connectors = admin::release(&self.pool, ids).await?;
         self.notify.work(connectors).await;

@@ -104,6 +104,10 @@ impl Store for SqliteStore {
         self.record.submit((attempt, next, first)).await
     }
 
+    async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError> {
+        write::expire(&self.write, delivery_id, reason).await
+    }
+
     async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {
         write::release(&self.write, ids).await
     }

@@ -164,3 +164,17 @@ pub(super) async fn set_disabled(
     tx.commit().await?;
     Ok(())
 }
+
+pub(super) async fn expire(pool: &SqlitePool, id: &str, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
+             lease_expires_at = NULL, last_error = ?, updated_at = ?
+         WHERE id = ? AND status IN ('pending', 'retrying')",
+    )
+    .bind(reason)
+    .bind(now_ms())
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
