@@ -6,7 +6,22 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use switchboard::registry::registry;
+use switchboard_core::config::Config;
+
 use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
+
+/// A test hub whose default config has each `(from, to)` replaced.
+async fn hub_with(extra: &str, changes: &[(&str, &str)]) -> TestHub {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = TestHub::config(&dir, extra);
+    for (from, to) in changes {
+        assert!(text.contains(from), "'{from}' is not in the test config");
+        text = text.replace(from, to);
+    }
+    let config = Config::from_toml(&text, "test").unwrap();
+    TestHub::start_config(dir, config, &registry()).await
+}
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -29,10 +44,13 @@ async fn connector(hub: &TestHub, name: &str) -> Value {
 async fn breaker_stops_hammering_a_dead_target_and_probes_it() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let hub = TestHub::start(&format!(
-        "concurrency = 1\nbreaker_failures = 3\nbreaker_cooldown = \"400ms\"\n{}",
-        webhook("crm", &rx.url)
-    ))
+    let hub = hub_with(
+        &format!(
+            "concurrency = 1\nbreaker_cooldown = \"400ms\"\n{}",
+            webhook("crm", &rx.url)
+        ),
+        &[("breaker_failures = 0", "breaker_failures = 3")],
+    )
     .await;
     let mut ids = Vec::new();
     for _ in 0..4 {
@@ -101,7 +119,7 @@ async fn failing_for_disable_after_disables_until_re_enabled() {
     rx.set_default(Reply::Status(503, None));
     ep_rx.set_default(Reply::Status(502, None));
     let hub = TestHub::start(&format!(
-        "breaker_failures = 0\ndisable_after = \"300ms\"\n{}",
+        "disable_after = \"300ms\"\n{}",
         webhook("crm", &rx.url)
     ))
     .await;
@@ -188,13 +206,12 @@ async fn failing_for_disable_after_disables_until_re_enabled() {
 async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let hub = TestHub::start_tweaked(
-        &format!(
-            "breaker_failures = 1\nbreaker_cooldown = \"600ms\"\n{}",
-            webhook("crm", &rx.url)
-        ),
-        "retry_for = \"1h\"",
-        "retry_for = \"300ms\"",
+    let hub = hub_with(
+        &format!("breaker_cooldown = \"600ms\"\n{}", webhook("crm", &rx.url)),
+        &[
+            ("breaker_failures = 0", "breaker_failures = 1"),
+            ("retry_for = \"1h\"", "retry_for = \"300ms\""),
+        ],
     )
     .await;
     let ev = fresh_event("call.started");
