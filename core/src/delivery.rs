@@ -8,7 +8,7 @@ use crate::{event::Event, time::Millis};
 
 /// Where a delivery stands. `pending -> succeeded | retrying -> ... -> failed`;
 /// `disabled` when its target was disabled (410 Gone or by the operator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryState {
     /// Not attempted yet.
@@ -73,7 +73,7 @@ impl FromStr for DeliveryState {
 }
 
 /// A delivery as the admin API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     /// `dlv_<ULID>`, stable across retries.
     pub id: String,
@@ -99,7 +99,7 @@ pub struct Delivery {
 }
 
 /// One attempt as logged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Attempt {
     /// 1-based attempt number.
     pub number: u32,
@@ -118,7 +118,7 @@ pub struct Attempt {
 }
 
 /// A delivery with its attempts, for `GET /v1/deliveries/{id}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveryDetail {
     /// The delivery.
     #[serde(flatten)]

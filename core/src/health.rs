@@ -68,7 +68,7 @@ impl HealthDelta {
 }
 
 /// Circuit breaker position, as the API shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
     /// Sending normally.
@@ -135,7 +135,7 @@ impl HealthBoard {
 }
 
 /// Health as `GET /v1/connectors` and `GET /v1/endpoints/{id}` show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HealthView {
     /// Failed attempts since the last success (all nodes).
     pub consecutive_failures: u64,

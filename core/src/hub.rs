@@ -4,6 +4,7 @@ use std::{net::TcpListener, sync::Arc, sync::RwLock};
 
 use actix::{Actor, Addr, Arbiter};
 use actix_web::{dev::ServerHandle, web, App, HttpServer};
+use utoipa_actix_web::AppExt;
 
 use crate::{
     actors::{DrainAll, Launcher, Router, Subscription, Subscriptions, WakeAll, WakeConnectors},
@@ -14,6 +15,7 @@ use crate::{
     ingest::Ingestor,
     outbound::SendError,
     storage::{self, Store, StoreError},
+    telemetry::Metrics,
 };
 
 /// Why the hub could not start.
@@ -83,6 +85,7 @@ impl Hub {
         let store = storage::open(&config.storage).await?;
         let node: Arc<str> = config.node.resolved_id().into();
         let subscriptions = Arc::new(Subscriptions::default());
+        let metrics = Arc::new(Metrics::new());
         for ((_, connector), c) in built.iter().zip(&config.connectors) {
             subscriptions.upsert(Subscription::from_config(c, &**connector)?);
         }
@@ -105,6 +108,7 @@ impl Hub {
             config.storage.lease,
             poll,
             arbiters.iter().map(|a| a.handle()).collect(),
+            metrics.clone(),
         );
         for ((name, connector), c) in built.into_iter().zip(&config.connectors) {
             launcher.start(name, connector, c.timeout, c.concurrency, true)?;
@@ -124,6 +128,7 @@ impl Hub {
             router.clone(),
             node.clone(),
             config.storage.lease,
+            metrics.clone(),
         );
         let connectors = config
             .connectors
@@ -141,6 +146,7 @@ impl Hub {
             config,
             store.clone(),
             node.clone(),
+            metrics.clone(),
         )?);
         let state = web::Data::new(AppState {
             ingest_token: config.server.ingest_token.clone().expect("validated"),
@@ -155,7 +161,10 @@ impl Hub {
             functions,
             endpoints,
             health,
+            metrics: metrics.clone(),
+            public_metrics: !config.server.metrics_require_token,
         });
+        actix_rt::spawn(metrics_upkeep(metrics));
         tracing::info!(connectors = config.connectors.len(), node = %state.node, "hub started");
         Ok(Hub {
             state,
@@ -178,10 +187,15 @@ impl Hub {
         handle_signals: bool,
     ) -> Result<RunningHub, HubError> {
         let state = self.state.clone();
+        let openapi = web::Data::new(api::openapi::Served(api::openapi::document()));
         let server = HttpServer::new(move || {
             App::new()
+                .into_utoipa_app()
                 .app_data(state.clone())
+                .app_data(openapi.clone())
                 .configure(api::configure)
+                .into_app()
+                .configure(crate::dashboard::configure)
                 .default_service(web::to(api::not_found))
         })
         .listen(listener)?
@@ -220,6 +234,16 @@ async fn stop_on_signal(handle: ServerHandle) {
         _ = int.recv() => tracing::info!("SIGINT received; finishing in-flight work"),
     }
     handle.stop(true).await;
+}
+
+/// Folds histogram samples into buckets now and then, so a hub nobody
+/// scrapes does not accumulate raw samples.
+async fn metrics_upkeep(metrics: Arc<Metrics>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        metrics.upkeep();
+    }
 }
 
 /// Wakes connector actors when another node announces work for them (an

@@ -9,6 +9,7 @@ use crate::{
     actors::{Route, Router, Subscriptions},
     event::Event,
     storage::{Ingested, Lease, NewDelivery, NewEvent, Store, StoreError},
+    telemetry::Metrics,
 };
 
 /// Accepts validated events. Cheap to clone.
@@ -19,6 +20,7 @@ pub struct Ingestor {
     router: Addr<Router>,
     node: Arc<str>,
     lease: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl Ingestor {
@@ -29,6 +31,7 @@ impl Ingestor {
         router: Addr<Router>,
         node: Arc<str>,
         lease: Duration,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Ingestor {
             store,
@@ -36,6 +39,7 @@ impl Ingestor {
             router,
             node,
             lease,
+            metrics,
         }
     }
 
@@ -44,6 +48,16 @@ impl Ingestor {
     pub async fn ingest(&self, event: Event) -> Result<Ingested, StoreError> {
         let deliveries = self.subscriptions.deliveries_for(&event);
         self.ingest_to(event, deliveries).await
+    }
+
+    /// The deliveries `event` would get, limited to one connector (the
+    /// dashboard's test-fire of a configured connector).
+    pub fn deliveries_to(&self, event: &Event, connector: &str) -> Vec<NewDelivery> {
+        self.subscriptions
+            .deliveries_for(event)
+            .into_iter()
+            .filter(|d| &*d.connector == connector)
+            .collect()
     }
 
     /// Commits the event with the given deliveries instead of its
@@ -60,8 +74,7 @@ impl Ingestor {
             .ingest(NewEvent { event, deliveries }, lease)
             .await?;
         if ingested.created {
-            metrics::counter!("switchboard_events_ingested_total", "type" => kind.as_str())
-                .increment(1);
+            self.metrics.event_ingested(kind);
             let jobs = std::mem::take(&mut ingested.jobs);
             if !jobs.is_empty() {
                 self.router.do_send(Route(jobs));

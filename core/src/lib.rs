@@ -30,12 +30,15 @@
 //! - [`health`]: per-target failure streaks, success rate and breaker
 //!   state; drives the circuit breaker and `disable_after`.
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
+//! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
+//! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
 pub mod actors;
 pub mod api;
 pub mod config;
 pub mod connector;
+pub mod dashboard;
 pub mod delivery;
 pub mod endpoints;
 pub mod event;
@@ -49,5 +52,6 @@ pub mod outbound;
 pub mod retry;
 pub mod signing;
 pub mod storage;
+pub mod telemetry;
 pub mod template;
 pub mod time;

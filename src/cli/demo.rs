@@ -98,6 +98,7 @@ pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
         got.len()
     );
     if a.keep_running {
+        println!("dashboard: {hub_url}/ (admin token: demo-admin-token)");
         println!("admin API: curl -H 'Authorization: Bearer demo-admin-token' {hub_url}/v1/deliveries  (Ctrl-C to stop)");
         running.wait().await?;
     } else {

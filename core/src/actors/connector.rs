@@ -30,6 +30,7 @@ use crate::{
     outbound::OutboundClient,
     retry::RetryPolicy,
     storage::{Lease, Store},
+    telemetry::Metrics,
     time::{now_ms, rfc3339, Millis},
 };
 
@@ -75,6 +76,8 @@ pub struct ConnectorSettings {
     pub breaker_cooldown: Duration,
     /// Disable the connector once all its attempts failed for this long (0: never).
     pub disable_after: Duration,
+    /// The hub's metrics (attempt outcomes and latency).
+    pub metrics: Arc<Metrics>,
 }
 
 /// The actor.
@@ -479,7 +482,8 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bo
             true,
         ),
     };
-    let duration_ms = clock.elapsed().as_millis() as u64;
+    let took = clock.elapsed();
+    let duration_ms = took.as_millis() as u64;
     let success = outcome.verdict == Verdict::Delivered;
     let first = job.first_attempt_at.unwrap_or(started_at);
     let next = next_step(&s.policy, &outcome, number, first);
@@ -495,7 +499,10 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bo
         node: s.node.to_string(),
     };
     match s.store.record_attempt(record, next, first).await {
-        Ok(()) => (Some(next), panicked, success),
+        Ok(()) => {
+            s.metrics.attempt(&s.name, next, took);
+            (Some(next), panicked, success)
+        }
         Err(e) => {
             tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
             (None, panicked, success)

@@ -19,6 +19,7 @@ use crate::{
     outbound::{OutboundClient, SendError},
     retry::RetryPolicy,
     storage::Store,
+    telemetry::Metrics,
 };
 
 /// Everything shared by the connector actors of one hub.
@@ -42,6 +43,8 @@ pub struct Launcher {
     pub arbiters: Vec<ArbiterHandle>,
     /// This node's live health view, shared with the admin API.
     pub health: Arc<HealthBoard>,
+    /// The hub's metrics, recorded by every actor.
+    pub metrics: Arc<Metrics>,
     next: Arc<AtomicUsize>,
 }
 
@@ -57,6 +60,7 @@ impl Launcher {
         lease: Duration,
         poll: Option<Duration>,
         arbiters: Vec<ArbiterHandle>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         assert!(!arbiters.is_empty(), "at least one arbiter");
         Launcher {
@@ -69,6 +73,7 @@ impl Launcher {
             poll,
             arbiters,
             health: Arc::default(),
+            metrics,
             next: Arc::default(),
         }
     }
@@ -102,6 +107,7 @@ impl Launcher {
             breaker_failures: self.delivery.breaker_failures,
             breaker_cooldown: self.delivery.breaker_cooldown,
             disable_after: self.delivery.disable_after,
+            metrics: self.metrics.clone(),
         };
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.arbiters.len();
         let addr =

@@ -15,7 +15,7 @@ use crate::{
     time::{parse_rfc3339, rfc3339},
 };
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(connectors)
         .service(update_connector)
         .service(event)
@@ -30,6 +30,15 @@ fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     auth::require(req, &state.admin_token, "admin")
 }
 
+/// Configured connectors with their state and delivery counts.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Connectors", body = super::openapi::ConnectorList),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/connectors")]
 async fn connectors(
     req: HttpRequest,
@@ -69,7 +78,7 @@ async fn connectors(
 }
 
 /// `PATCH /v1/connectors/{name}` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateConnector {
     /// Re-enable a connector disabled by a `410`, by `disable_after` or by an
@@ -77,6 +86,19 @@ pub struct UpdateConnector {
     pub enabled: bool,
 }
 
+/// Enables or disables a configured connector.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("name" = String, Path, description = "Connector name")),
+    request_body = UpdateConnector,
+    responses(
+        (status = 200, description = "The connector's new state", body = super::openapi::ConnectorState),
+        (status = 404, description = "No configured connector of that name", body = super::openapi::ErrorBody),
+        (status = 400, description = "Bad body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[patch("/v1/connectors/{name}")]
 async fn update_connector(
     req: HttpRequest,
@@ -122,6 +144,17 @@ async fn update_connector(
     })))
 }
 
+/// One event with its envelope and deliveries.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Event id")),
+    responses(
+        (status = 200, description = "The event", body = super::openapi::EventView),
+        (status = 404, description = "No such event", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/events/{id}")]
 async fn event(
     req: HttpRequest,
@@ -146,15 +179,23 @@ async fn event(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// Only deliveries in this state: `pending`, `retrying`, `succeeded`, `failed`, `disabled`.
     status: Option<String>,
+    /// Only this connector.
     connector: Option<String>,
+    /// Only this event.
     event_id: Option<String>,
+    /// Created at or after (RFC 3339).
     since: Option<String>,
+    /// Created before (RFC 3339).
     until: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Page size, 1 to 500 (default 50).
     limit: Option<u32>,
 }
 
@@ -177,6 +218,17 @@ fn parse_time(name: &str, s: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
+/// The delivery log, newest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = super::openapi::DeliveryPage),
+        (status = 400, description = "Bad filter value", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/deliveries")]
 async fn deliveries(
     req: HttpRequest,
@@ -199,6 +251,17 @@ async fn deliveries(
     Ok(HttpResponse::Ok().json(state.store.deliveries(&filter, &page).await?))
 }
 
+/// One delivery with every attempt.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Delivery id")),
+    responses(
+        (status = 200, description = "The delivery", body = crate::delivery::DeliveryDetail),
+        (status = 404, description = "No such delivery", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/deliveries/{id}")]
 async fn delivery(
     req: HttpRequest,
@@ -224,6 +287,17 @@ async fn replay(state: &AppState, selector: ReplaySelector) -> Result<HttpRespon
     Ok(HttpResponse::Accepted().json(json!({"replayed": total})))
 }
 
+/// Makes one delivery due now again.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Delivery id")),
+    responses(
+        (status = 202, description = "Replayed", body = super::openapi::Replayed),
+        (status = 404, description = "No such delivery", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/deliveries/{id}/replay")]
 async fn replay_delivery(
     req: HttpRequest,
@@ -237,6 +311,17 @@ async fn replay_delivery(
     replay(&state, ReplaySelector::Delivery(path.into_inner())).await
 }
 
+/// Makes every delivery of an event due now again.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Event id")),
+    responses(
+        (status = 202, description = "Replayed", body = super::openapi::Replayed),
+        (status = 404, description = "No such event", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/events/{id}/replay")]
 async fn replay_event(
     req: HttpRequest,
@@ -250,15 +335,31 @@ async fn replay_event(
     replay(&state, ReplaySelector::Event(path.into_inner())).await
 }
 
-#[derive(Deserialize)]
+/// Body of `POST /v1/replay`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkReplay {
+    /// Required: deliveries created at or after (RFC 3339).
     since: Option<String>,
+    /// Created before (RFC 3339).
     until: Option<String>,
+    /// Only this connector.
     connector: Option<String>,
+    /// Only this state, e.g. `failed`.
     status: Option<String>,
 }
 
+/// Bulk recovery: makes every matching delivery due now again.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = BulkReplay,
+    responses(
+        (status = 202, description = "Replayed", body = super::openapi::Replayed),
+        (status = 400, description = "`since` missing or a bad value", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/replay")]
 async fn replay_bulk(
     req: HttpRequest,

@@ -20,7 +20,7 @@ use crate::{
     time::rfc3339,
 };
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(read)
@@ -58,7 +58,7 @@ impl From<EndpointError> for ApiError {
 }
 
 /// `POST /v1/endpoints` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEndpoint {
     /// Target URL for every event type without its own entry in `urls`.
@@ -84,17 +84,19 @@ fn yes() -> bool {
 
 /// `PATCH /v1/endpoints/{id}` body: only the fields present change; `null`
 /// clears `url` or `events` (all types).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEndpoint {
     /// New fallback URL (`null` removes it).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub url: Option<Option<String>>,
     /// New per-type URLs (replace all of them).
     #[serde(default)]
     pub urls: Option<BTreeMap<String, String>>,
     /// New event types (`null`: all).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub events: Option<Option<Vec<String>>>,
     /// New description.
     #[serde(default)]
@@ -112,7 +114,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// `POST /v1/endpoints/{id}/rotate-secret` body (optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSecret {
     /// How long the previous secret keeps signing too, e.g. `"24h"` (the
@@ -122,7 +124,7 @@ pub struct RotateSecret {
 }
 
 /// `POST /v1/endpoints/{id}/test` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestEvent {
     /// Which sample event to send, e.g. `lead.captured`.
@@ -130,7 +132,7 @@ pub struct TestEvent {
 }
 
 /// An endpoint as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointView {
     /// `ep_<ULID>`; deliveries to it carry it as their `connector`.
     pub id: String,
@@ -219,7 +221,7 @@ fn mask(secret: &str) -> String {
 }
 
 /// A page of endpoints, newest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointList {
     /// The endpoints.
     pub data: Vec<EndpointView>,
@@ -228,7 +230,8 @@ pub struct EndpointList {
 }
 
 /// Query of `GET /v1/endpoints`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// The last id of the previous page.
@@ -238,7 +241,7 @@ pub struct ListQuery {
 }
 
 /// Answer of `rotate-secret`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RotatedSecret {
     /// The endpoint.
     pub id: String,
@@ -250,7 +253,7 @@ pub struct RotatedSecret {
 }
 
 /// Answer of `test`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FiredTest {
     /// The sample event's new id.
     pub event_id: String,
@@ -258,6 +261,17 @@ pub struct FiredTest {
     pub delivery_id: String,
 }
 
+/// Creates an endpoint; the answer shows its secret this once.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    request_body = CreateEndpoint,
+    responses(
+        (status = 201, description = "Created (secret in full)", body = EndpointView),
+        (status = 422, description = "Bad URL or event type (`path` points at it)", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/endpoints")]
 async fn create(
     req: HttpRequest,
@@ -280,6 +294,16 @@ async fn create(
     Ok(HttpResponse::Created().json(EndpointView::new(&record, reason, true)))
 }
 
+/// Endpoints, newest first (secrets masked).
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of endpoints", body = EndpointList),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/endpoints")]
 async fn list(
     req: HttpRequest,
@@ -310,6 +334,17 @@ async fn list(
     }))
 }
 
+/// One endpoint (secret masked).
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    responses(
+        (status = 200, description = "The endpoint", body = EndpointView),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/endpoints/{id}")]
 async fn read(
     req: HttpRequest,
@@ -322,6 +357,19 @@ async fn read(
     Ok(HttpResponse::Ok().json(view.with_health(&state).await?))
 }
 
+/// Changes the fields present; `enabled` turns it on or off.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    request_body = UpdateEndpoint,
+    responses(
+        (status = 200, description = "The changed endpoint", body = EndpointView),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 422, description = "Bad value", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[patch("/v1/endpoints/{id}")]
 async fn update(
     req: HttpRequest,
@@ -349,6 +397,17 @@ async fn update(
     Ok(HttpResponse::Ok().json(view.with_health(&state).await?))
 }
 
+/// Deletes an endpoint (its delivery log stays).
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[delete("/v1/endpoints/{id}")]
 async fn remove(
     req: HttpRequest,
@@ -360,6 +419,19 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Makes a new secret; the previous one keeps signing during the overlap.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    request_body(content = Option<RotateSecret>, description = "Optional"),
+    responses(
+        (status = 200, description = "The new secret, shown this once", body = RotatedSecret),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 422, description = "Bad overlap", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/endpoints/{id}/rotate-secret")]
 async fn rotate(
     req: HttpRequest,
@@ -394,6 +466,20 @@ async fn rotate(
     }))
 }
 
+/// Sends the sample event of a type to this endpoint only.
+#[utoipa::path(
+    tag = "endpoints",
+    security(("admin_token" = [])),
+    params(("id" = String, Path, description = "Endpoint id (`ep_<ULID>`)")),
+    request_body = TestEvent,
+    responses(
+        (status = 202, description = "Sample event committed with one delivery", body = FiredTest),
+        (status = 404, description = "No such endpoint", body = super::openapi::ErrorBody),
+        (status = 409, description = "The endpoint is disabled", body = super::openapi::ErrorBody),
+        (status = 422, description = "Unknown event type", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/endpoints/{id}/test")]
 async fn fire_test(
     req: HttpRequest,

@@ -23,7 +23,7 @@ use crate::{
 /// Response header carrying the invocation id (the `webhook-id` the endpoint saw).
 const INVOCATION_HEADER: &str = "x-oncallclerk-invocation";
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(invoke)
         .service(list)
         .service(one)
@@ -129,6 +129,21 @@ fn with_invocation(mut resp: HttpResponse, id: &str) -> HttpResponse {
     resp
 }
 
+/// Calls the function's endpoint (signed) and returns what it answers.
+#[utoipa::path(
+    tag = "functions",
+    security(("ingest_token" = [])),
+    params(("name" = String, Path, description = "Function name")),
+    request_body = super::openapi::InvokeRequest,
+    responses(
+        (status = 200, description = "The endpoint's answer", body = super::openapi::InvokeResult),
+        (status = 404, description = "Unknown function", body = super::openapi::ErrorBody),
+        (status = 422, description = "Arguments violate the function's schema", body = super::openapi::ErrorBody),
+        (status = 502, description = "The endpoint answered badly", body = super::openapi::ErrorBody),
+        (status = 504, description = "The endpoint timed out", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/functions/{name}/invoke")]
 async fn invoke(
     req: HttpRequest,
@@ -163,6 +178,15 @@ fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     auth::require(req, &state.admin_token, "admin")
 }
 
+/// The configured functions.
+#[utoipa::path(
+    tag = "functions",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Functions", body = super::openapi::ObjectList),
+        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/functions")]
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
@@ -170,6 +194,17 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": null})))
 }
 
+/// One function with its argument schema.
+#[utoipa::path(
+    tag = "functions",
+    security(("admin_token" = [])),
+    params(("name" = String, Path, description = "Function name")),
+    responses(
+        (status = 200, description = "The function", body = Object),
+        (status = 404, description = "Unknown function", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/functions/{name}")]
 async fn one(
     req: HttpRequest,
@@ -180,15 +215,32 @@ async fn one(
     Ok(HttpResponse::Ok().json(lookup(&state, &path)?.spec.describe()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct InvocationQuery {
+    /// Only this call.
     call_id: Option<String>,
+    /// Only this outcome.
     outcome: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Page size, 1 to 500 (default 50).
     limit: Option<u32>,
 }
 
+/// The invocation log of one function, newest first.
+#[utoipa::path(
+    tag = "functions",
+    security(("admin_token" = [])),
+    params(("name" = String, Path, description = "Function name")),
+    params(InvocationQuery),
+    responses(
+        (status = 200, description = "A page of invocations", body = super::openapi::ObjectList),
+        (status = 404, description = "Unknown function", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/functions/{name}/invocations")]
 async fn invocations(
     req: HttpRequest,

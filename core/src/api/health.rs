@@ -6,17 +6,22 @@ use serde_json::json;
 use super::{ApiError, AppState};
 use crate::event::{schema_document, EventType};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(schema);
 }
 
 /// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = super::openapi::Health)))]
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// Storage answers; reports this node's id.
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, description = "Storage answers", body = super::openapi::Health),
+    (status = 503, description = "Storage is unavailable", body = super::openapi::Health),
+))]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
@@ -29,6 +34,14 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The JSON Schema of one event type.
+#[utoipa::path(
+    tag = "schemas",
+    params(("type" = String, Path, description = "Event type, e.g. `lead.captured`")),
+    responses(
+        (status = 200, description = "JSON Schema (2020-12) of the envelope", body = Object),
+        (status = 404, description = "Unknown event type", body = super::openapi::ErrorBody),
+    )
+)]
 #[get("/v1/schemas/{type}")]
 async fn schema(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let t: EventType = path.parse().map_err(|e: crate::event::UnknownEventType| {

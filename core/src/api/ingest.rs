@@ -8,10 +8,26 @@ use serde_json::json;
 use super::{auth, ApiError, AppState};
 use crate::event::{Event, EventError};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(post_event);
 }
 
+/// Accepts one event; answers once it and its deliveries are durable.
+#[utoipa::path(
+    tag = "ingest",
+    security(("ingest_token" = [])),
+    request_body(content = super::openapi::AnyEvent, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Committed with its deliveries", body = super::openapi::Accepted),
+        (status = 200, description = "Known id: nothing new was created", body = super::openapi::Accepted),
+        (status = 400, description = "Malformed JSON", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong ingest token", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body over `[server] max_body_bytes`", body = super::openapi::ErrorBody),
+        (status = 415, description = "Not JSON", body = super::openapi::ErrorBody),
+        (status = 422, description = "Unknown type or schema violation (`path` points at it)", body = super::openapi::ErrorBody),
+        (status = 503, description = "Storage unavailable: nothing was stored", body = super::openapi::ErrorBody),
+    )
+)]
 #[post("/v1/events")]
 async fn post_event(
     req: HttpRequest,

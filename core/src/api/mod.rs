@@ -7,6 +7,9 @@ mod error;
 mod functions;
 mod health;
 mod ingest;
+mod metrics;
+pub mod openapi;
+mod test_fire;
 
 use std::sync::{Arc, RwLock};
 
@@ -60,10 +63,18 @@ pub struct AppState {
     pub endpoints: Arc<crate::endpoints::Endpoints>,
     /// This node's live view of target health.
     pub health: Arc<crate::health::HealthBoard>,
+    /// This hub's metrics registry.
+    pub metrics: Arc<crate::telemetry::Metrics>,
+    /// Whether `GET /metrics` answers without the admin token.
+    pub public_metrics: bool,
 }
 
-/// Mounts every route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Route table of the API: what `configure` mounts.
+pub type ServiceConfig<'a> = utoipa_actix_web::service_config::ServiceConfig<'a>;
+
+/// Mounts every API route. Only `#[utoipa::path]`-annotated handlers can be
+/// mounted here, so the OpenAPI document ([`openapi::document`]) lists them all.
+pub fn configure(cfg: &mut ServiceConfig) {
     cfg.app_data(
         web::QueryConfig::default()
             .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
@@ -80,7 +91,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(ingest::configure)
     .configure(admin::configure)
     .configure(endpoints::configure)
-    .configure(functions::configure);
+    .configure(functions::configure)
+    .configure(metrics::configure)
+    .configure(test_fire::configure)
+    .service(openapi::openapi_json);
 }
 
 /// JSON 404 for unknown routes.

@@ -55,6 +55,10 @@ pub struct ServerConfig {
     pub admin_token: Option<Secret>,
     /// Largest accepted ingest body, in bytes (413 above it).
     pub max_body_bytes: usize,
+    /// Ask for the admin token on `GET /metrics` too. Off by default, as
+    /// Prometheus scrapers expect; turn it on when the listener is reachable
+    /// by people who should not see connector names and volumes.
+    pub metrics_require_token: bool,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +68,7 @@ impl Default for ServerConfig {
             ingest_token: None,
             admin_token: None,
             max_body_bytes: 1024 * 1024,
+            metrics_require_token: false,
         }
     }
 }

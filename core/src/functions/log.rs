@@ -134,14 +134,15 @@ pub struct InvocationPage {
 #[derive(Clone)]
 pub struct InvocationLog {
     tx: mpsc::Sender<InvocationRecord>,
+    metrics: Arc<crate::telemetry::Metrics>,
 }
 
 impl InvocationLog {
     /// Starts the writer task on the current runtime.
-    pub fn spawn(store: Arc<dyn Store>) -> Self {
+    pub fn spawn(store: Arc<dyn Store>, metrics: Arc<crate::telemetry::Metrics>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(write_loop(rx, store));
-        InvocationLog { tx }
+        InvocationLog { tx, metrics }
     }
 
     /// Queues a record without waiting; drops it (and warns) if the queue is full.
@@ -151,7 +152,9 @@ impl InvocationLog {
                 mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r) => r,
             };
             tracing::warn!(function = %r.function, invocation = %r.id, "invocation log queue full or closed; record dropped");
-            metrics::counter!("switchboard_function_log_dropped_total").increment(1);
+            self.metrics.record(|| {
+                metrics::counter!(crate::telemetry::names::FUNCTION_LOG_DROPPED).increment(1)
+            });
         }
     }
 }

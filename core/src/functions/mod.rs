@@ -23,6 +23,7 @@ use crate::{
     config::{Config, ConfigError},
     outbound::{OutboundClient, SendError},
     storage::Store,
+    telemetry::Metrics,
     time::now_ms,
 };
 
@@ -70,6 +71,7 @@ pub struct Functions {
     by_name: BTreeMap<String, Function>,
     log: InvocationLog,
     node: Arc<str>,
+    metrics: Arc<Metrics>,
 }
 
 impl Functions {
@@ -80,6 +82,7 @@ impl Functions {
         config: &Config,
         store: Arc<dyn Store>,
         node: Arc<str>,
+        metrics: Arc<Metrics>,
     ) -> Result<Functions, FunctionsError> {
         let mut by_name = BTreeMap::new();
         for spec in spec::compile_all(&config.functions)? {
@@ -88,8 +91,9 @@ impl Functions {
         }
         Ok(Functions {
             by_name,
-            log: InvocationLog::spawn(store),
+            log: InvocationLog::spawn(store, metrics.clone()),
             node,
+            metrics,
         })
     }
 
@@ -127,8 +131,11 @@ impl Functions {
             Err(InvokeError::Unreachable { cause, .. }) => error.map(|e| format!("{e} ({cause})")),
             _ => error,
         };
-        metrics::histogram!("switchboard_function_duration_seconds", "function" => function.spec.name.clone(), "outcome" => kind.as_str())
-            .record(duration_us as f64 / 1e6);
+        let seconds = duration_us as f64 / 1e6;
+        self.metrics.record(|| {
+            metrics::histogram!(crate::telemetry::names::FUNCTION_DURATION, "function" => function.spec.name.clone(), "outcome" => kind.as_str())
+                .record(seconds)
+        });
         self.log.record(InvocationRecord {
             id: id.clone(),
             function: function.spec.name.clone(),

@@ -102,6 +102,10 @@ pub trait Store: Send + Sync + 'static {
     /// Delivery counts per connector and state.
     async fn counts(&self) -> Result<Vec<StateCount>, StoreError>;
 
+    /// Per connector with active deliveries: how many are `pending` or
+    /// `retrying`, and the creation time of the oldest (read at scrape time).
+    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError>;
+
     /// Marks a connector disabled (with a reason) or enabled (`None`); a
     /// disabled connector's active deliveries become `disabled`. Enabling
     /// also forgets its stored health, so an old failure streak cannot

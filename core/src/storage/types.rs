@@ -131,3 +131,15 @@ pub struct StateCount {
     /// How many.
     pub count: u64,
 }
+
+/// Deliveries of a connector still waiting to succeed or give up (`pending`
+/// or `retrying`): the depth of its retry mailbox, for `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlog {
+    /// Connector name.
+    pub connector: String,
+    /// How many deliveries are `pending` or `retrying`.
+    pub depth: u64,
+    /// When the oldest of them was created.
+    pub oldest_created_at: Millis,
+}

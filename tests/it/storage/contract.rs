@@ -6,7 +6,9 @@ use switchboard_core::{
     delivery::{AttemptRecord, DeliveryState, NextStep},
     event::{Event, EventType},
     ids,
-    storage::{DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest, ReplaySelector, Store},
+    storage::{
+        Backlog, DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest, ReplaySelector, Store,
+    },
     time::now_ms,
 };
 
@@ -47,6 +49,7 @@ contract!(
     disabling_parks_active_deliveries,
     endpoints_are_stored_and_deleted,
     health_merges_attempt_outcomes,
+    backlog_counts_active_deliveries,
 );
 
 fn event(id: &str) -> Event {
@@ -736,4 +739,61 @@ async fn health_merges_attempt_outcomes(store: Arc<dyn Store>) {
     store.set_disabled("a", Some("x")).await.unwrap();
     store.set_disabled("a", None).await.unwrap();
     assert!(store.health().await.unwrap().is_empty());
+}
+
+async fn backlog_counts_active_deliveries(store: Arc<dyn Store>) {
+    assert!(store.backlog().await.unwrap().is_empty(), "nothing yet");
+    let before = now_ms();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let r = store
+            .ingest(
+                new_event(
+                    &format!("evt_bl{i}"),
+                    &[
+                        ("q", DeliveryState::Pending),
+                        ("off", DeliveryState::Disabled),
+                    ],
+                ),
+                lease("n1", 60_000),
+            )
+            .await
+            .unwrap();
+        ids.push(r.jobs[0].delivery_id.clone());
+    }
+    let after = now_ms();
+    // One succeeds (leaves the backlog), one retries (stays), one is untouched.
+    store
+        .record_attempt(
+            record(&ids[0], "n1", Some(200), None),
+            NextStep::Succeeded,
+            after,
+        )
+        .await
+        .unwrap();
+    store
+        .record_attempt(
+            record(&ids[1], "n1", Some(500), Some("HTTP 500")),
+            NextStep::RetryAt(now_ms() + 60_000),
+            after,
+        )
+        .await
+        .unwrap();
+    let backlog = store.backlog().await.unwrap();
+    assert_eq!(
+        backlog.len(),
+        1,
+        "disabled deliveries are not waiting: {backlog:?}"
+    );
+    let Backlog {
+        connector,
+        depth,
+        oldest_created_at,
+    } = &backlog[0];
+    assert_eq!(connector, "q");
+    assert_eq!(*depth, 2, "the retrying and the pending one");
+    assert!(
+        (before..=after).contains(oldest_created_at),
+        "{oldest_created_at} not within [{before}, {after}]"
+    );
 }

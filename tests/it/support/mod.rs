@@ -2,12 +2,14 @@
 
 #![allow(dead_code)]
 
+mod browser;
 mod hub;
 mod proxy;
 mod receiver;
 
 use std::time::{Duration, Instant};
 
+pub use browser::Browser;
 pub use hub::{TestHub, ADMIN, INGEST};
 pub use proxy::Proxy;
 pub use receiver::{Received, Receiver, Reply};

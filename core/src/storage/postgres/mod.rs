@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 
 use super::{
-    Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
+    Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
     ReplaySelector, StateCount, Store, StoreError,
 };
 use crate::{
@@ -177,6 +177,10 @@ impl Store for PostgresStore {
 
     async fn counts(&self) -> Result<Vec<StateCount>, StoreError> {
         read::counts(&self.pool).await
+    }
+
+    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError> {
+        read::backlog(&self.pool).await
     }
 
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@ use sqlx::{postgres::PgRow, PgPool, Postgres, QueryBuilder, Row};
 use crate::{
     delivery::{Attempt, Delivery, DeliveryDetail, DeliveryState},
     event::{Event, EventType},
-    storage::{DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError},
+    storage::{Backlog, DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError},
     time::{rfc3339, Millis},
 };
 
@@ -180,6 +180,25 @@ pub(super) async fn counts(pool: &PgPool) -> Result<Vec<StateCount>, StoreError>
             })
         })
         .collect()
+}
+
+pub(super) async fn backlog(pool: &PgPool) -> Result<Vec<Backlog>, StoreError> {
+    // The partial index `deliveries_due` holds exactly these rows.
+    sqlx::query(
+        "SELECT connector, COUNT(*), MIN(created_at) FROM deliveries \
+         WHERE status IN ('pending', 'retrying') GROUP BY connector ORDER BY connector",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Backlog {
+            connector: r.try_get(0)?,
+            depth: r.try_get::<i64, _>(1)? as u64,
+            oldest_created_at: r.try_get(2)?,
+        })
+    })
+    .collect()
 }
 
 pub(super) async fn disabled(pool: &PgPool) -> Result<Vec<(String, String)>, StoreError> {

@@ -21,7 +21,7 @@ use sqlx::{
 };
 
 use super::{
-    Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
+    Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
     ReplaySelector, StateCount, Store, StoreError,
 };
 use crate::{
@@ -138,6 +138,10 @@ impl Store for SqliteStore {
 
     async fn counts(&self) -> Result<Vec<StateCount>, StoreError> {
         read::counts(&self.read).await
+    }
+
+    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError> {
+        read::backlog(&self.read).await
     }
 
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@ use sqlx::{sqlite::SqliteRow, QueryBuilder, Row, Sqlite, SqlitePool};
 use crate::{
     delivery::{Attempt, Delivery, DeliveryDetail, DeliveryState},
     event::{Event, EventType},
-    storage::{DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError},
+    storage::{Backlog, DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError},
     time::{rfc3339, Millis},
 };
 
@@ -182,6 +182,25 @@ pub(super) async fn counts(pool: &SqlitePool) -> Result<Vec<StateCount>, StoreEr
             })
         })
         .collect()
+}
+
+pub(super) async fn backlog(pool: &SqlitePool) -> Result<Vec<Backlog>, StoreError> {
+    // The partial index `deliveries_due` holds exactly these rows.
+    sqlx::query(
+        "SELECT connector, COUNT(*), MIN(created_at) FROM deliveries \
+         WHERE status IN ('pending', 'retrying') GROUP BY connector ORDER BY connector",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Backlog {
+            connector: r.try_get(0)?,
+            depth: r.try_get::<i64, _>(1)? as u64,
+            oldest_created_at: r.try_get(2)?,
+        })
+    })
+    .collect()
 }
 
 pub(super) async fn disabled(pool: &SqlitePool) -> Result<Vec<(String, String)>, StoreError> {

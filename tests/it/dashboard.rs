@@ -1,0 +1,344 @@
+//! The dashboard in a real headless chromium: log in, test-fire, watch the
+//! delivery succeed, replay it.
+
+use fantoccini::Locator;
+
+use crate::support::{Browser, Receiver, TestHub, ADMIN};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[actix_rt::test]
+async fn dashboard_serves_static_pages_with_a_strict_policy() {
+    let hub = TestHub::start("").await;
+    for (path, ct) in [
+        ("/", "text/html"),
+        ("/assets/app.js", "text/javascript"),
+        ("/assets/app.css", "text/css"),
+    ] {
+        let resp = hub
+            .client
+            .get(format!("{}{path}", hub.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let h = resp.headers();
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(ct),
+            "{path}"
+        );
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        let body = resp.text().await.unwrap();
+        assert!(!body.contains(ADMIN), "pages carry no secrets");
+    }
+    hub.stop().await;
+}
+
+#[actix_rt::test]
+async fn dashboard_login_test_fire_delivery_and_replay() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let rx = Receiver::start();
+    let hub = TestHub::start(&format!(
+        "[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/crm\"\nsecret = \"{SECRET}\"\n",
+        rx.url
+    ))
+    .await;
+    let c = &browser.client;
+    c.goto(&format!("{}/", hub.url)).await.unwrap();
+
+    // A wrong token is refused on the login page.
+    let input = browser.wait_for("#login-token").await;
+    input.send_keys("not-the-token").await.unwrap();
+    browser
+        .wait_for("#login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .until(
+            "the login error",
+            async |c| {
+                c.find(Locator::Css("#login-error"))
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+                    .contains("not the admin token")
+            },
+            async |_| {},
+        )
+        .await;
+    let input = browser.wait_for("#login-token").await;
+    input.clear().await.unwrap();
+    input.send_keys(ADMIN).await.unwrap();
+    browser
+        .wait_for("#login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    // Connectors page: crm is healthy; fire a sample lead at it.
+    let row = browser.wait_for("tr[data-connector=\"crm\"]").await;
+    assert!(row.text().await.unwrap().contains("webhook"));
+    row.find(Locator::Css("select.test-type"))
+        .await
+        .unwrap()
+        .select_by_value("lead.captured")
+        .await
+        .unwrap();
+    row.find(Locator::Css("button.test-fire"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("#toast a").await.click().await.unwrap();
+
+    // The delivery log (filtered to that event) shows it succeeded.
+    browser
+        .until(
+            "the delivery to succeed",
+            async |c| {
+                c.find(Locator::Css("tr.delivery-row[data-status=\"succeeded\"]"))
+                    .await
+                    .is_ok()
+            },
+            async |c| {
+                if let Ok(b) = c.find(Locator::Css("#refresh")).await {
+                    let _ = b.click().await;
+                }
+            },
+        )
+        .await;
+    assert_eq!(rx.count(), 1);
+    let event_id = rx.received()[0].json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(rx.received()[0].json()["type"], "lead.captured");
+    assert!(c.current_url().await.unwrap().as_str().contains(&event_id));
+
+    // Its detail page lists the attempt; replaying it adds a second one.
+    browser
+        .wait_for("tr.delivery-row a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("tr.attempt-row[data-number=\"1\"]").await;
+    let first = c
+        .find(Locator::Css("tr.attempt-row"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("200"), "{first}");
+    let envelope = browser.wait_for("#envelope").await.text().await.unwrap();
+    assert!(
+        envelope.contains(&event_id),
+        "the request body is shown: {envelope}"
+    );
+    browser.wait_for("#replay").await.click().await.unwrap();
+    browser.wait_for("tr.attempt-row[data-number=\"2\"]").await;
+    browser
+        .wait_for("#delivery-status [data-status=\"succeeded\"]")
+        .await;
+    assert_eq!(rx.count(), 2, "the replay reached the receiver");
+    assert_eq!(
+        rx.received()[1].header("webhook-id"),
+        Some(event_id.as_str()),
+        "a replay resends the same event"
+    );
+
+    browser.close().await;
+    hub.stop().await;
+}
+
+/// The flow: log in, add an endpoint (event picker), fire a test
+/// event at it, see the delivery succeed, replay it.
+#[actix_rt::test]
+async fn dashboard_adds_an_endpoint_test_fires_and_replays() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let rx = Receiver::start();
+    let hub = TestHub::start("").await;
+    let c = &browser.client;
+    c.goto(&format!("{}/", hub.url)).await.unwrap();
+    browser
+        .wait_for("#login-token")
+        .await
+        .send_keys(ADMIN)
+        .await
+        .unwrap();
+    browser
+        .wait_for("#login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    // Add an endpoint for two event types only.
+    browser
+        .wait_for("#add-endpoint")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let url = format!("{}/zap", rx.url);
+    browser
+        .wait_for("#ep-url")
+        .await
+        .send_keys(&url)
+        .await
+        .unwrap();
+    browser
+        .wait_for("#ep-description")
+        .await
+        .send_keys("Zapier")
+        .await
+        .unwrap();
+    for t in [
+        "call.started",
+        "call.completed",
+        "booking.created",
+        "voicemail.left",
+    ] {
+        c.find(Locator::Css(&format!(
+            "input[name=\"events\"][value=\"{t}\"]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    }
+    browser.wait_for("#ep-save").await.click().await.unwrap();
+
+    // The secret is shown once, in full; the table masks it.
+    let secret = browser
+        .wait_for("#secret-value")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        secret.starts_with("whsec_") && secret.len() > 30,
+        "{secret}"
+    );
+    let row = browser.wait_for("tr.endpoint-row").await;
+    let id = row.attr("data-endpoint").await.unwrap().unwrap();
+    let row_text = row.text().await.unwrap();
+    assert!(!row_text.contains(&secret), "the list masks the secret");
+    assert!(
+        row_text.contains("lead.captured, transfer.requested"),
+        "{row_text}"
+    );
+    let (_, stored) = hub.admin_get(&format!("/v1/endpoints/{id}")).await;
+    assert_eq!(stored["url"], url.as_str());
+    assert_eq!(
+        stored["events"],
+        serde_json::json!(["lead.captured", "transfer.requested"])
+    );
+
+    // Fire a test lead at it; the delivery log shows it succeeded.
+    row.find(Locator::Css("select.test-type"))
+        .await
+        .unwrap()
+        .select_by_value("lead.captured")
+        .await
+        .unwrap();
+    row.find(Locator::Css("button.test-fire"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("#toast a").await.click().await.unwrap();
+    browser
+        .until(
+            "the endpoint's delivery to succeed",
+            async |c| {
+                c.find(Locator::Css("tr.delivery-row[data-status=\"succeeded\"]"))
+                    .await
+                    .is_ok()
+            },
+            async |c| {
+                if let Ok(b) = c.find(Locator::Css("#refresh")).await {
+                    let _ = b.click().await;
+                }
+            },
+        )
+        .await;
+    assert_eq!(rx.count(), 1);
+    let got = &rx.received()[0];
+    assert_eq!(got.path, "/zap");
+    // Signed with the secret the dashboard showed once.
+    let mut headers = http::HeaderMap::new();
+    for (k, v) in &got.headers {
+        if let (Ok(k), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            http::HeaderValue::from_str(v),
+        ) {
+            headers.insert(k, v);
+        }
+    }
+    standardwebhooks::Webhook::new(&secret)
+        .unwrap()
+        .verify(&got.body, &headers)
+        .expect("the delivery verifies with the secret shown at creation");
+
+    // Replay it from the delivery page: a second attempt reaches the receiver.
+    browser
+        .wait_for("tr.delivery-row a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for("tr.attempt-row[data-number=\"1\"]").await;
+    browser.wait_for("#replay").await.click().await.unwrap();
+    browser.wait_for("tr.attempt-row[data-number=\"2\"]").await;
+    browser
+        .wait_for("#delivery-status [data-status=\"succeeded\"]")
+        .await;
+    assert_eq!(rx.count(), 2);
+    assert_eq!(rx.received()[1].path, "/zap");
+
+    // Back on the overview, the endpoint reads healthy; disable it there.
+    c.goto(&format!("{}/#/", hub.url)).await.unwrap();
+    let row = browser
+        .wait_for(&format!("tr.endpoint-row[data-endpoint=\"{id}\"]"))
+        .await;
+    // Health comes from the API's `health` fields, not from the delivery log.
+    let text = row.text().await.unwrap();
+    for part in ["healthy", "0 consecutive failures", "breaker closed"] {
+        assert!(text.contains(part), "{part:?} not in {text:?}");
+    }
+    let (_, shown) = hub.admin_get(&format!("/v1/endpoints/{id}")).await;
+    let rate = format!(
+        "success rate {}% of last {}",
+        (shown["health"]["success_rate"].as_f64().unwrap() * 100.0).round(),
+        shown["health"]["recent_attempts"]
+    );
+    assert!(text.contains(&rate), "{rate:?} not in {text:?}");
+    row.find(Locator::Css("button.ep-disable"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for(&format!(
+            "tr.endpoint-row[data-endpoint=\"{id}\"] button.ep-enable"
+        ))
+        .await;
+    let (_, after) = hub.admin_get(&format!("/v1/endpoints/{id}")).await;
+    assert_eq!(after["enabled"], false);
+
+    browser.close().await;
+    hub.stop().await;
+}

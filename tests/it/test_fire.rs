@@ -1,0 +1,71 @@
+//! `POST /v1/connectors/{name}/test`: a sample event to one connector only.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::{wait_until, Receiver, TestHub};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[actix_rt::test]
+async fn test_fire_reaches_only_the_chosen_connector() {
+    let rx = Receiver::start();
+    let hub = TestHub::start(&format!(
+        "[[connectors]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"{0}/a\"\nsecret = \"{SECRET}\"\n\
+         [[connectors]]\nname = \"b\"\nkind = \"webhook\"\nurl = \"{0}/b\"\nsecret = \"{SECRET}\"\n\
+         [[connectors]]\nname = \"leads\"\nkind = \"webhook\"\nevents = [\"lead.captured\"]\nurl = \"{0}/l\"\nsecret = \"{SECRET}\"\n",
+        rx.url
+    ))
+    .await;
+    let (s, fired) = hub
+        .admin_post(
+            "/v1/connectors/b/test",
+            json!({"event_type": "booking.created"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{fired}");
+    assert_eq!(fired["deliveries"], 1);
+    assert!(wait_until(Duration::from_secs(5), async || rx.count() == 1).await);
+    actix_rt::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(rx.count(), 1, "a and leads got nothing");
+    let got = &rx.received()[0];
+    assert_eq!(got.path, "/b");
+    let body = got.json();
+    assert_eq!(body["type"], "booking.created");
+    assert_eq!(body["id"], fired["id"], "a fresh sample event, as stored");
+
+    let (s, e) = hub
+        .admin_post(
+            "/v1/connectors/leads/test",
+            json!({"event_type": "call.started"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("not_subscribed"))
+    );
+    let (s, e) = hub
+        .admin_post(
+            "/v1/connectors/a/test",
+            json!({"event_type": "call.startd"}),
+        )
+        .await;
+    assert_eq!((s, e["error"]["path"].as_str()), (422, Some("/event_type")));
+    let (s, _) = hub
+        .admin_post(
+            "/v1/connectors/nope/test",
+            json!({"event_type": "call.started"}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let unauthorized = hub
+        .client
+        .post(format!("{}/v1/connectors/a/test", hub.url))
+        .json(&json!({"event_type": "call.started"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorized.status(), 401);
+    hub.stop().await;
+}
