@@ -235,5 +235,27 @@ async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
     );
     assert_eq!(d["attempt_count"], 1, "{d}");
     assert_eq!(rx.count(), 1);
+    // It counts as a failed delivery in the metrics, like any final failure.
+    let failed = async || {
+        let text = hub
+            .client
+            .get(format!("{}/metrics", hub.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines().any(|l| {
+            l.starts_with("switchboard_deliveries_total{")
+                && l.contains("connector=\"crm\"")
+                && l.contains("outcome=\"failed\"")
+                && l.ends_with(" 1")
+        })
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), failed).await,
+        "switchboard_deliveries_total{{connector=\"crm\",outcome=\"failed\"}} 1 not in /metrics"
+    );
     hub.stop().await;
 }

@@ -241,10 +241,13 @@ impl ConnectorActor {
         let reason = "retry_for ran out before the next attempt could start (the target's circuit breaker was open); replay it to try again";
         tracing::warn!(connector = %self.s.name, delivery = %job.delivery_id, "{reason}");
         let store = self.s.store.clone();
+        let metrics = self.s.metrics.clone();
+        let name = self.s.name.clone();
         ctx.spawn(
             async move {
-                if let Err(e) = store.expire(&job.delivery_id, reason).await {
-                    tracing::warn!(delivery = %job.delivery_id, error = %e, "cannot fail an expired delivery; it is tried again");
+                match store.expire(&job.delivery_id, reason).await {
+                    Ok(()) => metrics.delivery_expired(&name),
+                    Err(e) => tracing::warn!(delivery = %job.delivery_id, error = %e, "cannot fail an expired delivery; it is tried again"),
                 }
             }
             .into_actor(self),
