@@ -113,6 +113,7 @@ impl Hub {
         for ((name, connector), c) in built.into_iter().zip(&config.connectors) {
             launcher.start(name, connector, c.timeout, c.concurrency, true)?;
         }
+        let health = launcher.health.clone();
         let endpoints = Arc::new(Endpoints::new(launcher));
         endpoints.start_all().await?;
         if let Some(notices) = store.endpoint_notices() {
@@ -159,6 +160,7 @@ impl Hub {
             node,
             functions,
             endpoints,
+            health,
             metrics: metrics.clone(),
             public_metrics: !config.server.metrics_require_token,
         });

@@ -27,6 +27,8 @@
 //!   SSRF guard, bounded response reads).
 //! - [`template`]: Handlebars mapping templates and their helpers;
 //!   [`filter`]: per-connector conditions on payload fields.
+//! - [`health`]: per-target failure streaks, success rate and breaker
+//!   state; drives the circuit breaker and `disable_after`.
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
 //! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
 //! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
@@ -42,6 +44,7 @@ pub mod endpoints;
 pub mod event;
 pub mod filter;
 pub mod functions;
+pub mod health;
 pub mod hub;
 pub mod ids;
 pub mod ingest;

@@ -139,6 +139,16 @@ impl Metrics {
         });
     }
 
+    /// A delivery failed without an attempt: its retry window closed while
+    /// the circuit breaker held it. It reached a final state all the same.
+    pub fn delivery_expired(&self, connector: &str) {
+        let connector = connector.to_owned();
+        self.record(|| {
+            metrics::counter!(names::DELIVERIES, "connector" => connector, "outcome" => "failed")
+                .increment(1)
+        });
+    }
+
     /// The Prometheus text exposition, with the backlog gauges set from
     /// `backlog` (read from storage): zero for every connector in
     /// `connectors` (or gauged before) that has nothing waiting.

@@ -313,7 +313,18 @@ async fn dashboard_adds_an_endpoint_test_fires_and_replays() {
     let row = browser
         .wait_for(&format!("tr.endpoint-row[data-endpoint=\"{id}\"]"))
         .await;
-    assert!(row.text().await.unwrap().contains("healthy"));
+    // Health comes from the API's `health` fields, not from the delivery log.
+    let text = row.text().await.unwrap();
+    for part in ["healthy", "0 consecutive failures", "breaker closed"] {
+        assert!(text.contains(part), "{part:?} not in {text:?}");
+    }
+    let (_, shown) = hub.admin_get(&format!("/v1/endpoints/{id}")).await;
+    let rate = format!(
+        "success rate {}% of last {}",
+        (shown["health"]["success_rate"].as_f64().unwrap() * 100.0).round(),
+        shown["health"]["recent_attempts"]
+    );
+    assert!(text.contains(&rate), "{rate:?} not in {text:?}");
     row.find(Locator::Css("button.ep-disable"))
         .await
         .unwrap()

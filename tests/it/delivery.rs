@@ -120,8 +120,13 @@ async fn gone_disables_the_endpoint() {
             == "disabled")
         .await
     );
+    // The connector's state is recorded just after the delivery's.
+    let off = wait_until(Duration::from_secs(2), async || {
+        hub.admin_get("/v1/connectors").await.1["data"][0]["state"] == "disabled"
+    })
+    .await;
     let (_, connectors) = hub.admin_get("/v1/connectors").await;
-    assert_eq!(connectors["data"][0]["state"], "disabled", "{connectors}");
+    assert!(off, "{connectors}");
     // Later events are recorded as disabled without an attempt.
     let second = fresh_event("call.started");
     let (s, body) = hub.post_event(&second).await;

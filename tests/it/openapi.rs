@@ -12,6 +12,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/events"),
     ("get", "/v1/schemas/{type}"),
     ("get", "/v1/connectors"),
+    ("patch", "/v1/connectors/{name}"),
     ("get", "/v1/events/{id}"),
     ("get", "/v1/deliveries"),
     ("get", "/v1/deliveries/{id}"),
@@ -237,6 +238,10 @@ async fn real_answers_match_the_documented_schemas() {
     let (s, list) = hub.admin_get("/v1/endpoints").await;
     assert_eq!(s, 200);
     check(&doc, "get", "/v1/endpoints", 200, &list);
+    let (s, one) = hub.admin_get(&format!("/v1/endpoints/{ep}")).await;
+    assert_eq!(s, 200, "{one}");
+    assert!(one["health"].is_object(), "{one}");
+    check(&doc, "get", "/v1/endpoints/{id}", 200, &one);
     let (s, rotated) = hub
         .admin_post(&format!("/v1/endpoints/{ep}/rotate-secret"), json!({}))
         .await;
@@ -264,6 +269,28 @@ async fn real_answers_match_the_documented_schemas() {
         .await;
     assert_eq!(s, 202, "{fired}");
     check(&doc, "post", "/v1/connectors/{name}/test", 202, &fired);
+
+    // Disable and re-enable the configured connector.
+    for enabled in [false, true] {
+        let (s, changed) = hub
+            .admin_send(
+                reqwest::Method::PATCH,
+                "/v1/connectors/crm",
+                Some(json!({ "enabled": enabled })),
+            )
+            .await;
+        assert_eq!(s, 200, "{changed}");
+        check(&doc, "patch", "/v1/connectors/{name}", 200, &changed);
+    }
+    let (s, unknown) = hub
+        .admin_send(
+            reqwest::Method::PATCH,
+            "/v1/connectors/nope",
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(s, 404, "{unknown}");
+    check(&doc, "patch", "/v1/connectors/{name}", 404, &unknown);
 
     let (s, missing) = hub.admin_get("/v1/deliveries/dlv_missing").await;
     assert_eq!(s, 404);

@@ -19,16 +19,23 @@ use actix::prelude::*;
 use futures::FutureExt;
 use tokio::sync::oneshot;
 
-use super::Subscriptions;
+use super::{
+    breaker::{Breaker, Gate},
+    Subscriptions,
+};
 use crate::{
     connector::{Connector, DeliveryRequest, Outcome, Verdict},
     delivery::{AttemptRecord, Job, NextStep},
+    health::{HealthBoard, HealthDelta, HealthRecord},
     outbound::OutboundClient,
     retry::RetryPolicy,
     storage::{Lease, Store},
     telemetry::Metrics,
-    time::{now_ms, Millis},
+    time::{now_ms, rfc3339, Millis},
 };
+
+/// Attempt outcomes are written to the stored health at most this often.
+const HEALTH_FLUSH: Duration = Duration::from_millis(200);
 
 /// What a connector actor needs, cloned on every restart.
 #[derive(Clone)]
@@ -60,6 +67,14 @@ pub struct ConnectorSettings {
     /// for a connector created while the hub runs: it cannot have stale
     /// leases, and its new deliveries are already leased to it in flight.
     pub release_on_start: bool,
+    /// This node's live health view (success rate, breaker position).
+    pub health: Arc<HealthBoard>,
+    /// Consecutive failures that open the breaker (0: never).
+    pub breaker_failures: u32,
+    /// First breaker cooldown.
+    pub breaker_cooldown: Duration,
+    /// Disable the connector once all its attempts failed for this long (0: never).
+    pub disable_after: Duration,
     /// The hub's metrics (attempt outcomes and latency).
     pub metrics: Arc<Metrics>,
 }
@@ -77,6 +92,11 @@ pub struct ConnectorActor {
     wake: Option<(Millis, SpawnHandle)>,
     draining: Option<Vec<oneshot::Sender<()>>>,
     restarted: bool,
+    breaker: Breaker,
+    probe_timer: Option<SpawnHandle>,
+    /// Outcomes not yet written to the stored health.
+    health: HealthDelta,
+    health_flush_pending: bool,
 }
 
 /// Deliveries to attempt now (already leased to this node).
@@ -103,6 +123,10 @@ impl ConnectorActor {
     /// A new actor; start it with `Supervisor::start_in_arbiter`.
     pub fn new(s: ConnectorSettings) -> Self {
         ConnectorActor {
+            breaker: Breaker::new(s.breaker_failures, s.breaker_cooldown),
+            probe_timer: None,
+            health: HealthDelta::default(),
+            health_flush_pending: false,
             s,
             in_flight: 0,
             queue: VecDeque::new(),
@@ -136,6 +160,13 @@ impl ConnectorActor {
             return self.finish_drain_if_idle();
         }
         let now = Instant::now();
+        match self.breaker.gate(now) {
+            Gate::Free => {}
+            Gate::Shut(probe_at) => return self.hold(probe_at, ctx),
+            // The probe waits for attempts started before the breaker opened.
+            Gate::Probe if self.in_flight > 0 => return,
+            Gate::Probe => return self.probe(ctx),
+        }
         let mut stale = Vec::new();
         while self.in_flight < self.s.concurrency {
             let Some((job, start_by)) = self.queue.pop_front() else {
@@ -143,6 +174,10 @@ impl ConnectorActor {
             };
             if start_by < now {
                 stale.push(job.delivery_id);
+                continue;
+            }
+            if self.out_of_time(&job) {
+                self.expire(job, ctx);
                 continue;
             }
             self.start(job, ctx);
@@ -160,14 +195,91 @@ impl ConnectorActor {
         }
     }
 
+    /// Breaker open: hand queued work back (it stays due in storage, so no
+    /// delivery fails for it) and sleep until the probe; nothing polls.
+    fn hold(&mut self, probe_at: Option<Instant>, ctx: &mut Context<Self>) {
+        // New deliveries wait in storage rather than being leased to this
+        // actor only to be handed back: an open breaker costs no writes.
+        if !self.saturated {
+            self.set_saturated(true);
+        }
+        let queued: Vec<String> = self.queue.drain(..).map(|(j, _)| j.delivery_id).collect();
+        if !queued.is_empty() {
+            self.more_in_storage = true;
+            self.release(queued, ctx);
+        }
+        if let (Some(at), None) = (probe_at, self.probe_timer) {
+            let delay = at.saturating_duration_since(Instant::now());
+            self.probe_timer = Some(ctx.run_later(delay, |act, ctx| {
+                act.probe_timer = None;
+                act.more_in_storage = true;
+                act.fill(ctx);
+            }));
+        }
+    }
+
+    /// Cooldown over: one attempt goes out as the probe.
+    fn probe(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        while let Some((job, start_by)) = self.queue.pop_front() {
+            if start_by < now {
+                self.release(vec![job.delivery_id], ctx);
+                continue;
+            }
+            if self.out_of_time(&job) {
+                self.expire(job, ctx);
+                continue;
+            }
+            tracing::info!(connector = %self.s.name, delivery = %job.delivery_id, "circuit breaker: probing the target");
+            self.breaker.probing();
+            self.publish_breaker();
+            self.start(job, ctx);
+            return self.hold(None, ctx);
+        }
+        self.more_in_storage = true;
+        self.pull(ctx);
+    }
+
+    /// Whether the delivery's retry window closed while it waited (for an
+    /// open breaker, usually): no attempt may start after `retry_for`.
+    fn out_of_time(&self, job: &Job) -> bool {
+        job.first_attempt_at
+            .is_some_and(|first| !self.s.policy.within_window(first, now_ms()))
+    }
+
+    fn expire(&mut self, job: Job, ctx: &mut Context<Self>) {
+        let reason = "retry_for ran out before the next attempt could start (the target's circuit breaker was open); replay it to try again";
+        tracing::warn!(connector = %self.s.name, delivery = %job.delivery_id, "{reason}");
+        let store = self.s.store.clone();
+        let metrics = self.s.metrics.clone();
+        let name = self.s.name.clone();
+        ctx.spawn(
+            async move {
+                match store.expire(&job.delivery_id, reason).await {
+                    Ok(()) => metrics.delivery_expired(&name),
+                    Err(e) => tracing::warn!(delivery = %job.delivery_id, error = %e, "cannot fail an expired delivery; it is tried again"),
+                }
+            }
+            .into_actor(self),
+        );
+    }
+
+    fn publish_breaker(&self) {
+        self.s.health.breaker(&self.s.name, self.breaker.public());
+    }
+
     fn pull(&mut self, ctx: &mut Context<Self>) {
         if self.pulling || self.draining.is_some() {
             return;
         }
         self.pulling = true;
-        let limit = (self.s.concurrency * 2)
-            .saturating_sub(self.in_flight + self.queue.len())
-            .max(1);
+        let limit = if self.breaker.public() == crate::health::BreakerState::Closed {
+            (self.s.concurrency * 2)
+                .saturating_sub(self.in_flight + self.queue.len())
+                .max(1)
+        } else {
+            1
+        };
         let store = self.s.store.clone();
         let name = self.s.name.clone();
         let lease = Lease::new(self.s.node.clone(), self.s.lease);
@@ -227,8 +339,9 @@ impl ConnectorActor {
         self.in_flight += 1;
         let s = self.s.clone();
         let fut = async move { attempt(&s, job).await };
-        ctx.spawn(fut.into_actor(self).map(|(next, panicked), act, ctx| {
+        ctx.spawn(fut.into_actor(self).map(|(next, panicked, success), act, ctx| {
             act.in_flight -= 1;
+            act.observe(success, ctx);
             if let Some(NextStep::RetryAt(at)) = next {
                 act.schedule_wake(at, ctx);
             }
@@ -249,6 +362,83 @@ impl ConnectorActor {
         if !saturated {
             self.more_in_storage = true;
         }
+    }
+
+    /// Feeds an attempt's outcome to the breaker and the health record.
+    fn observe(&mut self, success: bool, ctx: &mut Context<Self>) {
+        let before = self.breaker.public();
+        self.breaker.outcome(success, Instant::now());
+        let after = self.breaker.public();
+        if before != after {
+            tracing::warn!(connector = %self.s.name, breaker = ?after, "circuit breaker changed");
+            self.publish_breaker();
+        }
+        self.s.health.attempt(&self.s.name, success);
+        self.health.add(success, now_ms());
+        if !self.health_flush_pending {
+            self.health_flush_pending = true;
+            ctx.run_later(HEALTH_FLUSH, |act, ctx| act.flush_health(ctx));
+        }
+    }
+
+    fn flush_health(&mut self, ctx: &mut Context<Self>) {
+        let delta = std::mem::take(&mut self.health);
+        if delta.is_empty() {
+            self.health_flush_pending = false;
+            return;
+        }
+        let store = self.s.store.clone();
+        let name = self.s.name.clone();
+        let fut = async move { store.record_health(&name, &delta).await };
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
+            act.health_flush_pending = false;
+            match res {
+                Ok(record) => act.disable_if_failing_too_long(&record, ctx),
+                Err(e) => {
+                    tracing::warn!(connector = %act.s.name, error = %e, "cannot record health; the counts lag")
+                }
+            }
+            if !act.health.is_empty() {
+                act.health_flush_pending = true;
+                ctx.run_later(HEALTH_FLUSH, |act, ctx| act.flush_health(ctx));
+            }
+        }));
+    }
+
+    /// `[delivery] disable_after`: every attempt failed for that long.
+    fn disable_if_failing_too_long(&mut self, h: &HealthRecord, ctx: &mut Context<Self>) {
+        let limit = self.s.disable_after;
+        let Some(since) = h.failing_since else {
+            return;
+        };
+        if limit.is_zero()
+            || h.consecutive_failures == 0
+            || now_ms() - since < limit.as_millis() as i64
+            || self.s.subscriptions.is_disabled(&self.s.name)
+        {
+            return;
+        }
+        let reason = format!(
+            "every attempt failed for {} (since {}); fix the target, then re-enable it with PATCH {{\"enabled\": true}} and replay its disabled deliveries",
+            humantime::format_duration(limit),
+            rfc3339(since)
+        );
+        self.disable(reason, ctx);
+    }
+
+    fn disable(&mut self, reason: String, ctx: &mut Context<Self>) {
+        self.s.subscriptions.set_disabled(&self.s.name, true);
+        tracing::warn!(connector = %self.s.name, "disabled: {reason}");
+        let store = self.s.store.clone();
+        let name = self.s.name.clone();
+        ctx.spawn(
+            async move {
+                if let Err(e) = store.set_disabled(&name, Some(&reason)).await {
+                    tracing::error!(connector = %name, error = %e, "cannot record disabled connector");
+                }
+            }
+            .into_actor(self),
+        );
     }
 
     fn overflow(&mut self, ctx: &mut Context<Self>) {
@@ -290,9 +480,9 @@ impl ConnectorActor {
 }
 
 /// Makes one attempt and records it. Returns the next step (None if it could
-/// not be recorded: the lease then expires and the delivery is retried) and
-/// whether the connector panicked.
-async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
+/// not be recorded: the lease then expires and the delivery is retried),
+/// whether the connector panicked, and whether the attempt succeeded.
+async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bool) {
     let number = job.attempts_made + 1;
     let started_at = now_ms();
     let clock = std::time::Instant::now();
@@ -313,6 +503,7 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
     };
     let took = clock.elapsed();
     let duration_ms = took.as_millis() as u64;
+    let success = outcome.verdict == Verdict::Delivered;
     let first = job.first_attempt_at.unwrap_or(started_at);
     let next = next_step(&s.policy, &outcome, number, first);
     log_attempt(s, &job, number, duration_ms, &outcome, next);
@@ -329,21 +520,21 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool) {
     if next == NextStep::Disabled {
         // Before the delivery shows `disabled`, so whoever sees it sees the
         // connector disabled too, and no new delivery is handed to it.
-        disable(s).await;
+        disable_on_gone(s).await;
     }
     match s.store.record_attempt(record, next, first).await {
         Ok(()) => {
             s.metrics.attempt(&s.name, next, took);
-            (Some(next), panicked)
+            (Some(next), panicked, success)
         }
         Err(e) => {
             tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
-            (None, panicked)
+            (None, panicked, success)
         }
     }
 }
 
-async fn disable(s: &ConnectorSettings) {
+async fn disable_on_gone(s: &ConnectorSettings) {
     let reason = "target answered 410 Gone; re-enable the endpoint and replay to resume";
     s.subscriptions.set_disabled(&s.name, true);
     tracing::warn!(connector = %s.name, "{reason}");
@@ -439,6 +630,7 @@ impl Supervised for ConnectorActor {
         self.set_saturated(false);
         self.pulling = false;
         self.wake = None;
+        self.probe_timer = None;
     }
 }
 

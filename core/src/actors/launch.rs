@@ -15,6 +15,7 @@ use super::{AddConnector, ConnectorActor, ConnectorSettings, Router, Subscriptio
 use crate::{
     config::DeliveryConfig,
     connector::Connector,
+    health::HealthBoard,
     outbound::{OutboundClient, SendError},
     retry::RetryPolicy,
     storage::Store,
@@ -40,6 +41,8 @@ pub struct Launcher {
     pub poll: Option<Duration>,
     /// Arbiters (threads) actors are spread over.
     pub arbiters: Vec<ArbiterHandle>,
+    /// This node's live health view, shared with the admin API.
+    pub health: Arc<HealthBoard>,
     /// The hub's metrics, recorded by every actor.
     pub metrics: Arc<Metrics>,
     next: Arc<AtomicUsize>,
@@ -69,6 +72,7 @@ impl Launcher {
             lease,
             poll,
             arbiters,
+            health: Arc::default(),
             metrics,
             next: Arc::default(),
         }
@@ -100,6 +104,10 @@ impl Launcher {
             poll: self.poll,
             subscriptions: self.subscriptions.clone(),
             release_on_start: at_hub_start,
+            health: self.health.clone(),
+            breaker_failures: self.delivery.breaker_failures,
+            breaker_cooldown: self.delivery.breaker_cooldown,
+            disable_after: self.delivery.disable_after,
             metrics: self.metrics.clone(),
         };
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.arbiters.len();

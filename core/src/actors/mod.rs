@@ -1,5 +1,6 @@
 //! Actix actors: the router and one supervised connector actor per connector.
 
+mod breaker;
 mod connector;
 mod launch;
 mod router;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -10,12 +10,14 @@ use super::{auth, ApiError, AppState};
 use crate::{
     actors::WakeConnectors,
     delivery::DeliveryState,
+    endpoints::OPERATOR_DISABLED,
     storage::{DeliveryFilter, PageRequest, ReplaySelector},
     time::{parse_rfc3339, rfc3339},
 };
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(connectors)
+        .service(update_connector)
         .service(event)
         .service(deliveries)
         .service(delivery)
@@ -52,6 +54,7 @@ async fn connectors(
             .or_default() += c.count;
     }
     let disabled: BTreeMap<String, String> = state.store.disabled().await?.into_iter().collect();
+    let health: BTreeMap<_, _> = state.store.health().await?.into_iter().collect();
     let list = state.connectors.read().expect("lock").clone();
     let data: Vec<_> = list
         .into_iter()
@@ -67,10 +70,78 @@ async fn connectors(
                 "state": if reason.is_some() { "disabled" } else { "active" },
                 "disabled_reason": reason,
                 "counts": per_state,
+                "health": state.health.view(&c.name, health.get(&c.name)),
             })
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": null})))
+}
+
+/// `PATCH /v1/connectors/{name}` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateConnector {
+    /// Re-enable a connector disabled by a `410`, by `disable_after` or by an
+    /// operator (`true`), or disable it (`false`).
+    pub enabled: bool,
+}
+
+/// Enables or disables a configured connector.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("name" = String, Path, description = "Connector name")),
+    request_body = UpdateConnector,
+    responses(
+        (status = 200, description = "The connector's new state", body = super::openapi::ConnectorState),
+        (status = 404, description = "No configured connector of that name", body = super::openapi::ErrorBody),
+        (status = 400, description = "Bad body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+    )
+)]
+#[patch("/v1/connectors/{name}")]
+async fn update_connector(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<UpdateConnector>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    admin(&req, &state)?;
+    let name = path.into_inner();
+    let known = state
+        .connectors
+        .read()
+        .expect("lock")
+        .iter()
+        .any(|c| c.name == name);
+    if !known {
+        let hint = if name.starts_with("ep_") {
+            " (runtime endpoints: PATCH /v1/endpoints/{id})"
+        } else {
+            ""
+        };
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no configured connector named '{name}'{hint}"),
+        ));
+    }
+    let enabled = body.enabled;
+    state
+        .store
+        .set_disabled(&name, (!enabled).then_some(OPERATOR_DISABLED))
+        .await?;
+    state.subscriptions.set_disabled(&name, !enabled);
+    if enabled {
+        state.router.do_send(WakeConnectors(vec![name.clone()]));
+    }
+    tracing::info!(connector = %name, enabled, "connector state changed by the operator");
+    let reason = (!enabled).then_some(OPERATOR_DISABLED);
+    Ok(HttpResponse::Ok().json(json!({
+        "name": name,
+        "state": if enabled { "active" } else { "disabled" },
+        "disabled_reason": reason,
+    })))
 }
 
 /// One event with its envelope and deliveries.

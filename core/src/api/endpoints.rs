@@ -13,6 +13,7 @@ use crate::{
         sample_event, EndpointChange, EndpointError, EndpointRecord, NewEndpoint, DEFAULT_OVERLAP,
     },
     event::EventType,
+    health::HealthView,
     ids,
     storage::{Admission, NewDelivery},
     time::rfc3339,
@@ -154,6 +155,10 @@ pub struct EndpointView {
     pub created_at: String,
     /// Last change (RFC 3339).
     pub updated_at: String,
+    /// Failure streak, last success and failure, success rate, breaker
+    /// (not in the answer to create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthView>,
 }
 
 impl EndpointView {
@@ -188,7 +193,16 @@ impl EndpointView {
                 .map(rfc3339),
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
+            health: None,
         }
+    }
+
+    /// Adds the endpoint's health.
+    async fn with_health(mut self, state: &AppState) -> Result<Self, ApiError> {
+        let stored = state.store.health().await?;
+        let record = stored.iter().find(|(n, _)| *n == self.id).map(|(_, h)| h);
+        self.health = Some(state.health.view(&self.id, record));
+        Ok(self)
     }
 }
 
@@ -299,11 +313,15 @@ async fn list(
     let limit = query.limit.unwrap_or(50).clamp(1, 500) as usize;
     let mut all = state.endpoints.list().await?;
     all.reverse();
+    let health: std::collections::HashMap<_, _> = state.store.health().await?.into_iter().collect();
     let mut page: Vec<EndpointView> = all
         .iter()
         .filter(|(r, _)| query.cursor.as_ref().is_none_or(|c| r.id < *c))
         .take(limit + 1)
-        .map(|(r, reason)| EndpointView::new(r, reason.clone(), false))
+        .map(|(r, reason)| EndpointView {
+            health: Some(state.health.view(&r.id, health.get(&r.id))),
+            ..EndpointView::new(r, reason.clone(), false)
+        })
         .collect();
     let next_cursor = (page.len() > limit).then(|| {
         page.truncate(limit);
@@ -334,7 +352,8 @@ async fn read(
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
     let (record, reason) = state.endpoints.get(&path).await?;
-    Ok(HttpResponse::Ok().json(EndpointView::new(&record, reason, false)))
+    let view = EndpointView::new(&record, reason, false);
+    Ok(HttpResponse::Ok().json(view.with_health(&state).await?))
 }
 
 /// Changes the fields present; `enabled` turns it on or off.
@@ -373,7 +392,8 @@ async fn update(
         )
         .await?;
     let (record, reason) = state.endpoints.get(&path).await?;
-    Ok(HttpResponse::Ok().json(EndpointView::new(&record, reason, false)))
+    let view = EndpointView::new(&record, reason, false);
+    Ok(HttpResponse::Ok().json(view.with_health(&state).await?))
 }
 
 /// Deletes an endpoint (its delivery log stays).

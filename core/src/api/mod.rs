@@ -61,6 +61,8 @@ pub struct AppState {
     pub functions: Arc<crate::functions::Functions>,
     /// Runtime endpoints.
     pub endpoints: Arc<crate::endpoints::Endpoints>,
+    /// This node's live view of target health.
+    pub health: Arc<crate::health::HealthBoard>,
     /// This hub's metrics registry.
     pub metrics: Arc<crate::telemetry::Metrics>,
     /// Whether `GET /metrics` answers without the admin token.

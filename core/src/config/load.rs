@@ -173,6 +173,7 @@ impl Config {
                 "timeout and first_retry must be above zero",
             ));
         }
+        self.validate_outbound()?;
         if self.delivery.concurrency == 0 {
             return Err(ConfigError::invalid(
                 "delivery.concurrency",
@@ -187,6 +188,32 @@ impl Config {
         }
         self.validate_connectors()?;
         crate::functions::validate(self)
+    }
+
+    /// `[delivery] proxy` and `local_address`: wrong values stop the hub at
+    /// start, not at the first attempt.
+    fn validate_outbound(&self) -> Result<(), ConfigError> {
+        if let Some(proxy) = &self.delivery.proxy {
+            let ok = url::Url::parse(proxy)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if ok.is_none() {
+                return Err(ConfigError::invalid(
+                    "delivery.proxy",
+                    format!("'{proxy}' is not an http:// or https:// proxy URL; write e.g. \"http://egress-proxy.internal:3128\" (credentials as http://user:pass@host:port)"),
+                ));
+            }
+        }
+        if let Some(addr) = self.delivery.local_address {
+            // Binding fails now, with a clear message, if the address is not this host's.
+            std::net::TcpListener::bind((addr, 0)).map_err(|e| {
+                ConfigError::invalid(
+                    "delivery.local_address",
+                    format!("cannot send from {addr}: {e}; use an address assigned to one of this host's interfaces (see `ip addr`)"),
+                )
+            })?;
+        }
+        Ok(())
     }
 
     fn validate_connectors(&self) -> Result<(), ConfigError> {
@@ -290,6 +317,25 @@ mod tests {
         );
         let err = Config::from_toml(&text, "t").unwrap_err().to_string();
         assert!(err.contains("lead.capturd"), "{err}");
+    }
+
+    #[test]
+    fn bad_outbound_settings_are_named() {
+        for (line, key) in [
+            ("proxy = \"egress:3128\"", "delivery.proxy"),
+            ("proxy = \"ftp://egress:3128\"", "delivery.proxy"),
+            ("local_address = \"192.0.2.77\"", "delivery.local_address"),
+            ("local_address = \"not-an-ip\"", "local_address"),
+        ] {
+            let err = Config::from_toml(&format!("{BASE}[delivery]\n{line}\n"), "t")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{line}: {err}");
+        }
+        let ok = format!(
+            "{BASE}[delivery]\nproxy = \"http://127.0.0.1:3128\"\nlocal_address = \"127.0.0.1\"\n"
+        );
+        Config::from_toml(&ok, "t").unwrap();
     }
 
     #[test]

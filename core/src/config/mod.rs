@@ -130,6 +130,18 @@ pub struct DeliveryConfig {
     pub proxy: Option<String>,
     /// Local address outbound connections are made from.
     pub local_address: Option<IpAddr>,
+    /// Consecutive failed attempts that open a target's circuit breaker: the
+    /// hub then stops sending to it except one probe per cooldown. 0 turns
+    /// the breaker off.
+    pub breaker_failures: u32,
+    /// Wait before the first probe of an open breaker; doubles after each
+    /// failed probe, up to 32 times this.
+    #[serde(with = "humantime_serde")]
+    pub breaker_cooldown: Duration,
+    /// A connector or endpoint whose attempts have all failed for this long is
+    /// disabled, with the reason recorded (Svix's default is 5 days). 0 never disables.
+    #[serde(with = "humantime_serde")]
+    pub disable_after: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -144,6 +156,9 @@ impl Default for DeliveryConfig {
             allow_private_targets: false,
             proxy: None,
             local_address: None,
+            breaker_failures: 5,
+            breaker_cooldown: Duration::from_secs(30),
+            disable_after: Duration::from_secs(5 * 24 * 3600),
         }
     }
 }

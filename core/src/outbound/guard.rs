@@ -62,6 +62,37 @@ pub(super) fn check_literal(url: &url::Url) -> Result<(), TargetRefused> {
     Ok(())
 }
 
+/// Why a proxied target failed the check.
+pub(super) enum CheckError {
+    /// It resolves to an address the guard refuses.
+    Refused(TargetRefused),
+    /// Its name does not resolve.
+    Lookup(String),
+}
+
+/// Resolves a target's host here and refuses private addresses: used when a
+/// proxy makes the connection, so the client never resolves the target itself.
+/// (The proxy resolves it again; keep the proxy from reaching internal
+/// networks as well, against DNS rebinding.)
+pub(super) async fn check_resolved(url: &url::Url) -> Result<(), CheckError> {
+    let Some(url::Host::Domain(host)) = url.host() else {
+        return Ok(());
+    };
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addrs = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| CheckError::Lookup(format!("cannot resolve {host}: {e}")))?;
+    for a in addrs {
+        if is_private(a.ip()) {
+            return Err(CheckError::Refused(TargetRefused {
+                host: host.to_owned(),
+                addr: a.ip(),
+            }));
+        }
+    }
+    Ok(())
+}
+
 /// A resolver that drops nothing silently: any private address fails the lookup.
 pub(super) struct GuardedResolver;
 

@@ -80,6 +80,9 @@ pub struct OutboundClient {
     client: reqwest::Client,
     timeout: Duration,
     allow_private: bool,
+    // Through a proxy the client resolves only the proxy's name, so targets
+    // are resolved and checked here before each request instead.
+    proxied: bool,
 }
 
 impl OutboundClient {
@@ -92,7 +95,9 @@ impl OutboundClient {
             .pool_max_idle_per_host(256)
             .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
             .tcp_nodelay(true);
-        if !config.allow_private_targets {
+        // The operator chose the proxy, so its own (often private) address is
+        // allowed; targets are checked in `send`.
+        if !config.allow_private_targets && config.proxy.is_none() {
             b = b.dns_resolver(guard::GuardedResolver);
         }
         if let Some(proxy) = &config.proxy {
@@ -109,6 +114,7 @@ impl OutboundClient {
             client,
             timeout,
             allow_private: config.allow_private_targets,
+            proxied: config.proxy.is_some(),
         })
     }
 
@@ -121,6 +127,12 @@ impl OutboundClient {
     pub async fn send(&self, req: &OutboundRequest) -> Result<Response, SendError> {
         if !self.allow_private {
             guard::check_literal(&req.url)?;
+            if self.proxied {
+                guard::check_resolved(&req.url).await.map_err(|e| match e {
+                    guard::CheckError::Refused(r) => SendError::Refused(r),
+                    guard::CheckError::Lookup(m) => SendError::Connect(m),
+                })?;
+            }
         }
         let started = Instant::now();
         let mut builder = self.client.request(req.method.clone(), req.url.clone());

@@ -19,6 +19,7 @@ use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
+    health::{HealthDelta, HealthRecord},
     time::Millis,
 };
 
@@ -72,6 +73,10 @@ pub trait Store: Send + Sync + 'static {
         first_attempt_at: Millis,
     ) -> Result<(), StoreError>;
 
+    /// Fails an active delivery without an attempt, with `reason` as its
+    /// error: its retry window ran out while it waited (circuit breaker).
+    async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError>;
+
     /// Gives leased deliveries back without an attempt (shutdown, overflow).
     async fn release(&self, delivery_ids: Vec<String>) -> Result<(), StoreError>;
 
@@ -102,7 +107,9 @@ pub trait Store: Send + Sync + 'static {
     async fn backlog(&self) -> Result<Vec<Backlog>, StoreError>;
 
     /// Marks a connector disabled (with a reason) or enabled (`None`); a
-    /// disabled connector's active deliveries become `disabled`.
+    /// disabled connector's active deliveries become `disabled`. Enabling
+    /// also forgets its stored health, so an old failure streak cannot
+    /// disable it again at once.
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError>;
 
     /// Connectors currently disabled, with their reasons.
@@ -120,6 +127,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Merges a connector's recent attempt outcomes into its stored health
+    /// and returns the result.
+    async fn record_health(
+        &self,
+        name: &str,
+        delta: &HealthDelta,
+    ) -> Result<HealthRecord, StoreError>;
+
+    /// The stored health of every connector that has made attempts.
+    async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError>;
 
     /// Creates or replaces a runtime endpoint (and tells other nodes).
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError>;

@@ -50,6 +50,7 @@ contract!(
     disabling_parks_active_deliveries,
     parked_deliveries_wait_unleased,
     endpoints_are_stored_and_deleted,
+    health_merges_attempt_outcomes,
     backlog_counts_active_deliveries,
 );
 
@@ -729,6 +730,49 @@ async fn endpoints_are_stored_and_deleted(store: Arc<dyn Store>) {
     assert_eq!(store.endpoints().await.unwrap().len(), 1);
 }
 
+async fn health_merges_attempt_outcomes(store: Arc<dyn Store>) {
+    use switchboard_core::health::HealthDelta;
+    let mut d = HealthDelta::default();
+    d.add(false, 100);
+    d.add(false, 200);
+    let h = store.record_health("a", &d).await.unwrap();
+    assert_eq!(
+        (h.consecutive_failures, h.failing_since, h.last_success_at),
+        (2, Some(100), None)
+    );
+    // More failures extend the streak and keep its start.
+    let mut d = HealthDelta::default();
+    d.add(false, 300);
+    let h = store.record_health("a", &d).await.unwrap();
+    assert_eq!(
+        (h.consecutive_failures, h.failing_since, h.last_failure_at),
+        (3, Some(100), Some(300))
+    );
+    // A success restarts it with the failures after it.
+    let mut d = HealthDelta::default();
+    d.add(true, 400);
+    d.add(false, 500);
+    let h = store.record_health("a", &d).await.unwrap();
+    assert_eq!(
+        (
+            h.consecutive_failures,
+            h.failing_since,
+            h.last_success_at,
+            h.last_failure_at
+        ),
+        (1, Some(500), Some(400), Some(500))
+    );
+    let mut d = HealthDelta::default();
+    d.add(true, 600);
+    let h = store.record_health("a", &d).await.unwrap();
+    assert_eq!((h.consecutive_failures, h.failing_since), (0, None));
+    assert_eq!(store.health().await.unwrap(), vec![("a".to_owned(), h)]);
+    // Re-enabling a connector forgets its health.
+    store.set_disabled("a", Some("x")).await.unwrap();
+    store.set_disabled("a", None).await.unwrap();
+    assert!(store.health().await.unwrap().is_empty());
+}
+
 async fn backlog_counts_active_deliveries(store: Arc<dyn Store>) {
     assert!(store.backlog().await.unwrap().is_empty(), "nothing yet");
     let before = now_ms();
@@ -738,10 +782,7 @@ async fn backlog_counts_active_deliveries(store: Arc<dyn Store>) {
             .ingest(
                 new_event(
                     &format!("evt_bl{i}"),
-                    &[
-                        ("q", Admission::Dispatch),
-                        ("off", Admission::Disabled),
-                    ],
+                    &[("q", Admission::Dispatch), ("off", Admission::Disabled)],
                 ),
                 lease("n1", 60_000),
             )

@@ -4,12 +4,14 @@
 
 mod browser;
 mod hub;
+mod proxy;
 mod receiver;
 
 use std::time::{Duration, Instant};
 
 pub use browser::Browser;
 pub use hub::{TestHub, ADMIN, INGEST};
+pub use proxy::Proxy;
 pub use receiver::{Received, Receiver, Reply};
 
 /// Polls `check` until it holds or `timeout` passes; returns whether it held.

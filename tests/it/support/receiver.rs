@@ -22,6 +22,8 @@ pub enum Reply {
 #[derive(Debug, Clone)]
 pub struct Received {
     pub path: String,
+    /// The address the request came from.
+    pub peer: Option<std::net::SocketAddr>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub at: Instant,
@@ -113,6 +115,7 @@ async fn handle(state: Arc<Mutex<State>>, req: HttpRequest, body: web::Bytes) ->
         let mut s = state.lock().unwrap();
         s.received.push(Received {
             path: req.uri().to_string(),
+            peer: req.peer_addr(),
             headers: req
                 .headers()
                 .iter()

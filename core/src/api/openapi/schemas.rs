@@ -71,6 +71,19 @@ pub struct ConnectorStatus {
     pub disabled_reason: Option<String>,
     /// Deliveries per state (`pending`, `retrying`, `succeeded`, `failed`, `disabled`).
     pub counts: BTreeMap<String, u64>,
+    /// Failure streak, last success and failure, success rate, breaker.
+    pub health: crate::health::HealthView,
+}
+
+/// Answer of `PATCH /v1/connectors/{name}`.
+#[derive(ToSchema)]
+pub struct ConnectorState {
+    /// Name.
+    pub name: String,
+    /// `active` or `disabled`.
+    pub state: String,
+    /// `operator` when disabled by this call; `null` when enabled.
+    pub disabled_reason: Option<String>,
 }
 
 /// `GET /v1/connectors`.

@@ -99,10 +99,24 @@ function loginPage(message) {
   return [form];
 }
 
-function health(counts) {
-  if ((counts.failed || 0) > 0) return 'failing';
-  if ((counts.retrying || 0) > 0) return 'degraded';
-  return 'healthy';
+// Health as the API reports it (`health` on connectors and endpoints):
+// the stored failure streak and last success, this node's success rate and
+// circuit breaker. The badge only summarises those fields.
+function healthCell(hv) {
+  if (!hv) return h('span', { class: 'muted', text: '—' });
+  const word = hv.breaker !== 'closed' ? 'failing' : hv.consecutive_failures > 0 ? 'degraded' : 'healthy';
+  const rate = hv.success_rate == null
+    ? 'no recent attempts'
+    : `${Math.round(hv.success_rate * 100)}% of last ${hv.recent_attempts}`;
+  const details = [
+    `${hv.consecutive_failures} consecutive failure${hv.consecutive_failures === 1 ? '' : 's'}`,
+    `last success ${hv.last_success_at ? when(hv.last_success_at) : 'never'}`,
+    `success rate ${rate}`,
+    `breaker ${hv.breaker.replace('_', '-')}`,
+  ];
+  if (hv.failing_since) details.push(`failing since ${when(hv.failing_since)}`);
+  return h('div', { class: 'health', 'data-breaker': hv.breaker, 'data-failures': hv.consecutive_failures },
+    badge(word), h('div', { class: 'muted small', text: details.join(' · ') }));
 }
 
 function testFire(onSend) {
@@ -124,7 +138,7 @@ async function connectorsPage() {
     h('td', { text: c.kind }),
     h('td', { text: c.events ? c.events.join(', ') : 'all' }),
     h('td', {}, badge(c.state), c.disabled_reason ? h('div', { class: 'muted', text: c.disabled_reason }) : null),
-    h('td', {}, badge(health(c.counts))),
+    h('td', {}, healthCell(c.health)),
     ...STATES.map((s) => h('td', { class: 'num', text: c.counts[s] ?? 0 })),
     h('td', {}, testFire(async (t) => (await api('POST', `/v1/connectors/${encodeURIComponent(c.name)}/test`, { event_type: t })).id))));
   const table = data.length
@@ -132,7 +146,7 @@ async function connectorsPage() {
       h('thead', {}, h('tr', {}, ['Name', 'Kind', 'Events', 'State', 'Health', ...STATES, 'Test'].map((t) => h('th', { text: t })))),
       h('tbody', {}, rows))
     : h('p', { class: 'muted', text: 'No connectors are configured.' });
-  return [h('h1', { text: 'Connectors' }), table, ...(await endpointsSection(data))];
+  return [h('h1', { text: 'Connectors' }), table, ...(await endpointsSection())];
 }
 
 // ---- runtime endpoints (`/v1/endpoints`) -----------------------------------
@@ -176,7 +190,7 @@ function endpointForm(ep, onDone) {
   return form;
 }
 
-async function endpointsSection(connectors) {
+async function endpointsSection() {
   let list;
   try {
     list = await api('GET', '/v1/endpoints?limit=500');
@@ -184,15 +198,6 @@ async function endpointsSection(connectors) {
     if (e instanceof Unauthorized) throw e;
     return []; // this hub has no runtime endpoints API
   }
-  // Endpoints are not in /v1/connectors: ask the delivery log whether any
-  // of an endpoint's deliveries failed or are retrying.
-  const any = async (id, status) => (await api('GET',
-    `/v1/deliveries?connector=${encodeURIComponent(id)}&status=${status}&limit=1`)).data.length;
-  const counts = Object.fromEntries(connectors.map((c) => [c.name, c.counts]));
-  await Promise.all(list.data.filter((ep) => !counts[ep.id]).map(async (ep) => {
-    const [failed, retrying] = await Promise.all([any(ep.id, 'failed'), any(ep.id, 'retrying')]);
-    counts[ep.id] = { failed, retrying };
-  }));
   const slot = h('div', { id: 'endpoint-slot' });
   const show = (...nodes) => slot.replaceChildren(...nodes);
   const reloadWith = async (...nodes) => { await render(); document.getElementById('endpoint-slot')?.replaceChildren(...nodes); };
@@ -225,7 +230,7 @@ async function endpointsSection(connectors) {
       h('td', { class: 'mono', text: urls.join(', ') }),
       h('td', { text: ep.events ? ep.events.join(', ') : 'all' }),
       h('td', {}, badge(ep.enabled ? 'active' : 'disabled'), ep.disabled_reason ? h('div', { class: 'muted', text: ep.disabled_reason }) : null),
-      h('td', {}, counts[ep.id] ? badge(health(counts[ep.id])) : h('span', { class: 'muted', text: '—' })),
+      h('td', {}, healthCell(ep.health)),
       h('td', { class: 'mono', text: ep.secret }),
       h('td', {}, h('div', { class: 'actions' }, edit, toggle, rotate, remove),
         testFire(async (t) => (await api('POST', `/v1/endpoints/${encodeURIComponent(ep.id)}/test`, { event_type: t })).event_id)));

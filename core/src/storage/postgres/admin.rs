@@ -90,6 +90,12 @@ pub(crate) async fn set_disabled(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    if reason.is_none() {
+        sqlx::query("DELETE FROM connector_health WHERE name = $1")
+            .bind(connector)
+            .execute(&mut *tx)
+            .await?;
+    }
     if let Some(reason) = reason {
         sqlx::query(
             "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL, last_error = $1, updated_at = $2
@@ -102,5 +108,19 @@ pub(crate) async fn set_disabled(
         .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn expire(pool: &PgPool, id: &str, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
+             lease_expires_at = NULL, last_error = $1, updated_at = $2
+         WHERE id = $3 AND status IN ('pending', 'retrying')",
+    )
+    .bind(reason)
+    .bind(now_ms())
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -10,6 +10,7 @@
 mod admin;
 mod connect;
 mod endpoints;
+mod health;
 mod invocations;
 mod notify;
 mod read;
@@ -29,6 +30,7 @@ use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
+    health::{HealthDelta, HealthRecord},
     time::Millis,
 };
 
@@ -132,6 +134,10 @@ impl Store for PostgresStore {
         self.record.submit((attempt, next, first)).await
     }
 
+    async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError> {
+        admin::expire(&self.pool, delivery_id, reason).await
+    }
+
     async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {
         let connectors = admin::release(&self.pool, ids).await?;
         self.notify.work(connectors).await;
@@ -204,6 +210,18 @@ impl Store for PostgresStore {
 
     fn work_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
         Some(notify::listen(self.pool.clone(), WORK_CHANNEL))
+    }
+
+    async fn record_health(
+        &self,
+        name: &str,
+        delta: &HealthDelta,
+    ) -> Result<HealthRecord, StoreError> {
+        health::record(&self.pool, name, delta).await
+    }
+
+    async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError> {
+        health::all(&self.pool).await
     }
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {

@@ -60,7 +60,8 @@ impl Notifier {
 
 /// Starts listening on `channel`; yields payloads until the receiver is
 /// dropped or the pool closes. Reconnects on its own after a lost connection;
-/// after one, an empty payload means "notices may have been lost".
+/// once listening (and after each reconnect), an empty payload means
+/// "notices may have been lost".
 pub(super) fn listen(pool: PgPool, channel: &'static str) -> mpsc::UnboundedReceiver<String> {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -86,6 +87,11 @@ async fn run(
 ) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(channel).await?;
+    // Anything announced before this point (startup, a reconnect) was
+    // missed: have the receiver look at everything once.
+    if tx.send(String::new()).is_err() {
+        return Ok(());
+    }
     loop {
         match listener.try_recv().await? {
             Some(n) => {

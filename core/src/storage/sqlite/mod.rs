@@ -6,6 +6,7 @@
 //! wait on writes.
 
 mod endpoints;
+mod health;
 mod ingest;
 mod invocations;
 mod read;
@@ -30,6 +31,7 @@ use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
+    health::{HealthDelta, HealthRecord},
     time::Millis,
 };
 
@@ -110,6 +112,10 @@ impl Store for SqliteStore {
             .map(drop)
     }
 
+    async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError> {
+        write::expire(&self.write, delivery_id, reason).await
+    }
+
     async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {
         write::release(&self.write, ids).await
     }
@@ -169,6 +175,18 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+
+    async fn record_health(
+        &self,
+        name: &str,
+        delta: &HealthDelta,
+    ) -> Result<HealthRecord, StoreError> {
+        health::record(&self.write, name, delta).await
+    }
+
+    async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError> {
+        health::all(&self.read).await
     }
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {

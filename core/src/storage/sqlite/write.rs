@@ -144,6 +144,12 @@ pub(super) async fn set_disabled(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    if reason.is_none() {
+        sqlx::query("DELETE FROM connector_health WHERE name = ?")
+            .bind(connector)
+            .execute(&mut *tx)
+            .await?;
+    }
     if let Some(reason) = reason {
         sqlx::query(
             "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL, last_error = ?, updated_at = ?
@@ -156,5 +162,19 @@ pub(super) async fn set_disabled(
         .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn expire(pool: &SqlitePool, id: &str, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
+             lease_expires_at = NULL, last_error = ?, updated_at = ?
+         WHERE id = ? AND status IN ('pending', 'retrying')",
+    )
+    .bind(reason)
+    .bind(now_ms())
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -1,0 +1,70 @@
+//! Target health rows on SQLite.
+
+use sqlx::{Row, SqlitePool};
+
+use crate::{
+    health::{HealthDelta, HealthRecord},
+    storage::StoreError,
+    time::now_ms,
+};
+
+/// Merges a delta: a success in it restarts the failure streak with the
+/// delta's trailing failures; otherwise they extend the stored streak.
+const MERGE: &str = "INSERT INTO connector_health
+         (name, consecutive_failures, last_success_at, last_failure_at, failing_since, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (name) DO UPDATE SET
+         consecutive_failures = CASE WHEN excluded.last_success_at IS NOT NULL
+             THEN excluded.consecutive_failures
+             ELSE connector_health.consecutive_failures + excluded.consecutive_failures END,
+         last_success_at = COALESCE(excluded.last_success_at, connector_health.last_success_at),
+         last_failure_at = COALESCE(excluded.last_failure_at, connector_health.last_failure_at),
+         failing_since = CASE WHEN excluded.last_success_at IS NOT NULL
+             THEN excluded.failing_since
+             ELSE COALESCE(connector_health.failing_since, excluded.failing_since) END,
+         updated_at = excluded.updated_at
+     RETURNING consecutive_failures, last_success_at, last_failure_at, failing_since";
+
+pub(super) async fn record(
+    pool: &SqlitePool,
+    name: &str,
+    d: &HealthDelta,
+) -> Result<HealthRecord, StoreError> {
+    let row = sqlx::query(MERGE)
+        .bind(name)
+        .bind(d.trailing_failures as i64)
+        .bind(d.last_success_at)
+        .bind(d.last_failure_at)
+        .bind(d.first_trailing_failure_at)
+        .bind(now_ms())
+        .fetch_one(pool)
+        .await?;
+    Ok(HealthRecord {
+        consecutive_failures: row.get::<i64, _>(0) as u64,
+        last_success_at: row.get(1),
+        last_failure_at: row.get(2),
+        failing_since: row.get(3),
+    })
+}
+
+pub(super) async fn all(pool: &SqlitePool) -> Result<Vec<(String, HealthRecord)>, StoreError> {
+    Ok(sqlx::query(
+        "SELECT name, consecutive_failures, last_success_at, last_failure_at, failing_since
+         FROM connector_health ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        (
+            r.get(0),
+            HealthRecord {
+                consecutive_failures: r.get::<i64, _>(1) as u64,
+                last_success_at: r.get(2),
+                last_failure_at: r.get(3),
+                failing_since: r.get(4),
+            },
+        )
+    })
+    .collect())
+}

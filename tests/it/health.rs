@@ -1,0 +1,261 @@
+//! Target health: the circuit breaker (counted at a real failing receiver),
+//! `disable_after`, re-enabling, and the health fields of the admin API.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use switchboard::registry::registry;
+use switchboard_core::config::Config;
+
+use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
+
+/// A test hub whose default config has each `(from, to)` replaced.
+async fn hub_with(extra: &str, changes: &[(&str, &str)]) -> TestHub {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = TestHub::config(&dir, extra);
+    for (from, to) in changes {
+        assert!(text.contains(from), "'{from}' is not in the test config");
+        text = text.replace(from, to);
+    }
+    let config = Config::from_toml(&text, "test").unwrap();
+    TestHub::start_config(dir, config, &registry()).await
+}
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn webhook(name: &str, url: &str) -> String {
+    format!("[[connectors]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}/hook\"\nsecret = \"{SECRET}\"\n")
+}
+
+async fn connector(hub: &TestHub, name: &str) -> Value {
+    let (_, list) = hub.admin_get("/v1/connectors").await;
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .cloned()
+        .unwrap()
+}
+
+#[actix_rt::test]
+async fn breaker_stops_hammering_a_dead_target_and_probes_it() {
+    let rx = Receiver::start();
+    rx.set_default(Reply::Status(500, None));
+    let hub = hub_with(
+        &format!(
+            "concurrency = 1\nbreaker_cooldown = \"400ms\"\n{}",
+            webhook("crm", &rx.url)
+        ),
+        &[("breaker_failures = 0", "breaker_failures = 3")],
+    )
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let ev = fresh_event("lead.captured");
+        hub.post_event(&ev).await;
+        ids.push(ev["id"].as_str().unwrap().to_owned());
+    }
+    assert!(wait_until(Duration::from_secs(5), async || rx.count() >= 3).await);
+    assert!(
+        wait_until(Duration::from_secs(2), async || connector(&hub, "crm")
+            .await["health"]["breaker"]
+            == "open")
+        .await
+    );
+    // Without the breaker, four deliveries retrying from 50 ms would make
+    // about twenty requests in a second. With it: three, then one probe per
+    // cooldown (400 ms, then 800 ms).
+    let opened = rx.count();
+    actix_rt::time::sleep(Duration::from_millis(1000)).await;
+    let later = rx.count();
+    assert!(
+        later <= opened + 2,
+        "{opened} then {later} requests while open"
+    );
+    assert!(later > opened, "no probe was sent");
+    for id in &ids {
+        let status = &hub.deliveries_of(id).await[0]["status"];
+        assert!(status == "retrying" || status == "pending", "{status}");
+    }
+    let health = connector(&hub, "crm").await["health"].clone();
+    assert!(
+        health["consecutive_failures"].as_u64().unwrap() >= 3,
+        "{health}"
+    );
+    assert!(health["failing_since"].is_string(), "{health}");
+    assert_eq!(health["success_rate"], 0.0);
+
+    // The target recovers: the next probe succeeds, the breaker closes and
+    // every waiting delivery goes out.
+    rx.set_default(Reply::Status(200, None));
+    let all_done = wait_until(Duration::from_secs(10), async || {
+        let mut done = 0;
+        for id in &ids {
+            done += (hub.deliveries_of(id).await[0]["status"] == "succeeded") as usize;
+        }
+        done == ids.len()
+    })
+    .await;
+    assert!(all_done);
+    // Stored health follows within a flush interval.
+    let healthy = wait_until(Duration::from_secs(2), async || {
+        connector(&hub, "crm").await["health"]["failing_since"] == Value::Null
+    })
+    .await;
+    let c = connector(&hub, "crm").await;
+    assert!(healthy, "{c}");
+    assert_eq!(c["health"]["breaker"], "closed", "{c}");
+    assert_eq!(c["health"]["consecutive_failures"], 0);
+    assert!(c["health"]["last_success_at"].is_string());
+    hub.stop().await;
+}
+
+#[actix_rt::test]
+async fn failing_for_disable_after_disables_until_re_enabled() {
+    let (rx, ep_rx) = (Receiver::start(), Receiver::start());
+    rx.set_default(Reply::Status(503, None));
+    ep_rx.set_default(Reply::Status(502, None));
+    let hub = TestHub::start(&format!(
+        "disable_after = \"300ms\"\n{}",
+        webhook("crm", &rx.url)
+    ))
+    .await;
+    let (_, ep) = hub
+        .admin_post("/v1/endpoints", json!({"url": format!("{}/ep", ep_rx.url)}))
+        .await;
+    let id = ep["id"].as_str().unwrap().to_owned();
+    hub.post_event(&fresh_event("call.completed")).await;
+
+    assert!(
+        wait_until(Duration::from_secs(5), async || connector(&hub, "crm")
+            .await["state"]
+            == "disabled")
+        .await
+    );
+    let c = connector(&hub, "crm").await;
+    assert!(
+        c["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("every attempt failed for 300ms"),
+        "{c}"
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), async || hub
+            .admin_get(&format!("/v1/endpoints/{id}"))
+            .await
+            .1["enabled"]
+            == false)
+        .await
+    );
+    let (_, shown) = hub.admin_get(&format!("/v1/endpoints/{id}")).await;
+    assert!(
+        shown["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("every attempt failed"),
+        "{shown}"
+    );
+    assert!(
+        shown["health"]["consecutive_failures"].as_u64().unwrap() >= 2,
+        "{shown}"
+    );
+
+    // The operator fixes the target and re-enables the configured connector.
+    rx.set_default(Reply::Status(200, None));
+    let (status, body) = hub
+        .admin_send(
+            Method::PATCH,
+            "/v1/connectors/crm",
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!((status, &body["state"]), (200, &json!("active")), "{body}");
+    assert_eq!(
+        connector(&hub, "crm").await["health"]["failing_since"],
+        Value::Null
+    );
+    let before = rx.count();
+    let ev = fresh_event("call.completed");
+    hub.post_event(&ev).await;
+    assert!(wait_until(Duration::from_secs(5), async || rx.count() > before).await);
+    let id = ev["id"].as_str().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), async || hub
+            .deliveries_of(id)
+            .await
+            .iter()
+            .any(|d| d["connector"] == "crm" && d["status"] == "succeeded"))
+        .await
+    );
+    let (status, _) = hub
+        .admin_send(
+            Method::PATCH,
+            "/v1/connectors/nope",
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    hub.stop().await;
+}
+
+#[actix_rt::test]
+async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
+    let rx = Receiver::start();
+    rx.set_default(Reply::Status(500, None));
+    let hub = hub_with(
+        &format!("breaker_cooldown = \"600ms\"\n{}", webhook("crm", &rx.url)),
+        &[
+            ("breaker_failures = 0", "breaker_failures = 1"),
+            ("retry_for = \"1h\"", "retry_for = \"300ms\""),
+        ],
+    )
+    .await;
+    let ev = fresh_event("call.started");
+    hub.post_event(&ev).await;
+    let id = ev["id"].as_str().unwrap();
+    // The retry was due 50 ms later, inside the window, but the breaker held
+    // it past the window: it fails without a second request.
+    assert!(
+        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
+            [0]["status"]
+            == "failed")
+        .await
+    );
+    let d = &hub.deliveries_of(id).await[0];
+    assert!(
+        d["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("retry_for ran out"),
+        "{d}"
+    );
+    assert_eq!(d["attempt_count"], 1, "{d}");
+    assert_eq!(rx.count(), 1);
+    // It counts as a failed delivery in the metrics, like any final failure.
+    let failed = async || {
+        let text = hub
+            .client
+            .get(format!("{}/metrics", hub.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines().any(|l| {
+            l.starts_with("switchboard_deliveries_total{")
+                && l.contains("connector=\"crm\"")
+                && l.contains("outcome=\"failed\"")
+                && l.ends_with(" 1")
+        })
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), failed).await,
+        "switchboard_deliveries_total{{connector=\"crm\",outcome=\"failed\"}} 1 not in /metrics"
+    );
+    hub.stop().await;
+}
