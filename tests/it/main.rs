@@ -3,15 +3,18 @@
 mod support;
 
 mod admin;
+mod badinput;
 mod cli;
 mod connectors;
 mod delivery;
 mod endpoints;
+mod faults;
 mod functions;
 mod http_kind;
 mod ingest;
 mod loadgen;
 mod recovery;
+mod security;
 mod signing;
 mod storage;
 mod templates;

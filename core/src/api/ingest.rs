@@ -1,5 +1,5 @@
 //! `POST /v1/events`: token (401), content type (415), size (413), JSON (400),
-//! schema (422), in that order; 202 once event and deliveries are committed.
+//! schema (422), in that order (after the per-client rate limit, 429); 202 once event and deliveries are committed.
 
 use actix_web::{http::StatusCode, post, web, HttpRequest, HttpResponse};
 use futures::StreamExt;
@@ -18,6 +18,10 @@ async fn post_event(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the token check: a flood is refused without any work.
+    if let (Some(limiter), Some(peer)) = (&state.ingest_limiter, req.peer_addr()) {
+        limiter.check(peer.ip())?;
+    }
     auth::require(&req, &state.ingest_token, "ingest")?;
     check_content_type(&req)?;
     let body = read_limited(&req, payload, state.max_body).await?;

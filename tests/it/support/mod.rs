@@ -2,8 +2,11 @@
 
 #![allow(dead_code)]
 
+pub mod badtarget;
 mod hub;
+pub mod process;
 mod receiver;
+pub mod root;
 
 use std::time::{Duration, Instant};
 

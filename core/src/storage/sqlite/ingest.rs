@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::tx::WriteTx;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
@@ -42,7 +43,7 @@ pub(super) async fn ingest(
     batch: Vec<(NewEvent, Lease)>,
 ) -> Result<Vec<Ingested>, StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await?;
+    let mut tx = WriteTx::begin(&pool).await?;
     let mut new_ids: HashSet<String> = HashSet::with_capacity(batch.len());
     for chunk in chunked(&batch) {
         let mut q = QueryBuilder::<Sqlite>::new(
@@ -58,7 +59,7 @@ pub(super) async fn ingest(
                 .push_bind(now);
         });
         q.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
-        for row in q.build().fetch_all(&mut *tx).await? {
+        for row in q.build().fetch_all(tx.conn()).await? {
             new_ids.insert(row.get(0));
         }
     }
@@ -123,13 +124,13 @@ pub(super) async fn ingest(
                 .push_bind(now)
                 .push_bind(now);
         });
-        q.build().execute(&mut *tx).await?;
+        q.build().execute(tx.conn()).await?;
     }
 
     for i in known {
         let n: i64 = sqlx::query_scalar("SELECT deliveries FROM events WHERE id = ?")
             .bind(&out[i].event_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn())
             .await?;
         out[i].deliveries = n as usize;
     }

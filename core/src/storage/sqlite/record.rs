@@ -4,6 +4,7 @@
 //! Same reasoning as `ingest`: per-row statements cost a hop to sqlx's
 //! connection thread each, which under load outweighs SQLite's own work.
 
+use super::tx::WriteTx;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::{ingest::chunked, RecordReq};
@@ -14,7 +15,7 @@ use crate::{delivery::NextStep, storage::StoreError, time::now_ms};
 /// `MAX(number) + 1` numbering is unambiguous.
 pub(super) async fn record(pool: SqlitePool, batch: Vec<RecordReq>) -> Result<Vec<()>, StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await?;
+    let mut tx = WriteTx::begin(&pool).await?;
     for chunk in chunked(&batch) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node)
@@ -31,7 +32,7 @@ pub(super) async fn record(pool: SqlitePool, batch: Vec<RecordReq>) -> Result<Ve
                 .push_bind(a.node.as_str());
         });
         q.push(") AS v");
-        q.build().execute(&mut *tx).await?;
+        q.build().execute(tx.conn()).await?;
 
         let mut q = QueryBuilder::<Sqlite>::new(
             "UPDATE deliveries SET status = v.column2, attempt_count = attempt_count + 1, next_attempt_at = v.column3,
@@ -56,7 +57,7 @@ pub(super) async fn record(pool: SqlitePool, batch: Vec<RecordReq>) -> Result<Ve
                 .push_bind(last_error);
         });
         q.push(") AS v WHERE deliveries.id = v.column1");
-        q.build().execute(&mut *tx).await?;
+        q.build().execute(tx.conn()).await?;
     }
     tx.commit().await?;
     Ok(vec![(); batch.len()])
