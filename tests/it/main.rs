@@ -3,11 +3,13 @@
 mod support;
 
 mod admin;
+mod badinput;
 mod cli;
 mod connectors;
 mod dashboard;
 mod delivery;
 mod endpoints;
+mod faults;
 mod functions;
 mod http_kind;
 mod ingest;
@@ -15,6 +17,7 @@ mod loadgen;
 mod metrics;
 mod openapi;
 mod recovery;
+mod security;
 mod signing;
 mod storage;
 mod templates;

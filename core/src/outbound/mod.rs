@@ -93,7 +93,7 @@ impl OutboundClient {
             .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
             .tcp_nodelay(true);
         if !config.allow_private_targets {
-            b = b.dns_resolver(guard::GuardedResolver);
+            b = b.dns_resolver(guard::GuardedResolver(guard::SystemLookup));
         }
         if let Some(proxy) = &config.proxy {
             b = b.proxy(

@@ -738,10 +738,7 @@ async fn backlog_counts_active_deliveries(store: Arc<dyn Store>) {
             .ingest(
                 new_event(
                     &format!("evt_bl{i}"),
-                    &[
-                        ("q", Admission::Dispatch),
-                        ("off", Admission::Disabled),
-                    ],
+                    &[("q", Admission::Dispatch), ("off", Admission::Disabled)],
                 ),
                 lease("n1", 60_000),
             )

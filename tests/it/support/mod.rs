@@ -2,9 +2,12 @@
 
 #![allow(dead_code)]
 
+pub mod badtarget;
 mod browser;
 mod hub;
+pub mod process;
 mod receiver;
+pub mod root;
 
 use std::time::{Duration, Instant};
 
