@@ -8,6 +8,7 @@ mod proc;
 mod profile;
 mod receiver;
 mod scenarios;
+mod soak;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -79,6 +80,23 @@ enum Scenario {
     },
     /// CPU used by an idle hub holding retries that are not due.
     Idle,
+    /// Soak (docs/soak.md): a steady rate for a long time with some targets
+    /// failing; memory and file descriptors sampled, every event accounted for.
+    Soak {
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        #[arg(long, default_value_t = 3600)]
+        secs: u64,
+        /// Webhook endpoints every event goes to.
+        #[arg(long, default_value_t = 10)]
+        endpoints: usize,
+        /// How many of them always answer 500.
+        #[arg(long, default_value_t = 1)]
+        failing: usize,
+        /// Seconds between memory / descriptor samples.
+        #[arg(long, default_value_t = 30)]
+        every: u64,
+    },
 }
 
 #[tokio::main(worker_threads = 2)]
@@ -168,6 +186,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?
         }
         Scenario::Idle => repeat("idle", runs, || scenarios::idle(&ctx)).await?,
+        Scenario::Soak {
+            rate,
+            secs,
+            endpoints,
+            failing,
+            every,
+        } => {
+            let label = format!("soak {rate}/s {secs}s {failing}/{endpoints} failing");
+            repeat(&label, 1, || {
+                soak::soak(&ctx, rate, secs, endpoints, failing, every)
+            })
+            .await?
+        }
     }
     Ok(())
 }

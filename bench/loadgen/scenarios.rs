@@ -32,7 +32,7 @@ pub struct Ctx {
     pub perf: Option<PathBuf>,
 }
 
-fn endpoints(receiver: &Receiver, ok: usize, hang: usize, fail: usize) -> Vec<Endpoint> {
+pub(crate) fn endpoints(receiver: &Receiver, ok: usize, hang: usize, fail: usize) -> Vec<Endpoint> {
     let mut out = Vec::new();
     let mut add = |mode: &str, i: usize| {
         out.push(Endpoint {
@@ -46,7 +46,7 @@ fn endpoints(receiver: &Receiver, ok: usize, hang: usize, fail: usize) -> Vec<En
     out
 }
 
-async fn wait_for(counter: &AtomicU64, target: u64, limit: Duration) -> bool {
+pub(crate) async fn wait_for(counter: &AtomicU64, target: u64, limit: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + limit;
     while counter.load(Relaxed) < target {
         if tokio::time::Instant::now() > deadline {
@@ -61,7 +61,7 @@ fn ms(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
 }
 
-fn mb(bytes: u64) -> f64 {
+pub(crate) fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 

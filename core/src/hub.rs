@@ -29,7 +29,7 @@ pub enum HubError {
     Connector(#[from] BuildError),
     /// Storage could not be opened.
     #[error("storage: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// Outbound client settings are wrong.
     #[error(transparent)]
     Outbound(#[from] SendError),
@@ -42,6 +42,14 @@ pub enum HubError {
     /// The listener could not be bound.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+}
+
+// By hand, not `#[from]`: that would make the store error a `source` too,
+// and `error: {e:#}` would print its message twice.
+impl From<StoreError> for HubError {
+    fn from(e: StoreError) -> Self {
+        HubError::Store(e)
+    }
 }
 
 /// A started hub: actors running, ready to serve HTTP.
@@ -152,6 +160,11 @@ impl Hub {
             ingest_token: config.server.ingest_token.clone().expect("validated"),
             admin_token: config.server.admin_token.clone().expect("validated"),
             max_body: config.server.max_body_bytes,
+            max_header_bytes: config.server.max_header_bytes,
+            ingest_limiter: api::IngestLimiter::new(
+                config.server.ingest_rate_limit,
+                config.server.ingest_rate_burst,
+            ),
             ingestor,
             store,
             router: router.clone(),
@@ -195,6 +208,8 @@ impl Hub {
                 .app_data(openapi.clone())
                 .configure(api::configure)
                 .into_app()
+                // Wraps the whole app (API and dashboard): header limits hold everywhere.
+                .wrap(actix_web::middleware::from_fn(api::limit_headers))
                 .configure(crate::dashboard::configure)
                 .default_service(web::to(api::not_found))
         })

@@ -3,11 +3,13 @@
 mod support;
 
 mod admin;
+mod badinput;
 mod cli;
 mod connectors;
 mod dashboard;
 mod delivery;
 mod endpoints;
+mod faults;
 mod functions;
 mod health;
 mod http_kind;
@@ -17,6 +19,7 @@ mod metrics;
 mod openapi;
 mod outbound;
 mod recovery;
+mod security;
 mod signing;
 mod storage;
 mod templates;

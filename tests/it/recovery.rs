@@ -4,111 +4,15 @@
 use std::{
     collections::HashSet,
     net::TcpListener,
-    path::Path,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, ADMIN, INGEST};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn write_config(dir: &Path, port: u16, target: &str) -> std::path::PathBuf {
-    let path = dir.join("switchboard.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"[server]
-listen = "127.0.0.1:{port}"
-ingest_token = "{INGEST}"
-admin_token = "{ADMIN}"
-
-[storage]
-url = "sqlite://{}/hub.db"
-
-[delivery]
-timeout = "2s"
-first_retry = "100ms"
-max_backoff = "500ms"
-allow_private_targets = true
-
-[[connectors]]
-name = "crm"
-kind = "webhook"
-url = "{target}/hook"
-secret = "{SECRET}"
-"#,
-            dir.display()
-        ),
-    )
-    .unwrap();
-    path
-}
-
-struct Proc {
-    child: Child,
-    url: String,
-}
-
-impl Proc {
-    async fn spawn(config: &Path, port: u16) -> Proc {
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        let up = wait_until(Duration::from_secs(20), async || {
-            client
-                .get(format!("{url}/healthz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-        })
-        .await;
-        assert!(up, "hub did not start");
-        Proc { child, url }
-    }
-
-    fn signal(&mut self, sig: i32) {
-        unsafe { libc::kill(self.child.id() as i32, sig) };
-    }
-
-    fn wait(&mut self) -> std::process::ExitStatus {
-        self.child.wait().unwrap()
-    }
-}
-
-async fn post(client: &reqwest::Client, url: &str, ev: &serde_json::Value) -> Option<u16> {
-    let resp = client
-        .post(format!("{url}/v1/events"))
-        .bearer_auth(INGEST)
-        .json(ev)
-        .send()
-        .await
-        .ok()?;
-    Some(resp.status().as_u16())
-}
-
-fn delivered_ids(rx: &Receiver) -> HashSet<String> {
-    rx.received()
-        .iter()
-        .filter_map(|r| r.header("webhook-id").map(str::to_owned))
-        .collect()
-}
+use crate::support::{
+    fresh_event,
+    process::{delivered_ids, free_port, post, write_config, Proc},
+    wait_until, Receiver, Reply,
+};
 
 #[actix_rt::test]
 async fn sigkill_with_target_down_loses_nothing() {

@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// JSON pointer to the offending value, for schema errors.
     pub path: Option<String>,
+    /// Sent as `Retry-After` (whole seconds), e.g. with 429.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 #[derive(Serialize)]
@@ -38,12 +40,19 @@ impl ApiError {
             code,
             message: message.into(),
             path: None,
+            retry_after: None,
         }
     }
 
     /// Adds the JSON pointer of the offending value.
     pub fn at(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
+        self
+    }
+
+    /// Tells the client when to retry.
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
         self
     }
 
@@ -82,7 +91,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut resp = HttpResponse::build(self.status);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(wait) = self.retry_after {
+            resp.insert_header(("Retry-After", wait.as_secs().max(1).to_string()));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             resp.insert_header(("Retry-After", "1"));
         }
         resp.json(Body {
@@ -97,6 +108,20 @@ impl ResponseError for ApiError {
 
 impl From<crate::storage::StoreError> for ApiError {
     fn from(e: crate::storage::StoreError) -> Self {
-        ApiError::unavailable(&e)
+        use crate::storage::StoreError;
+        // Full and read-only are operator problems with a known fix: say so
+        // to the client too (it retries on 503), without database internals.
+        let (code, what) = match &e {
+            StoreError::Full(_) => ("storage_full", "the hub's database disk is full"),
+            StoreError::ReadOnly(_) => ("storage_read_only", "the hub's database is read-only"),
+            _ => return ApiError::unavailable(&e),
+        };
+        let request_id = ulid::Ulid::new().to_string();
+        tracing::error!(error = %e, request_id, "storage unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code,
+            format!("{what}: nothing was stored; retry later (request id {request_id})"),
+        )
     }
 }

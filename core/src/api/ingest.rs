@@ -1,5 +1,5 @@
 //! `POST /v1/events`: token (401), content type (415), size (413), JSON (400),
-//! schema (422), in that order; 202 once event and deliveries are committed.
+//! schema (422), in that order (after the per-client rate limit, 429); 202 once event and deliveries are committed.
 
 use actix_web::{http::StatusCode, post, web, HttpRequest, HttpResponse};
 use futures::StreamExt;
@@ -20,12 +20,15 @@ pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     responses(
         (status = 202, description = "Committed with its deliveries", body = super::openapi::Accepted),
         (status = 200, description = "Known id: nothing new was created", body = super::openapi::Accepted),
-        (status = 400, description = "Malformed JSON", body = super::openapi::ErrorBody),
+        (status = 400, description = "Malformed JSON (also a key repeated within one object)", body = super::openapi::ErrorBody),
         (status = 401, description = "Missing or wrong ingest token", body = super::openapi::ErrorBody),
         (status = 413, description = "Body over `[server] max_body_bytes`", body = super::openapi::ErrorBody),
         (status = 415, description = "Not JSON", body = super::openapi::ErrorBody),
         (status = 422, description = "Unknown type or schema violation (`path` points at it)", body = super::openapi::ErrorBody),
-        (status = 503, description = "Storage unavailable: nothing was stored", body = super::openapi::ErrorBody),
+        (status = 429, description = "Over `[server] ingest_rate_limit` for this client address", body = super::openapi::ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds to wait before retrying"))),
+        (status = 431, description = "Headers over `[server] max_header_bytes` (any route)", body = super::openapi::ErrorBody),
+        (status = 503, description = "Storage unavailable (also disk full or read-only): nothing was stored", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/events")]
@@ -34,6 +37,10 @@ async fn post_event(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the token check: a flood is refused without any work.
+    if let (Some(limiter), Some(peer)) = (&state.ingest_limiter, req.peer_addr()) {
+        limiter.check(peer.ip())?;
+    }
     auth::require(&req, &state.ingest_token, "ingest")?;
     check_content_type(&req)?;
     let body = read_limited(&req, payload, state.max_body).await?;

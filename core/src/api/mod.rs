@@ -7,6 +7,7 @@ mod error;
 mod functions;
 mod health;
 mod ingest;
+mod limits;
 mod metrics;
 pub mod openapi;
 mod test_fire;
@@ -18,6 +19,7 @@ use actix_web::{web, HttpResponse};
 
 pub use auth::require;
 pub use error::ApiError;
+pub use limits::{limit_headers, IngestLimiter};
 
 use crate::{
     actors::{Router, Subscriptions},
@@ -45,6 +47,10 @@ pub struct AppState {
     pub admin_token: Secret,
     /// Largest accepted ingest body.
     pub max_body: usize,
+    /// Largest accepted total size of a request's headers.
+    pub max_header_bytes: usize,
+    /// Per-client ingest rate limit, if configured.
+    pub ingest_limiter: Option<IngestLimiter>,
     /// The ingest path.
     pub ingestor: Ingestor,
     /// Storage.

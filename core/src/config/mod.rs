@@ -59,6 +59,14 @@ pub struct ServerConfig {
     /// Prometheus scrapers expect; turn it on when the listener is reachable
     /// by people who should not see connector names and volumes.
     pub metrics_require_token: bool,
+    /// Largest total size of one request's headers, in bytes (431 above it).
+    pub max_header_bytes: usize,
+    /// Events per second one client (IP address) may post to `/v1/events`;
+    /// over it the answer is 429 with `Retry-After`. 0 = no limit. Behind a
+    /// reverse proxy every client shares the proxy's address.
+    pub ingest_rate_limit: u32,
+    /// Events a client may send at once above the rate; 0 = one second's worth.
+    pub ingest_rate_burst: u32,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +77,9 @@ impl Default for ServerConfig {
             admin_token: None,
             max_body_bytes: 1024 * 1024,
             metrics_require_token: false,
+            max_header_bytes: 16 * 1024,
+            ingest_rate_limit: 0,
+            ingest_rate_burst: 0,
         }
     }
 }

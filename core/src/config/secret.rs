@@ -3,6 +3,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// A secret from the config (token, webhook secret, API key). `Debug` and
@@ -21,9 +22,13 @@ impl Secret {
         &self.0
     }
 
-    /// Constant-time comparison, for tokens presented by clients.
+    /// Constant-time comparison, for tokens presented by clients. Both sides
+    /// are hashed first so that not even the token's length shows in timing
+    /// (comparing slices of different lengths returns early).
     pub fn matches(&self, presented: &str) -> bool {
-        self.0.as_bytes().ct_eq(presented.as_bytes()).into()
+        let expected = Sha256::digest(self.0.as_bytes());
+        let presented = Sha256::digest(presented.as_bytes());
+        expected[..].ct_eq(&presented[..]).into()
     }
 }
 
@@ -42,5 +47,31 @@ impl fmt::Display for Secret {
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         String::deserialize(d).map(Secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_only_the_exact_token() {
+        let token = Secret::new("s3cret-token");
+        assert!(token.matches("s3cret-token"));
+        for wrong in [
+            "",
+            "s3cret-toke",
+            "s3cret-token ",
+            "S3cret-token",
+            "s3cret-tokenx",
+        ] {
+            assert!(!token.matches(wrong), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn never_prints_itself() {
+        let token = Secret::new("s3cret-token");
+        assert_eq!(format!("{token} {token:?}"), "**REDACTED** **REDACTED**");
     }
 }

@@ -49,7 +49,7 @@ impl EventError {
 impl Event {
     /// Parses and validates an ingested body; fills `id` and `created` when absent.
     pub fn parse(body: &[u8], now_secs: i64) -> Result<Self, EventError> {
-        let value: Value = serde_json::from_slice(body)?;
+        let value = super::strict::parse(body)?;
         let Value::Object(mut map) = value else {
             return Err(EventError::invalid(
                 "",
@@ -72,8 +72,15 @@ impl Event {
                 id
             }
         };
-        let created = match map.get("created").and_then(Value::as_i64) {
-            Some(c) => c,
+        let created = match map.get("created") {
+            // The schema's "integer" lets 1e23 through; storing it would
+            // need a silent replacement, so it is refused instead.
+            Some(v) => v.as_i64().filter(|c| *c >= 0).ok_or_else(|| {
+                EventError::invalid(
+                    "/created",
+                    "\"created\" must be Unix seconds: a whole number from 0 to 9223372036854775807",
+                )
+            })?,
             None => {
                 map.insert("created".into(), now_secs.into());
                 now_secs

@@ -3,6 +3,7 @@
 mod envelope;
 mod kind;
 mod schema;
+mod strict;
 
 pub use envelope::{Event, EventError};
 pub use kind::{EventType, UnknownEventType};

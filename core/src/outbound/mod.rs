@@ -98,7 +98,7 @@ impl OutboundClient {
         // The operator chose the proxy, so its own (often private) address is
         // allowed; targets are checked in `send`.
         if !config.allow_private_targets && config.proxy.is_none() {
-            b = b.dns_resolver(guard::GuardedResolver);
+            b = b.dns_resolver(guard::GuardedResolver(guard::SystemLookup));
         }
         if let Some(proxy) = &config.proxy {
             b = b.proxy(

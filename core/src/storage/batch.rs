@@ -53,7 +53,7 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
             .map_err(|_| StoreError::Closed)?;
         match answer.await {
             Ok(Ok(resp)) => Ok(resp),
-            Ok(Err(shared)) => Err(StoreError::Failed(shared.to_string())),
+            Ok(Err(shared)) => Err(shared.shared_copy()),
             Err(_) => Err(StoreError::Closed),
         }
     }

@@ -2,10 +2,13 @@
 
 #![allow(dead_code)]
 
+pub mod badtarget;
 mod browser;
 mod hub;
+pub mod process;
 mod proxy;
 mod receiver;
+pub mod root;
 
 use std::time::{Duration, Instant};
 

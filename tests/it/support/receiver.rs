@@ -16,6 +16,8 @@ pub enum Reply {
     Status(u16, Option<u64>),
     /// Wait, then answer 200.
     Hang(Duration),
+    /// Answer with this redirect status and `Location`.
+    Redirect(u16, String),
 }
 
 /// A request as received.
@@ -133,6 +135,11 @@ async fn handle(state: Arc<Mutex<State>>, req: HttpRequest, body: web::Bytes) ->
         Reply::Hang(d) => {
             actix_rt::time::sleep(d).await;
             HttpResponse::Ok().finish()
+        }
+        Reply::Redirect(code, location) => {
+            HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
+                .insert_header(("Location", location))
+                .finish()
         }
         Reply::Status(code, retry_after) => {
             let mut r = HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap());

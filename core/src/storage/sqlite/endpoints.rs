@@ -2,6 +2,8 @@
 
 use sqlx::SqlitePool;
 
+use super::tx::WriteTx;
+
 use crate::{
     endpoints::{EndpointRecord, EndpointRow},
     storage::StoreError,
@@ -53,17 +55,17 @@ pub(super) async fn one(pool: &SqlitePool, id: &str) -> Result<Option<EndpointRe
 /// Deletes the endpoint, forgets its disabled state and parks its active
 /// deliveries as `disabled`, in one transaction.
 pub(super) async fn delete(pool: &SqlitePool, id: &str) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = WriteTx::begin(pool).await?;
     let gone = sqlx::query("DELETE FROM endpoints WHERE id = ?")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?
         .rows_affected()
         > 0;
     if gone {
         sqlx::query("DELETE FROM connector_state WHERE name = ?")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
         sqlx::query(
             "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL,
@@ -73,7 +75,7 @@ pub(super) async fn delete(pool: &SqlitePool, id: &str) -> Result<bool, StoreErr
         .bind(crate::endpoints::DELETED_REASON)
         .bind(now_ms())
         .bind(id)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     }
     tx.commit().await?;

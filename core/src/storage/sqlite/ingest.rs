@@ -203,8 +203,10 @@ mod tests {
             (new_event("evt_1", &["a"]), lease()),
             (new_event("evt_2", &[]), lease()),
         ];
-        let mut tx = store.write.begin().await.expect("begin");
-        let out = ingest(&mut tx, &batch).await.expect("batch");
+        let mut tx = super::super::tx::WriteTx::begin(&store.write)
+            .await
+            .expect("begin");
+        let out = ingest(tx.conn(), &batch).await.expect("batch");
         tx.commit().await.expect("commit");
         let summary: Vec<_> = out
             .iter()

@@ -1,5 +1,6 @@
 //! The function invocation log on SQLite: batched appends and newest-first pages.
 
+use super::tx::WriteTx;
 use sqlx::{sqlite::SqliteRow, QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
@@ -14,7 +15,7 @@ pub(super) async fn record(
     pool: &SqlitePool,
     records: Vec<InvocationRecord>,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = WriteTx::begin(pool).await?;
     for r in records {
         sqlx::query(&format!(
             "INSERT INTO function_invocations ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -34,7 +35,7 @@ pub(super) async fn record(
         .bind(r.started_at)
         .bind(r.duration_us)
         .bind(r.node)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     }
     tx.commit().await?;

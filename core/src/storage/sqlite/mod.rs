@@ -9,8 +9,10 @@ mod endpoints;
 mod health;
 mod ingest;
 mod invocations;
+mod open;
 mod read;
 mod record;
+mod tx;
 mod write;
 mod writer;
 
@@ -55,10 +57,15 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        open::check(&options).await?;
+        // The check cannot see everything (SQLite opens an unwritable file
+        // read-only without a word); opening errors get the same explanation.
+        let path = options.get_filename().display().to_string();
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
-            .await?;
+            .await
+            .map_err(|e| open::explain(&path, &e))?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(config.max_connections.max(1))

@@ -3,6 +3,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use super::tx::WriteTx;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
@@ -134,7 +135,7 @@ pub(super) async fn set_disabled(
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
     let now = now_ms();
-    let mut tx = pool.begin().await?;
+    let mut tx = WriteTx::begin(pool).await?;
     sqlx::query(
         "INSERT INTO connector_state (name, disabled, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled, updated_at = excluded.updated_at",
@@ -142,12 +143,12 @@ pub(super) async fn set_disabled(
     .bind(connector)
     .bind(reason)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     if reason.is_none() {
         sqlx::query("DELETE FROM connector_health WHERE name = ?")
             .bind(connector)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
     }
     if let Some(reason) = reason {
@@ -158,7 +159,7 @@ pub(super) async fn set_disabled(
         .bind(reason)
         .bind(now)
         .bind(connector)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     }
     tx.commit().await?;

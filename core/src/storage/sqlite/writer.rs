@@ -7,7 +7,7 @@
 
 use sqlx::SqlitePool;
 
-use super::{ingest, record, RecordReq};
+use super::{ingest, record, tx::WriteTx, RecordReq};
 use crate::storage::{Ingested, Lease, NewEvent, StoreError};
 
 /// One write waiting for the next commit.
@@ -41,14 +41,16 @@ pub(super) async fn commit(
             Write::Record(r) => records.push(r),
         }
     }
-    let mut tx = pool.begin().await?;
+    // WriteTx, not sqlx's Transaction: a failed batch (disk full) must close
+    // the writer connection rather than leave a transaction open on it.
+    let mut tx = WriteTx::begin(&pool).await?;
     let ingested = if events.is_empty() {
         Vec::new()
     } else {
-        ingest::ingest(&mut tx, &events).await?
+        ingest::ingest(tx.conn(), &events).await?
     };
     if !records.is_empty() {
-        record::record(&mut tx, &records).await?;
+        record::record(tx.conn(), &records).await?;
     }
     tx.commit().await?;
     let mut ingested = ingested.into_iter();

@@ -1,0 +1,6 @@
+//! Security suite: who can reach what, SSRF, secrets kept out of sight,
+//! request limits.
+
+mod access;
+mod secrets;
+mod ssrf;
