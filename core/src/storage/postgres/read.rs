@@ -131,11 +131,17 @@ pub(super) async fn delivery(
     pool: &PgPool,
     id: &str,
 ) -> Result<Option<DeliveryDetail>, StoreError> {
+    // One snapshot for the delivery and its attempts: an attempt recorded
+    // between two plain reads would show beside the delivery's old state.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
     let Some(row) = sqlx::query(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     else {
         return Ok(None);
@@ -145,7 +151,7 @@ pub(super) async fn delivery(
          FROM attempts WHERE delivery_id = $1 ORDER BY number",
     )
     .bind(id)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .map(|r| Attempt {

@@ -133,11 +133,14 @@ pub(super) async fn delivery(
     pool: &SqlitePool,
     id: &str,
 ) -> Result<Option<DeliveryDetail>, StoreError> {
+    // One snapshot for the delivery and its attempts: an attempt recorded
+    // between two plain reads would show beside the delivery's old state.
+    let mut tx = pool.begin().await?;
     let Some(row) = sqlx::query(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?"
     ))
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     else {
         return Ok(None);
@@ -147,7 +150,7 @@ pub(super) async fn delivery(
          FROM attempts WHERE delivery_id = ? ORDER BY number",
     )
     .bind(id)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .map(|r| Attempt {
