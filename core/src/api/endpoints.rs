@@ -12,7 +12,6 @@ use crate::{
     endpoints::{
         sample_event, EndpointChange, EndpointError, EndpointRecord, NewEndpoint, DEFAULT_OVERLAP,
     },
-    event::EventType,
     health::HealthView,
     ids,
     storage::{Admission, NewDelivery},
@@ -351,9 +350,14 @@ async fn read(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
-    let (record, reason) = state.endpoints.get(&path).await?;
+    current(&state, &path).await
+}
+
+/// The endpoint as stored now, with its health, masked.
+async fn current(state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
+    let (record, reason) = state.endpoints.get(id).await?;
     let view = EndpointView::new(&record, reason, false);
-    Ok(HttpResponse::Ok().json(view.with_health(&state).await?))
+    Ok(HttpResponse::Ok().json(view.with_health(state).await?))
 }
 
 /// Changes the fields present; `enabled` turns it on or off.
@@ -391,9 +395,7 @@ async fn update(
             },
         )
         .await?;
-    let (record, reason) = state.endpoints.get(&path).await?;
-    let view = EndpointView::new(&record, reason, false);
-    Ok(HttpResponse::Ok().json(view.with_health(&state).await?))
+    current(&state, &path).await
 }
 
 /// Deletes an endpoint (its delivery log stays).
@@ -487,14 +489,7 @@ async fn fire_test(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
-    let kind: EventType = body.event_type.parse().map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_event_type",
-            format!("{e}"),
-        )
-        .at("/event_type")
-    })?;
+    let kind = super::test_fire::sample_type(&body.event_type)?;
     let (_, reason) = state.endpoints.get(&path).await?;
     if let Some(reason) = reason {
         return Err(ApiError::new(

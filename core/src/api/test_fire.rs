@@ -54,14 +54,7 @@ async fn test_connector(
     if !known {
         return Err(ApiError::not_found("connector", &name));
     }
-    let t: EventType = body.event_type.parse().map_err(|e: UnknownEventType| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_event",
-            e.to_string(),
-        )
-        .at("/event_type")
-    })?;
+    let t = sample_type(&body.event_type)?;
     let event = sample_event(t);
     let deliveries = state.ingestor.deliveries_to(&event, &name);
     if deliveries.is_empty() {
@@ -79,4 +72,17 @@ async fn test_connector(
     tracing::info!(connector = %name, event = %ingested.event_id, "test event sent");
     Ok(HttpResponse::Accepted()
         .json(json!({"id": ingested.event_id, "deliveries": ingested.deliveries})))
+}
+
+/// The event type a test-fire asks for (`/event_type` of its body); both
+/// test-fire routes answer an unknown one the same way.
+pub(super) fn sample_type(raw: &str) -> Result<EventType, ApiError> {
+    raw.parse().map_err(|e: UnknownEventType| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_event_type",
+            e.to_string(),
+        )
+        .at("/event_type")
+    })
 }
