@@ -10,4 +10,5 @@ mod delivery;
 mod endpoints;
 mod invocations;
 mod multinode;
+mod sealing;
 mod support;

@@ -151,6 +151,9 @@ impl Config {
                 "must differ from server.ingest_token, so the platform's token cannot administer the hub",
             ));
         }
+        if let Err(e) = crate::storage::Sealer::new(self.storage.secret_key.as_ref()) {
+            return Err(ConfigError::invalid("storage.secret_key", e.to_string()));
+        }
         let url = &self.storage.url;
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")

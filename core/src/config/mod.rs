@@ -100,6 +100,10 @@ pub struct StorageConfig {
     /// by other nodes (only matters with several nodes on PostgreSQL).
     #[serde(with = "humantime_serde")]
     pub poll_interval: Duration,
+    /// Key that encrypts the secrets the hub stores itself (runtime
+    /// endpoints' signing secrets): 32 random bytes in base64. Unset stores
+    /// them as plaintext; usually `"${SWITCHBOARD_SECRET_KEY}"`.
+    pub secret_key: Option<Secret>,
 }
 
 impl Default for StorageConfig {
@@ -109,6 +113,7 @@ impl Default for StorageConfig {
             max_connections: 8,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_secs(1),
+            secret_key: None,
         }
     }
 }

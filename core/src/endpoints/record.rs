@@ -8,7 +8,7 @@ use crate::{
     config::Secret,
     event::EventType,
     signing::SigningKey,
-    storage::StoreError,
+    storage::{Sealer, StoreError},
     time::{now_ms, Millis},
 };
 
@@ -98,8 +98,9 @@ impl EndpointRecord {
         self.updated_at = now;
     }
 
-    /// The stored columns.
-    pub fn to_row(&self) -> EndpointRow {
+    /// The stored columns, with the secrets sealed if `sealer` has a key.
+    pub fn to_row(&self, sealer: &Sealer) -> EndpointRow {
+        let secrets = serde_json::to_string(&self.secrets).expect("plain structs");
         EndpointRow {
             id: self.id.clone(),
             url: self.url.clone(),
@@ -109,7 +110,7 @@ impl EndpointRecord {
                 .as_ref()
                 .map(|e| serde_json::to_string(e).expect("list of strings")),
             description: self.description.clone(),
-            secrets: serde_json::to_string(&self.secrets).expect("plain structs"),
+            secrets: sealer.seal(&secrets, &self.id),
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -129,7 +130,8 @@ pub struct EndpointRow {
     pub events: Option<String>,
     /// Description.
     pub description: String,
-    /// JSON list of [`EndpointSecret`].
+    /// JSON list of [`EndpointSecret`], or that list sealed
+    /// ([`SEALED_PREFIX`](crate::storage::SEALED_PREFIX)).
     pub secrets: String,
     /// Creation time.
     pub created_at: Millis,
@@ -138,8 +140,8 @@ pub struct EndpointRow {
 }
 
 impl EndpointRow {
-    /// Parses the JSON columns back.
-    pub fn into_record(self) -> Result<EndpointRecord, StoreError> {
+    /// Parses the JSON columns back, opening sealed secrets with `sealer`.
+    pub fn into_record(self, sealer: &Sealer) -> Result<EndpointRecord, StoreError> {
         let corrupt = |what: &str, e: serde_json::Error| {
             StoreError::Corrupt(format!("endpoint {} `{what}`: {e}", self.id))
         };
@@ -151,7 +153,12 @@ impl EndpointRow {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|e| corrupt("events", e))?,
-            secrets: serde_json::from_str(&self.secrets).map_err(|e| corrupt("secrets", e))?,
+            secrets: serde_json::from_str(&sealer.open(
+                &self.secrets,
+                &self.id,
+                &format!("endpoint {}", self.id),
+            )?)
+            .map_err(|e| corrupt("secrets", e))?,
             id: self.id,
             url: self.url,
             description: self.description,
@@ -184,7 +191,10 @@ mod tests {
     #[test]
     fn row_round_trips() {
         let r = record();
-        let back = r.to_row().into_record().unwrap();
+        let back = r
+            .to_row(&Sealer::default())
+            .into_record(&Sealer::default())
+            .unwrap();
         assert_eq!(back.urls, r.urls);
         assert_eq!(back.events, r.events);
         assert_eq!(back.secrets[0].secret, r.secrets[0].secret);

@@ -6,12 +6,14 @@
 
 mod batch;
 pub mod postgres;
+mod seal;
 pub mod sqlite;
 mod types;
 
 use async_trait::async_trait;
 
 pub use batch::Batcher;
+pub use seal::{SealError, Sealer, SEALED_PREFIX};
 pub use types::*;
 
 use crate::{
@@ -48,6 +50,9 @@ pub enum StoreError {
     /// A grouped write failed; the message is the database's.
     #[error("database error: {0}")]
     Failed(String),
+    /// A stored secret could not be sealed or opened (key missing or wrong).
+    #[error(transparent)]
+    Seal(#[from] SealError),
     /// The store's writer task is gone (shutting down).
     #[error("storage is shutting down")]
     Closed,

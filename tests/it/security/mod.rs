@@ -2,5 +2,6 @@
 //! request limits.
 
 mod access;
+mod at_rest;
 mod secrets;
 mod ssrf;

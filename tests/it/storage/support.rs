@@ -79,6 +79,14 @@ impl Pg {
 
     /// Runs one query in the schema (for checks the `Store` API does not offer).
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        self.scalar(sql).await
+    }
+
+    /// One value of any type from a query in the schema.
+    pub async fn scalar<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
         let mut conn = PgConnection::connect(&self.url).await.expect("connect");
         sqlx::query_scalar(sql)
             .fetch_one(&mut conn)

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 pub use browser::Browser;
 pub use hub::{TestHub, ADMIN, INGEST};
 pub use proxy::Proxy;
-pub use receiver::{Received, Receiver, Reply};
+pub use receiver::{Receiver, Reply};
 
 /// Polls `check` until it holds or `timeout` passes; returns whether it held.
 pub async fn wait_until(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {

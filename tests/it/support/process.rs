@@ -128,10 +128,16 @@ impl Proc {
 /// Runs `switchboard serve` expecting it to fail at start-up; returns its
 /// exit success and stderr.
 pub fn serve_failing(config: &Path) -> (bool, String) {
+    serve_failing_with(config, &[])
+}
+
+/// [`serve_failing`] with extra environment.
+pub fn serve_failing_with(config: &Path, env: &[(&str, &str)]) -> (bool, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["serve", "--config"])
         .arg(config)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -141,7 +147,7 @@ pub fn serve_failing(config: &Path) -> (bool, String) {
     while child.try_wait().unwrap().is_none() {
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
-            panic!("the hub started instead of refusing the database");
+            panic!("the hub started instead of refusing to");
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -42,6 +42,19 @@ impl Received {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("JSON body")
     }
+
+    /// Whether the Standard Webhooks reference crate accepts the request as
+    /// signed with `secret`.
+    pub fn signed_by(&self, secret: &str) -> bool {
+        let mut headers = http::HeaderMap::new();
+        for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+            headers.insert(name, self.header(name).unwrap().parse().unwrap());
+        }
+        standardwebhooks::Webhook::new(secret)
+            .unwrap()
+            .verify(&self.body, &headers)
+            .is_ok()
+    }
 }
 
 #[derive(Default)]

@@ -4,14 +4,18 @@ use sqlx::PgPool;
 
 use crate::{
     endpoints::{EndpointRecord, EndpointRow},
-    storage::StoreError,
+    storage::{Sealer, StoreError},
     time::now_ms,
 };
 
 const COLUMNS: &str = "id, url, urls, events, description, secrets, created_at, updated_at";
 
-pub(super) async fn save(pool: &PgPool, e: &EndpointRecord) -> Result<(), StoreError> {
-    let r = e.to_row();
+pub(super) async fn save(
+    pool: &PgPool,
+    sealer: &Sealer,
+    e: &EndpointRecord,
+) -> Result<(), StoreError> {
+    let r = e.to_row(sealer);
     sqlx::query(
         "INSERT INTO endpoints (id, url, urls, events, description, secrets, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -32,21 +36,25 @@ pub(super) async fn save(pool: &PgPool, e: &EndpointRecord) -> Result<(), StoreE
     Ok(())
 }
 
-pub(super) async fn all(pool: &PgPool) -> Result<Vec<EndpointRecord>, StoreError> {
+pub(super) async fn all(pool: &PgPool, sealer: &Sealer) -> Result<Vec<EndpointRecord>, StoreError> {
     sqlx::query_as::<_, EndpointRow>(&format!("SELECT {COLUMNS} FROM endpoints ORDER BY id"))
         .fetch_all(pool)
         .await?
         .into_iter()
-        .map(EndpointRow::into_record)
+        .map(|row| row.into_record(sealer))
         .collect()
 }
 
-pub(super) async fn one(pool: &PgPool, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+pub(super) async fn one(
+    pool: &PgPool,
+    sealer: &Sealer,
+    id: &str,
+) -> Result<Option<EndpointRecord>, StoreError> {
     sqlx::query_as::<_, EndpointRow>(&format!("SELECT {COLUMNS} FROM endpoints WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
-        .map(EndpointRow::into_record)
+        .map(|row| row.into_record(sealer))
         .transpose()
 }
 
@@ -78,4 +86,28 @@ pub(super) async fn delete(pool: &PgPool, id: &str) -> Result<bool, StoreError> 
     }
     tx.commit().await?;
     Ok(gone)
+}
+
+/// Seals the secrets of endpoints stored before a key was set. Each row is
+/// replaced only if it is still the plaintext read, so an edit made meanwhile
+/// (by another node) is never overwritten. Returns how many were sealed.
+pub(super) async fn seal_plain(pool: &PgPool, sealer: &Sealer) -> Result<usize, StoreError> {
+    if !sealer.is_enabled() {
+        return Ok(0);
+    }
+    let plain: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, secrets FROM endpoints WHERE secrets NOT LIKE 'enc:v1:%'")
+            .fetch_all(pool)
+            .await?;
+    let mut sealed = 0;
+    for (id, secrets) in plain {
+        sealed += sqlx::query("UPDATE endpoints SET secrets = $1 WHERE id = $2 AND secrets = $3")
+            .bind(sealer.seal(&secrets, &id))
+            .bind(&id)
+            .bind(&secrets)
+            .execute(pool)
+            .await?
+            .rows_affected() as usize;
+    }
+    Ok(sealed)
 }

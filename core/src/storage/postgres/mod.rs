@@ -23,7 +23,7 @@ use sqlx::PgPool;
 
 use super::{
     Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
-    ReplaySelector, StateCount, Store, StoreError,
+    ReplaySelector, Sealer, StateCount, Store, StoreError,
 };
 use crate::{
     config::StorageConfig,
@@ -44,6 +44,7 @@ pub struct PostgresStore {
     ingest: Lanes<(NewEvent, Lease), Ingested>,
     record: Lanes<RecordReq, ()>,
     notify: notify::Notifier,
+    sealer: Sealer,
 }
 
 const MAX_BATCH: usize = 512;
@@ -74,6 +75,8 @@ impl PostgresStore {
     /// the schema, created if missing) and applies migrations.
     pub async fn open(config: &StorageConfig) -> Result<Self, StoreError> {
         let pool = connect::pool(config).await?;
+        let sealer = Sealer::new(config.secret_key.as_ref())?;
+        endpoints::seal_plain(&pool, &sealer).await?;
         // Two lanes per kind of write leave connections for leases and reads.
         let lanes = (config.max_connections as usize / 4).clamp(1, 4);
         let ingest = Lanes::new(
@@ -97,6 +100,7 @@ impl PostgresStore {
             pool,
             ingest,
             record,
+            sealer,
         })
     }
 
@@ -225,17 +229,17 @@ impl Store for PostgresStore {
     }
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
-        endpoints::save(&self.pool, endpoint).await?;
+        endpoints::save(&self.pool, &self.sealer, endpoint).await?;
         self.notify.endpoint(&endpoint.id).await;
         Ok(())
     }
 
     async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
-        endpoints::all(&self.pool).await
+        endpoints::all(&self.pool, &self.sealer).await
     }
 
     async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
-        endpoints::one(&self.pool, id).await
+        endpoints::one(&self.pool, &self.sealer, id).await
     }
 
     async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {

@@ -6,14 +6,18 @@ use super::tx::WriteTx;
 
 use crate::{
     endpoints::{EndpointRecord, EndpointRow},
-    storage::StoreError,
+    storage::{Sealer, StoreError},
     time::now_ms,
 };
 
 const COLUMNS: &str = "id, url, urls, events, description, secrets, created_at, updated_at";
 
-pub(super) async fn save(pool: &SqlitePool, e: &EndpointRecord) -> Result<(), StoreError> {
-    let r = e.to_row();
+pub(super) async fn save(
+    pool: &SqlitePool,
+    sealer: &Sealer,
+    e: &EndpointRecord,
+) -> Result<(), StoreError> {
+    let r = e.to_row(sealer);
     sqlx::query(
         "INSERT INTO endpoints (id, url, urls, events, description, secrets, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -34,21 +38,28 @@ pub(super) async fn save(pool: &SqlitePool, e: &EndpointRecord) -> Result<(), St
     Ok(())
 }
 
-pub(super) async fn all(pool: &SqlitePool) -> Result<Vec<EndpointRecord>, StoreError> {
+pub(super) async fn all(
+    pool: &SqlitePool,
+    sealer: &Sealer,
+) -> Result<Vec<EndpointRecord>, StoreError> {
     sqlx::query_as::<_, EndpointRow>(&format!("SELECT {COLUMNS} FROM endpoints ORDER BY id"))
         .fetch_all(pool)
         .await?
         .into_iter()
-        .map(EndpointRow::into_record)
+        .map(|row| row.into_record(sealer))
         .collect()
 }
 
-pub(super) async fn one(pool: &SqlitePool, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+pub(super) async fn one(
+    pool: &SqlitePool,
+    sealer: &Sealer,
+    id: &str,
+) -> Result<Option<EndpointRecord>, StoreError> {
     sqlx::query_as::<_, EndpointRow>(&format!("SELECT {COLUMNS} FROM endpoints WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
-        .map(EndpointRow::into_record)
+        .map(|row| row.into_record(sealer))
         .transpose()
 }
 
@@ -80,4 +91,44 @@ pub(super) async fn delete(pool: &SqlitePool, id: &str) -> Result<bool, StoreErr
     }
     tx.commit().await?;
     Ok(gone)
+}
+
+/// Seals the secrets of endpoints stored before a key was set. Each row is
+/// replaced only if it is still the plaintext read. `secure_delete` zeroes
+/// the space the plaintext leaves in its page, and the checkpoint writes
+/// those pages back and empties the WAL, so no copy of the plaintext is
+/// left in the database's files. Returns how many rows were sealed.
+pub(super) async fn seal_plain(pool: &SqlitePool, sealer: &Sealer) -> Result<usize, StoreError> {
+    if !sealer.is_enabled() {
+        return Ok(0);
+    }
+    let plain: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, secrets FROM endpoints WHERE secrets NOT LIKE 'enc:v1:%'")
+            .fetch_all(pool)
+            .await?;
+    if plain.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = WriteTx::begin(pool).await?;
+    sqlx::query("PRAGMA secure_delete = ON")
+        .execute(tx.conn())
+        .await?;
+    let mut sealed = 0;
+    for (id, secrets) in plain {
+        sealed += sqlx::query("UPDATE endpoints SET secrets = ? WHERE id = ? AND secrets = ?")
+            .bind(sealer.seal(&secrets, &id))
+            .bind(&id)
+            .bind(&secrets)
+            .execute(tx.conn())
+            .await?
+            .rows_affected() as usize;
+    }
+    sqlx::query("PRAGMA secure_delete = OFF")
+        .execute(tx.conn())
+        .await?;
+    tx.commit().await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(pool)
+        .await?;
+    Ok(sealed)
 }

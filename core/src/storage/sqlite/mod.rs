@@ -26,7 +26,7 @@ use sqlx::{
 
 use super::{
     Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
-    ReplaySelector, StateCount, Store, StoreError,
+    ReplaySelector, Sealer, StateCount, Store, StoreError,
 };
 use crate::{
     config::StorageConfig,
@@ -44,6 +44,7 @@ pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
     writer: Batcher<writer::Write, writer::Written>,
+    sealer: Sealer,
 }
 
 const MAX_BATCH: usize = 512;
@@ -67,6 +68,8 @@ impl SqliteStore {
             .await
             .map_err(|e| open::explain(&path, &e))?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        let sealer = Sealer::new(config.secret_key.as_ref())?;
+        endpoints::seal_plain(&write, &sealer).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(config.max_connections.max(1))
             .connect_with(options.read_only(true))
@@ -77,6 +80,7 @@ impl SqliteStore {
             write,
             read,
             writer,
+            sealer,
         })
     }
 }
@@ -197,15 +201,15 @@ impl Store for SqliteStore {
     }
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
-        endpoints::save(&self.write, endpoint).await
+        endpoints::save(&self.write, &self.sealer, endpoint).await
     }
 
     async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
-        endpoints::all(&self.read).await
+        endpoints::all(&self.read, &self.sealer).await
     }
 
     async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
-        endpoints::one(&self.read, id).await
+        endpoints::one(&self.read, &self.sealer, id).await
     }
 
     async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
