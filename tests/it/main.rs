@@ -11,6 +11,7 @@ mod delivery;
 mod endpoints;
 mod faults;
 mod functions;
+mod fuzz;
 mod health;
 mod http_kind;
 mod ingest;
