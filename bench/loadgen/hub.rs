@@ -35,8 +35,10 @@ pub struct HubSpec {
     pub endpoints: Vec<Endpoint>,
     /// `[delivery] timeout`.
     pub timeout: &'static str,
-    /// `[delivery] first_retry` (and `max_backoff`, kept equal).
+    /// `[delivery] first_retry`.
     pub first_retry: &'static str,
+    /// `[delivery] breaker_failures`; 0 (the default here) turns the breaker off.
+    pub breaker_failures: u32,
 }
 
 impl HubSpec {
@@ -46,18 +48,21 @@ impl HubSpec {
             endpoints,
             timeout: "5s",
             first_retry: "5s",
+            breaker_failures: 0,
         }
     }
 
     fn toml(&self, db: &std::path::Path, port: u16) -> String {
-        // The breaker is off: the backlog and idle scenarios measure storage
-        // holding every failed delivery, which an open breaker would cut short.
+        // The breaker is off unless a scenario says: the backlog and idle
+        // scenarios measure storage holding every failed delivery, which an
+        // open breaker would cut short.
         let mut s = format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\ningest_token = \"{INGEST_TOKEN}\"\n\
              admin_token = \"{ADMIN_TOKEN}\"\n\n[storage]\nurl = \"sqlite://{}\"\n\n\
-             [delivery]\nallow_private_targets = true\nbreaker_failures = 0\n\
+             [delivery]\nallow_private_targets = true\nbreaker_failures = {}\n\
              timeout = \"{}\"\nfirst_retry = \"{}\"\n",
             db.display(),
+            self.breaker_failures,
             self.timeout,
             self.first_retry
         );

@@ -72,6 +72,10 @@ enum Scenario {
         rate: u64,
         #[arg(long, default_value_t = 10)]
         secs: u64,
+        /// `[delivery] breaker_failures` of the hub: 5 is its default, 0 turns
+        /// the circuit breaker off.
+        #[arg(long, default_value_t = 5)]
+        breaker_failures: u32,
     },
     /// 5. A backlog built while the target is down, then drained.
     Backlog {
@@ -159,23 +163,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Scenario::Latency { rates, secs } => {
             for &r in &rates {
                 repeat(&format!("latency rate={r}/s"), runs, || {
-                    scenarios::latency(&ctx, r, secs, 0, 0)
+                    scenarios::latency(&ctx, r, secs, 0, 0, 0)
                 })
                 .await?;
             }
         }
-        Scenario::Isolation { rate, secs } => {
-            let base = format!("isolation rate={rate}/s");
+        Scenario::Isolation {
+            rate,
+            secs,
+            breaker_failures: b,
+        } => {
+            let base = format!("isolation rate={rate}/s breaker_failures={b}");
             repeat(&format!("{base} baseline"), runs, || {
-                scenarios::latency(&ctx, rate, secs, 0, 0)
+                scenarios::latency(&ctx, rate, secs, 0, 0, b)
             })
             .await?;
             repeat(&format!("{base} +10 hanging"), runs, || {
-                scenarios::latency(&ctx, rate, secs, 10, 0)
+                scenarios::latency(&ctx, rate, secs, 10, 0, b)
             })
             .await?;
             repeat(&format!("{base} +10 failing"), runs, || {
-                scenarios::latency(&ctx, rate, secs, 0, 10)
+                scenarios::latency(&ctx, rate, secs, 0, 10, b)
             })
             .await?;
         }

@@ -148,17 +148,20 @@ pub async fn fanout(ctx: &Ctx, n: usize, deliveries: u64) -> anyhow::Result<Figu
 }
 
 /// Scenarios 3 and 4: ingest-to-arrival latency at a steady `rate` on one
-/// healthy endpoint, beside `hang` endpoints that time out and `fail` that answer 500.
+/// healthy endpoint, beside `hang` endpoints that time out and `fail` that
+/// answer 500, with the hub's circuit breaker at `breaker_failures` (0: off).
 pub async fn latency(
     ctx: &Ctx,
     rate: u64,
     secs: u64,
     hang: usize,
     fail: usize,
+    breaker_failures: u32,
 ) -> anyhow::Result<Figures> {
     let receiver = Receiver::start(1, rate * secs, Duration::from_secs(6)).await?;
-    let hub =
-        HubProcess::start(&ctx.bin, &HubSpec::new(endpoints(&receiver, 1, hang, fail))).await?;
+    let mut spec = HubSpec::new(endpoints(&receiver, 1, hang, fail));
+    spec.breaker_failures = breaker_failures;
+    let hub = HubProcess::start(&ctx.bin, &spec).await?;
     // The first second (connections opening, caches warming) is not timed.
     receiver.stats.warm_from.store(rate, Relaxed);
     let cpu0 = hub.cpu();

@@ -44,6 +44,29 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
         Batcher { tx }
     }
 
+    /// Like [`Batcher::spawn`], with the writer on a thread of its own named
+    /// `name`, for a `run` that blocks its thread (synchronous database
+    /// calls). The thread ends when the last handle is dropped.
+    pub fn spawn_on_thread<F, Fut>(name: &str, max_batch: usize, run: F) -> Self
+    where
+        F: Fn(Vec<Req>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Resp>, StoreError>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel(max_batch * 4);
+        let run: BatchFn<Req, Resp> = Arc::new(move |b| Box::pin(run(b)));
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the writer thread")
+                    .block_on(drain(rx, max_batch, run));
+            })
+            .expect("spawn the writer thread");
+        Batcher { tx }
+    }
+
     /// Queues one request and waits until its batch is committed.
     pub async fn submit(&self, req: Req) -> Result<Resp, StoreError> {
         let (reply, answer) = oneshot::channel();

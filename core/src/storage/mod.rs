@@ -76,6 +76,17 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(e.to_string()),
+            _ => StoreError::Failed(e.to_string()),
+        }
+    }
+}
+
 impl StoreError {
     /// A copy for every caller of a failed grouped write (the original is
     /// shared, and `sqlx::Error` cannot be cloned); keeps the kind of failure.

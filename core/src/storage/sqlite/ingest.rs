@@ -1,14 +1,9 @@
-//! The grouped ingest write: a whole batch of events and their deliveries in
-//! one transaction, with multi-row statements.
-//!
-//! One statement per row costs a round trip to sqlx's connection thread each;
-//! at tens of thousands of rows a second that, not SQLite, is the limit. Rows
-//! are sent in chunks of fixed sizes so the few statement texts stay in the
-//! connection's prepared-statement cache.
+//! The grouped ingest write: a whole batch of events and their deliveries
+//! inside the writer's transaction, one prepared statement per table.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use rusqlite::{params, Connection, OptionalExtension, Statement};
 
 use crate::{
     delivery::{DeliveryState, Job},
@@ -16,125 +11,107 @@ use crate::{
     time::now_ms,
 };
 
-/// Rows per statement, largest first; 256 deliveries bind 2,560 values,
-/// far below SQLite's limit of 32,766.
-const CHUNKS: [usize; 5] = [256, 64, 16, 4, 1];
-
-/// Splits `items` into slices whose lengths are all in [`CHUNKS`].
-pub(super) fn chunked<T>(mut items: &[T]) -> Vec<&[T]> {
-    let mut out = Vec::new();
-    while !items.is_empty() {
-        let n = CHUNKS
-            .into_iter()
-            .find(|&n| n <= items.len())
-            .expect("1 divides all");
-        let (head, tail) = items.split_at(n);
-        out.push(head);
-        items = tail;
-    }
-    out
-}
-
 /// Writes a batch inside the caller's transaction; answers in the batch's
 /// order. A known id (also one repeated within the batch) creates nothing and
 /// reports the stored count.
-pub(super) async fn ingest(
-    tx: &mut SqliteConnection,
+pub(super) fn ingest(
+    db: &Connection,
     batch: &[(NewEvent, Lease)],
 ) -> Result<Vec<Ingested>, StoreError> {
-    let now = now_ms();
-    let mut new_ids: HashSet<String> = HashSet::with_capacity(batch.len());
-    for chunk in chunked(batch) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO events (id, type, created, body, deliveries, received_at) ",
-        );
-        q.push_values(chunk, |mut b, (new, _)| {
-            let ev = &new.event;
-            b.push_bind(ev.id.as_str())
-                .push_bind(ev.kind.as_str())
-                .push_bind(ev.created)
-                .push_bind(&*ev.body)
-                .push_bind(new.deliveries.len() as i64)
-                .push_bind(now);
-        });
-        q.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
-        for row in q.build().fetch_all(&mut *tx).await? {
-            new_ids.insert(row.get(0));
-        }
+    if batch.is_empty() {
+        return Ok(Vec::new());
     }
-
-    let mut out = Vec::with_capacity(batch.len());
-    let mut rows = Vec::new();
+    let now = now_ms();
+    let mut event = db.prepare(
+        "INSERT INTO events (id, type, created, body, deliveries, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+    )?;
+    let mut delivery = db.prepare(
+        "INSERT INTO deliveries (id, event_id, event_type, connector, status, next_attempt_at,
+             lease_owner, lease_expires_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?;
     let mut claimed: HashMap<&str, usize> = HashMap::new();
-    let mut known = Vec::new();
-    for (i, (new, lease)) in batch.iter().enumerate() {
+    let mut out = Vec::with_capacity(batch.len());
+    for (new, lease) in batch {
         let ev = &new.event;
-        if !new_ids.remove(&ev.id) {
-            // Stored before, or earlier in this batch (whose count is already known).
-            let count = claimed.get(ev.id.as_str()).copied();
-            if count.is_none() {
-                known.push(i);
-            }
+        let n = new.deliveries.len();
+        let created = event.execute(params![
+            ev.id,
+            ev.kind.as_str(),
+            ev.created,
+            &*ev.body,
+            n as i64,
+            now
+        ])? == 1;
+        if !created {
+            // Stored before, or earlier in this batch (whose count is known).
+            let deliveries = match claimed.get(ev.id.as_str()) {
+                Some(&n) => n,
+                None => stored_count(db, &ev.id)?,
+            };
             out.push(Ingested {
                 event_id: ev.id.clone(),
-                deliveries: count.unwrap_or(0),
+                deliveries,
                 created: false,
                 jobs: vec![],
             });
             continue;
         }
-        claimed.insert(&ev.id, new.deliveries.len());
-        let mut jobs = Vec::new();
-        for d in &new.deliveries {
-            rows.push((new, lease, d));
-            if d.admission == Admission::Dispatch {
-                jobs.push(Job {
-                    delivery_id: d.id.clone(),
-                    connector: d.connector.clone(),
-                    event: ev.clone(),
-                    attempts_made: 0,
-                    first_attempt_at: None,
-                });
-            }
-        }
+        claimed.insert(&ev.id, n);
+        let jobs = insert_deliveries(&mut delivery, new, lease, now)?;
         out.push(Ingested {
             event_id: ev.id.clone(),
-            deliveries: new.deliveries.len(),
+            deliveries: n,
             created: true,
             jobs,
         });
     }
-
-    for chunk in chunked(&rows) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO deliveries (id, event_id, event_type, connector, status, next_attempt_at, \
-             lease_owner, lease_expires_at, created_at, updated_at) ",
-        );
-        q.push_values(chunk, |mut b, (new, lease, d)| {
-            let pending = d.admission.state() == DeliveryState::Pending;
-            let leased = d.admission == Admission::Dispatch;
-            b.push_bind(d.id.as_str())
-                .push_bind(new.event.id.as_str())
-                .push_bind(new.event.kind.as_str())
-                .push_bind(&*d.connector)
-                .push_bind(d.admission.state().as_str())
-                .push_bind(pending.then_some(now))
-                .push_bind(leased.then_some(&*lease.node))
-                .push_bind(leased.then_some(lease.until))
-                .push_bind(now)
-                .push_bind(now);
-        });
-        q.build().execute(&mut *tx).await?;
-    }
-
-    for i in known {
-        let n: i64 = sqlx::query_scalar("SELECT deliveries FROM events WHERE id = ?")
-            .bind(&out[i].event_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        out[i].deliveries = n as usize;
-    }
     Ok(out)
+}
+
+/// Inserts an event's deliveries; returns the jobs to dispatch at once.
+fn insert_deliveries(
+    stmt: &mut Statement<'_>,
+    new: &NewEvent,
+    lease: &Lease,
+    now: i64,
+) -> Result<Vec<Job>, StoreError> {
+    let ev = &new.event;
+    let mut jobs = Vec::new();
+    for d in &new.deliveries {
+        let pending = d.admission.state() == DeliveryState::Pending;
+        let leased = d.admission == Admission::Dispatch;
+        stmt.execute(params![
+            d.id,
+            ev.id,
+            ev.kind.as_str(),
+            &*d.connector,
+            d.admission.state().as_str(),
+            pending.then_some(now),
+            leased.then_some(&*lease.node),
+            leased.then_some(lease.until),
+            now,
+        ])?;
+        if leased {
+            jobs.push(Job {
+                delivery_id: d.id.clone(),
+                connector: d.connector.clone(),
+                event: ev.clone(),
+                attempts_made: 0,
+                first_attempt_at: None,
+            });
+        }
+    }
+    Ok(jobs)
+}
+
+fn stored_count(db: &Connection, id: &str) -> Result<usize, StoreError> {
+    let n: Option<i64> = db
+        .prepare_cached("SELECT deliveries FROM events WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    Ok(n.unwrap_or(0) as usize)
 }
 
 #[cfg(test)]
@@ -173,15 +150,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn chunks_use_only_the_cached_sizes_and_keep_order() {
-        let items: Vec<usize> = (0..599).collect();
-        let chunks = chunked(&items);
-        assert!(chunks.iter().all(|c| CHUNKS.contains(&c.len())));
-        assert_eq!(chunks.concat(), items);
-        assert!(chunked::<u8>(&[]).is_empty());
-    }
-
     #[tokio::test]
     async fn a_batch_creates_new_events_once_and_reports_known_ones() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -203,11 +171,20 @@ mod tests {
             (new_event("evt_1", &["a"]), lease()),
             (new_event("evt_2", &[]), lease()),
         ];
-        let mut tx = super::super::tx::WriteTx::begin(&store.write)
+        // Through the writer, as one batch.
+        let batch = batch
+            .into_iter()
+            .map(|(e, l)| super::super::writer::Write::Ingest(e, l))
+            .collect();
+        let out: Vec<Ingested> = super::super::writer::commit(store.write.clone(), batch)
             .await
-            .expect("begin");
-        let out = ingest(tx.conn(), &batch).await.expect("batch");
-        tx.commit().await.expect("commit");
+            .expect("batch")
+            .into_iter()
+            .map(|w| match w {
+                super::super::writer::Written::Ingested(i) => i,
+                super::super::writer::Written::Recorded => unreachable!(),
+            })
+            .collect();
         let summary: Vec<_> = out
             .iter()
             .map(|i| (i.event_id.as_str(), i.created, i.deliveries, i.jobs.len()))

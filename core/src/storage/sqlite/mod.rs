@@ -75,7 +75,9 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let w = write.clone();
-        let writer = Batcher::spawn(MAX_BATCH, move |batch| writer::commit(w.clone(), batch));
+        let writer = Batcher::spawn_on_thread("sqlite-writer", MAX_BATCH, move |batch| {
+            writer::commit(w.clone(), batch)
+        });
         Ok(SqliteStore {
             write,
             read,

@@ -1,13 +1,23 @@
-//! The single writer: new events and attempt records share one transaction.
+//! The single writer: new events and attempt records share one transaction,
+//! run on a thread of its own straight against SQLite.
 //!
 //! SQLite commits one transaction at a time, and each commit waits for an
 //! fsync. Ingest and attempt records arrive together under load; grouping
 //! them into the same transaction halves the commits, and an ingest never
 //! waits behind a separate commit of attempt records.
+//!
+//! sqlx runs each statement on its connection's worker thread, a round trip
+//! (two thread wake-ups) per statement. For the hot batch the writer instead
+//! takes the pool's write connection, locks its handle away from the worker
+//! (`lock_handle`, sqlx's door for direct SQLite calls) and runs the whole
+//! transaction through rusqlite on its own thread: one hand-off per batch.
+//! Every other write still goes through the same pooled connection, so
+//! SQLite never sees two writers.
 
+use rusqlite::Connection;
 use sqlx::SqlitePool;
 
-use super::{ingest, record, tx::WriteTx, RecordReq};
+use super::{ingest, record, RecordReq};
 use crate::storage::{Ingested, Lease, NewEvent, StoreError};
 
 /// One write waiting for the next commit.
@@ -27,10 +37,33 @@ pub(super) enum Written {
 }
 
 /// Commits a batch of writes in one transaction; answers in the batch's order.
+/// Blocks its thread for the commit: run it on the writer's own thread.
 pub(super) async fn commit(
     pool: SqlitePool,
     batch: Vec<Write>,
 ) -> Result<Vec<Written>, StoreError> {
+    let mut conn = pool.acquire().await?;
+    let result = match conn.lock_handle().await {
+        Ok(mut handle) => {
+            // SAFETY: the guard gives this thread sole use of the handle until
+            // it drops; the rusqlite view does not own (close) the handle and
+            // is dropped first, at the end of this arm.
+            match unsafe { Connection::from_handle(handle.as_raw_handle().as_ptr()) } {
+                Ok(db) => in_transaction(&db, batch),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    };
+    if result.is_err() {
+        // As in `tx::WriteTx`: after a failure (disk full) nothing may stay
+        // open on the write connection; closing it rolls everything back.
+        conn.close_on_drop();
+    }
+    result
+}
+
+fn in_transaction(db: &Connection, batch: Vec<Write>) -> Result<Vec<Written>, StoreError> {
     let mut events = Vec::new();
     let mut records = Vec::new();
     let mut is_ingest = Vec::with_capacity(batch.len());
@@ -41,18 +74,19 @@ pub(super) async fn commit(
             Write::Record(r) => records.push(r),
         }
     }
-    // WriteTx, not sqlx's Transaction: a failed batch (disk full) must close
-    // the writer connection rather than leave a transaction open on it.
-    let mut tx = WriteTx::begin(&pool).await?;
-    let ingested = if events.is_empty() {
-        Vec::new()
-    } else {
-        ingest::ingest(tx.conn(), &events).await?
+    db.execute_batch("BEGIN IMMEDIATE")?;
+    let work = ingest::ingest(db, &events).and_then(|ingested| {
+        record::record(db, &records)?;
+        Ok(ingested)
+    });
+    let ingested = match work {
+        Ok(ingested) => ingested,
+        Err(e) => {
+            let _ = db.execute_batch("ROLLBACK");
+            return Err(e);
+        }
     };
-    if !records.is_empty() {
-        record::record(tx.conn(), &records).await?;
-    }
-    tx.commit().await?;
+    db.execute_batch("COMMIT")?;
     let mut ingested = ingested.into_iter();
     Ok(is_ingest
         .into_iter()
