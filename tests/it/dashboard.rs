@@ -50,14 +50,7 @@ async fn dashboard_login_test_fire_delivery_and_replay() {
     c.goto(&format!("{}/", hub.url)).await.unwrap();
 
     // A wrong token is refused on the login page.
-    let input = browser.wait_for("#login-token").await;
-    input.send_keys("not-the-token").await.unwrap();
-    browser
-        .wait_for("#login-submit")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.submit_login("not-the-token").await;
     browser
         .until(
             "the login error",
@@ -73,61 +66,22 @@ async fn dashboard_login_test_fire_delivery_and_replay() {
             async |_| {},
         )
         .await;
-    let input = browser.wait_for("#login-token").await;
-    input.clear().await.unwrap();
-    input.send_keys(ADMIN).await.unwrap();
-    browser
-        .wait_for("#login-submit")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.submit_login(ADMIN).await;
 
     // Connectors page: crm is healthy; fire a sample lead at it.
     let row = browser.wait_for("tr[data-connector=\"crm\"]").await;
     assert!(row.text().await.unwrap().contains("webhook"));
-    row.find(Locator::Css("select.test-type"))
-        .await
-        .unwrap()
-        .select_by_value("lead.captured")
-        .await
-        .unwrap();
-    row.find(Locator::Css("button.test-fire"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser.wait_for("#toast a").await.click().await.unwrap();
+    browser.test_fire(&row, "lead.captured").await;
 
     // The delivery log (filtered to that event) shows it succeeded.
-    browser
-        .until(
-            "the delivery to succeed",
-            async |c| {
-                c.find(Locator::Css("tr.delivery-row[data-status=\"succeeded\"]"))
-                    .await
-                    .is_ok()
-            },
-            async |c| {
-                if let Ok(b) = c.find(Locator::Css("#refresh")).await {
-                    let _ = b.click().await;
-                }
-            },
-        )
-        .await;
+    browser.wait_for_success("the delivery to succeed").await;
     assert_eq!(rx.count(), 1);
     let event_id = rx.received()[0].json()["id"].as_str().unwrap().to_owned();
     assert_eq!(rx.received()[0].json()["type"], "lead.captured");
     assert!(c.current_url().await.unwrap().as_str().contains(&event_id));
 
     // Its detail page lists the attempt; replaying it adds a second one.
-    browser
-        .wait_for("tr.delivery-row a")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.click("tr.delivery-row a").await;
     browser.wait_for("tr.attempt-row[data-number=\"1\"]").await;
     let first = c
         .find(Locator::Css("tr.attempt-row"))
@@ -142,7 +96,7 @@ async fn dashboard_login_test_fire_delivery_and_replay() {
         envelope.contains(&event_id),
         "the request body is shown: {envelope}"
     );
-    browser.wait_for("#replay").await.click().await.unwrap();
+    browser.click("#replay").await;
     browser.wait_for("tr.attempt-row[data-number=\"2\"]").await;
     browser
         .wait_for("#delivery-status [data-status=\"succeeded\"]")
@@ -169,26 +123,10 @@ async fn dashboard_adds_an_endpoint_test_fires_and_replays() {
     let hub = TestHub::start("").await;
     let c = &browser.client;
     c.goto(&format!("{}/", hub.url)).await.unwrap();
-    browser
-        .wait_for("#login-token")
-        .await
-        .send_keys(ADMIN)
-        .await
-        .unwrap();
-    browser
-        .wait_for("#login-submit")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.submit_login(ADMIN).await;
 
     // Add an endpoint for two event types only.
-    browser
-        .wait_for("#add-endpoint")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.click("#add-endpoint").await;
     let url = format!("{}/zap", rx.url);
     browser
         .wait_for("#ep-url")
@@ -217,7 +155,7 @@ async fn dashboard_adds_an_endpoint_test_fires_and_replays() {
         .await
         .unwrap();
     }
-    browser.wait_for("#ep-save").await.click().await.unwrap();
+    browser.click("#ep-save").await;
 
     // The secret is shown once, in full; the table masks it.
     let secret = browser
@@ -246,65 +184,20 @@ async fn dashboard_adds_an_endpoint_test_fires_and_replays() {
     );
 
     // Fire a test lead at it; the delivery log shows it succeeded.
-    row.find(Locator::Css("select.test-type"))
-        .await
-        .unwrap()
-        .select_by_value("lead.captured")
-        .await
-        .unwrap();
-    row.find(Locator::Css("button.test-fire"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser.wait_for("#toast a").await.click().await.unwrap();
+    browser.test_fire(&row, "lead.captured").await;
     browser
-        .until(
-            "the endpoint's delivery to succeed",
-            async |c| {
-                c.find(Locator::Css("tr.delivery-row[data-status=\"succeeded\"]"))
-                    .await
-                    .is_ok()
-            },
-            async |c| {
-                if let Ok(b) = c.find(Locator::Css("#refresh")).await {
-                    let _ = b.click().await;
-                }
-            },
-        )
+        .wait_for_success("the endpoint's delivery to succeed")
         .await;
     assert_eq!(rx.count(), 1);
     let got = &rx.received()[0];
     assert_eq!(got.path, "/zap");
-    // Signed with the secret the dashboard showed once.
-    let mut headers = http::HeaderMap::new();
-    for (k, v) in &got.headers {
-        if let (Ok(k), Ok(v)) = (
-            http::HeaderName::from_bytes(k.as_bytes()),
-            http::HeaderValue::from_str(v),
-        ) {
-            headers.insert(k, v);
-        }
-    }
-    standardwebhooks::Webhook::new(&secret)
-        .unwrap()
-        .verify(&got.body, &headers)
-        .expect("the delivery verifies with the secret shown at creation");
+    assert!(
+        got.signed_by(&secret),
+        "the delivery verifies with the secret shown at creation"
+    );
 
     // Replay it from the delivery page: a second attempt reaches the receiver.
-    browser
-        .wait_for("tr.delivery-row a")
-        .await
-        .click()
-        .await
-        .unwrap();
-    browser.wait_for("tr.attempt-row[data-number=\"1\"]").await;
-    browser.wait_for("#replay").await.click().await.unwrap();
-    browser.wait_for("tr.attempt-row[data-number=\"2\"]").await;
-    browser
-        .wait_for("#delivery-status [data-status=\"succeeded\"]")
-        .await;
+    browser.replay_first_delivery().await;
     assert_eq!(rx.count(), 2);
     assert_eq!(rx.received()[1].path, "/zap");
 

@@ -114,6 +114,66 @@ impl Browser {
         }
     }
 
+    /// Clicks the element matching `css` once it appears.
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
+    /// Types `token` into the login page's field and submits it.
+    pub async fn submit_login(&self, token: &str) {
+        let input = self.wait_for("#login-token").await;
+        input.clear().await.unwrap();
+        input.send_keys(token).await.unwrap();
+        self.click("#login-submit").await;
+    }
+
+    /// Fires a sample event of `event_type` from a connector or endpoint
+    /// row, then follows the toast's link to the delivery log.
+    pub async fn test_fire(&self, row: &Element, event_type: &str) {
+        row.find(Locator::Css("select.test-type"))
+            .await
+            .unwrap()
+            .select_by_value(event_type)
+            .await
+            .unwrap();
+        row.find(Locator::Css("button.test-fire"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.click("#toast a").await;
+    }
+
+    /// Refreshes the delivery log until a delivery shows `succeeded`.
+    pub async fn wait_for_success(&self, what: &str) {
+        self.until(
+            what,
+            async |c| {
+                c.find(Locator::Css("tr.delivery-row[data-status=\"succeeded\"]"))
+                    .await
+                    .is_ok()
+            },
+            async |c| {
+                if let Ok(b) = c.find(Locator::Css("#refresh")).await {
+                    let _ = b.click().await;
+                }
+            },
+        )
+        .await;
+    }
+
+    /// From the delivery log: opens the delivery, waits for its first
+    /// attempt, replays it and waits for the second to succeed.
+    pub async fn replay_first_delivery(&self) {
+        self.click("tr.delivery-row a").await;
+        self.wait_for("tr.attempt-row[data-number=\"1\"]").await;
+        self.click("#replay").await;
+        self.wait_for("tr.attempt-row[data-number=\"2\"]").await;
+        self.wait_for("#delivery-status [data-status=\"succeeded\"]")
+            .await;
+    }
+
     /// Ends the session and the driver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
