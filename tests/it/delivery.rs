@@ -36,12 +36,7 @@ async fn fails_twice_then_succeeds_with_growing_gaps() {
     let ev = fresh_event("lead.captured");
     assert_eq!(hub.post_event(&ev).await.0, 202);
     let id = ev["id"].as_str().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
-            [0]["status"]
-            == "succeeded")
-        .await
-    );
+    assert!(hub.first_delivery_becomes(id, "succeeded").await);
 
     let got = rx.received();
     assert_eq!(got.len(), 3, "exactly three attempts");
@@ -114,12 +109,7 @@ async fn gone_disables_the_endpoint() {
     let first = fresh_event("call.started");
     hub.post_event(&first).await;
     let id = first["id"].as_str().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
-            [0]["status"]
-            == "disabled")
-        .await
-    );
+    assert!(hub.first_delivery_becomes(id, "disabled").await);
     // The connector's state is recorded just after the delivery's.
     let off = wait_until(Duration::from_secs(2), async || {
         hub.admin_get("/v1/connectors").await.1["data"][0]["state"] == "disabled"
@@ -153,12 +143,7 @@ async fn gives_up_when_retry_window_closes() {
     let ev = fresh_event("call.started");
     hub.post_event(&ev).await;
     let id = ev["id"].as_str().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
-            [0]["status"]
-            == "failed")
-        .await
-    );
+    assert!(hub.first_delivery_becomes(id, "failed").await);
     let detail = delivery_detail(&hub, id).await;
     let attempts = detail["attempts"].as_array().unwrap();
     // 50 + 100 + 200 ms fit in 400 ms; the next (400 ms) would not.
@@ -172,12 +157,7 @@ async fn gives_up_when_retry_window_closes() {
         .admin_post(&format!("/v1/deliveries/{dlv}/replay"), Value::Null)
         .await;
     assert_eq!((s, body["replayed"].as_u64()), (202, Some(1)));
-    assert!(
-        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
-            [0]["status"]
-            == "succeeded")
-        .await
-    );
+    assert!(hub.first_delivery_becomes(id, "succeeded").await);
     hub.stop().await;
 }
 
@@ -356,12 +336,7 @@ async fn private_targets_are_refused_by_default() {
     let ev = fresh_event("call.started");
     hub.post_event(&ev).await;
     let id = ev["id"].as_str().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
-            [0]["status"]
-            == "failed")
-        .await
-    );
+    assert!(hub.first_delivery_becomes(id, "failed").await);
     let detail = delivery_detail(&hub, id).await;
     assert!(
         detail["attempts"][0]["error"]

@@ -219,12 +219,7 @@ async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
     let id = ev["id"].as_str().unwrap();
     // The retry was due 50 ms later, inside the window, but the breaker held
     // it past the window: it fails without a second request.
-    assert!(
-        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
-            [0]["status"]
-            == "failed")
-        .await
-    );
+    assert!(hub.first_delivery_becomes(id, "failed").await);
     let d = &hub.deliveries_of(id).await[0];
     assert!(
         d["last_error"]

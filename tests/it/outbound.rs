@@ -46,12 +46,7 @@ async fn through_a_proxy_the_guard_still_refuses_private_targets() {
     let ev = fresh_event("lead.captured");
     hub.post_event(&ev).await;
     let id = ev["id"].as_str().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(5), async || hub.deliveries_of(id).await
-            [0]["status"]
-            == "failed")
-        .await
-    );
+    assert!(hub.first_delivery_becomes(id, "failed").await);
     let d = &hub.deliveries_of(id).await[0];
     assert!(
         d["last_error"]

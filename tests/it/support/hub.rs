@@ -187,6 +187,17 @@ breaker_failures = 0
         page["data"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Waits (up to 5 s) until the event's first delivery is in `status`.
+    pub async fn first_delivery_becomes(&self, event_id: &str, status: &str) -> bool {
+        crate::support::wait_until(std::time::Duration::from_secs(5), async || {
+            self.deliveries_of(event_id)
+                .await
+                .first()
+                .is_some_and(|d| d["status"] == status)
+        })
+        .await
+    }
+
     /// Stops the hub gracefully.
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
