@@ -6,6 +6,7 @@
 
 mod batch;
 pub mod postgres;
+mod rows;
 mod seal;
 pub mod sqlite;
 mod types;

@@ -4,7 +4,7 @@ use sqlx::{PgPool, Row};
 
 use crate::{
     health::{HealthDelta, HealthRecord},
-    storage::StoreError,
+    storage::{rows, StoreError},
     time::now_ms,
 };
 
@@ -39,32 +39,17 @@ pub(super) async fn record(
         .bind(now_ms())
         .fetch_one(pool)
         .await?;
-    Ok(HealthRecord {
-        consecutive_failures: row.get::<i64, _>(0) as u64,
-        last_success_at: row.get(1),
-        last_failure_at: row.get(2),
-        failing_since: row.get(3),
-    })
+    rows::health(&row, 0)
 }
 
 pub(super) async fn all(pool: &PgPool) -> Result<Vec<(String, HealthRecord)>, StoreError> {
-    Ok(sqlx::query(
+    sqlx::query(
         "SELECT name, consecutive_failures, last_success_at, last_failure_at, failing_since
          FROM connector_health ORDER BY name",
     )
     .fetch_all(pool)
     .await?
     .iter()
-    .map(|r| {
-        (
-            r.get(0),
-            HealthRecord {
-                consecutive_failures: r.get::<i64, _>(1) as u64,
-                last_success_at: r.get(2),
-                last_failure_at: r.get(3),
-                failing_since: r.get(4),
-            },
-        )
-    })
-    .collect())
+    .map(|r| Ok((r.try_get(0)?, rows::health(r, 1)?)))
+    .collect()
 }

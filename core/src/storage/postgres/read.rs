@@ -1,48 +1,15 @@
 //! Reads for the admin API and the mailbox's next wake-up.
 
-use sqlx::{postgres::PgRow, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::{
-    delivery::{Attempt, Delivery, DeliveryDetail, DeliveryState},
-    event::{Event, EventType},
-    storage::{Backlog, DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError},
-    time::{rfc3339, Millis},
+    delivery::DeliveryDetail,
+    storage::{
+        rows::{self, DELIVERY_COLUMNS},
+        Backlog, DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError,
+    },
+    time::Millis,
 };
-
-const DELIVERY_COLUMNS: &str =
-    "id, event_id, event_type, connector, status, attempt_count, next_attempt_at, \
-     created_at, updated_at, last_error";
-
-fn event_from_row(row: &PgRow) -> Result<Event, StoreError> {
-    let kind: String = row.get("type");
-    let kind: EventType = kind
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
-    Ok(Event::from_stored(
-        row.get("id"),
-        kind,
-        row.get("created"),
-        row.get("body"),
-    ))
-}
-
-fn delivery_from_row(row: &PgRow) -> Result<Delivery, StoreError> {
-    let status: String = row.get("status");
-    Ok(Delivery {
-        id: row.get("id"),
-        event_id: row.get("event_id"),
-        event_type: row.get("event_type"),
-        connector: row.get("connector"),
-        status: status
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
-        attempt_count: row.get::<i64, _>("attempt_count") as u32,
-        next_attempt_at: row.get::<Option<i64>, _>("next_attempt_at").map(rfc3339),
-        created_at: rfc3339(row.get("created_at")),
-        updated_at: rfc3339(row.get("updated_at")),
-        last_error: row.get("last_error"),
-    })
-}
 
 pub(super) fn push_filter(q: &mut QueryBuilder<'_, Postgres>, f: &DeliveryFilter) {
     if let Some(s) = f.status {
@@ -82,7 +49,7 @@ pub(super) async fn event(pool: &PgPool, id: &str) -> Result<Option<EventRecord>
     else {
         return Ok(None);
     };
-    let event = event_from_row(&row)?;
+    let event = rows::event(&row)?;
     let deliveries = sqlx::query(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE event_id = $1 ORDER BY id"
     ))
@@ -90,7 +57,7 @@ pub(super) async fn event(pool: &PgPool, id: &str) -> Result<Option<EventRecord>
     .fetch_all(pool)
     .await?
     .iter()
-    .map(delivery_from_row)
+    .map(rows::delivery)
     .collect::<Result<_, _>>()?;
     Ok(Some(EventRecord {
         event,
@@ -113,17 +80,14 @@ pub(super) async fn deliveries(
     }
     q.push(" ORDER BY id DESC LIMIT ")
         .push_bind(i64::from(page.limit) + 1);
-    let rows = q.build().fetch_all(pool).await?;
-    let mut data = rows
+    let data = q
+        .build()
+        .fetch_all(pool)
+        .await?
         .iter()
-        .map(delivery_from_row)
+        .map(rows::delivery)
         .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = if data.len() > page.limit as usize {
-        data.truncate(page.limit as usize);
-        data.last().map(|d| d.id.clone())
-    } else {
-        None
-    };
+    let (data, next_cursor) = rows::page(data, page.limit, |d| &d.id);
     Ok(Page { data, next_cursor })
 }
 
@@ -154,18 +118,10 @@ pub(super) async fn delivery(
     .fetch_all(&mut *tx)
     .await?
     .iter()
-    .map(|r| Attempt {
-        number: r.get::<i64, _>(0) as u32,
-        started_at: rfc3339(r.get(1)),
-        duration_ms: r.get::<i64, _>(2) as u64,
-        status_code: r.get::<Option<i64>, _>(3).map(|c| c as u16),
-        error: r.get(4),
-        response_excerpt: r.get(5),
-        node: r.get(6),
-    })
-    .collect();
+    .map(rows::attempt)
+    .collect::<Result<_, _>>()?;
     Ok(Some(DeliveryDetail {
-        delivery: delivery_from_row(&row)?,
+        delivery: rows::delivery(&row)?,
         attempts,
     }))
 }
@@ -175,16 +131,7 @@ pub(super) async fn counts(pool: &PgPool) -> Result<Vec<StateCount>, StoreError>
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| {
-            let state: String = r.get(1);
-            Ok(StateCount {
-                connector: r.get(0),
-                state: state
-                    .parse::<DeliveryState>()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                count: r.get::<i64, _>(2) as u64,
-            })
-        })
+        .map(rows::state_count)
         .collect()
 }
 
@@ -197,13 +144,7 @@ pub(super) async fn backlog(pool: &PgPool) -> Result<Vec<Backlog>, StoreError> {
     .fetch_all(pool)
     .await?
     .iter()
-    .map(|r| {
-        Ok(Backlog {
-            connector: r.try_get(0)?,
-            depth: r.try_get::<i64, _>(1)? as u64,
-            oldest_created_at: r.try_get(2)?,
-        })
-    })
+    .map(rows::backlog)
     .collect()
 }
 

@@ -1,11 +1,11 @@
 //! The function invocation log on SQLite: batched appends and newest-first pages.
 
 use super::tx::WriteTx;
-use sqlx::{sqlite::SqliteRow, QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::{
-    functions::{InvocationFilter, InvocationPage, InvocationRecord, Outcome},
-    storage::{PageRequest, StoreError},
+    functions::{InvocationFilter, InvocationPage, InvocationRecord},
+    storage::{rows, PageRequest, StoreError},
 };
 
 const COLUMNS: &str = "id, function_name, call_id, outcome, status_code, upstream_status, \
@@ -42,28 +42,6 @@ pub(super) async fn record(
     Ok(())
 }
 
-fn from_row(row: &SqliteRow) -> Result<InvocationRecord, StoreError> {
-    let outcome: String = row.get("outcome");
-    Ok(InvocationRecord {
-        id: row.get("id"),
-        function: row.get("function_name"),
-        call_id: row.get("call_id"),
-        outcome: outcome.parse::<Outcome>().map_err(StoreError::Corrupt)?,
-        status_code: row.get::<i64, _>("status_code") as u16,
-        upstream_status: row
-            .get::<Option<i64>, _>("upstream_status")
-            .map(|s| s as u16),
-        arguments: row.get("arguments"),
-        result: row.get("result"),
-        error: row.get("error"),
-        response_excerpt: row.get("response_excerpt"),
-        attempts: row.get::<i64, _>("attempts") as u32,
-        started_at: row.get("started_at"),
-        duration_us: row.get("duration_us"),
-        node: row.get("node"),
-    })
-}
-
 pub(super) async fn page(
     pool: &SqlitePool,
     filter: &InvocationFilter,
@@ -86,18 +64,13 @@ pub(super) async fn page(
     }
     q.push(" ORDER BY id DESC LIMIT ")
         .push_bind(i64::from(page.limit) + 1);
-    let mut data = q
+    let data = q
         .build()
         .fetch_all(pool)
         .await?
         .iter()
-        .map(from_row)
+        .map(rows::invocation)
         .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = if data.len() > page.limit as usize {
-        data.truncate(page.limit as usize);
-        data.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
+    let (data, next_cursor) = rows::page(data, page.limit, |r| &r.id);
     Ok(InvocationPage { data, next_cursor })
 }

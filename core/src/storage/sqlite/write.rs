@@ -46,7 +46,7 @@ pub(super) async fn lease_due(
     q.push(")");
     let mut events = HashMap::new();
     for row in q.build().fetch_all(pool).await? {
-        let ev = super::read::event_from_row(&row)?;
+        let ev = crate::storage::rows::event(&row)?;
         events.insert(ev.id.clone(), ev);
     }
     let connector: Arc<str> = connector.into();
