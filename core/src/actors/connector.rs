@@ -460,9 +460,10 @@ impl ConnectorActor {
             return;
         }
         let store = self.s.store.clone();
+        let node = self.s.node.clone();
         ctx.spawn(
             async move {
-                if let Err(e) = store.release(ids).await {
+                if let Err(e) = store.release(&node, ids).await {
                     tracing::warn!(error = %e, "cannot release leases; they expire on their own");
                 }
             }
@@ -665,10 +666,11 @@ impl Handler<Drain> for ConnectorActor {
         self.draining.get_or_insert_with(Vec::new).push(tx);
         let queued: Vec<String> = self.queue.drain(..).map(|(j, _)| j.delivery_id).collect();
         let store = self.s.store.clone();
+        let node = self.s.node.clone();
         self.finish_drain_if_idle();
         Box::pin(async move {
             if !queued.is_empty() {
-                let _ = store.release(queued).await;
+                let _ = store.release(&node, queued).await;
             }
             let _ = rx.await;
         })

@@ -135,8 +135,10 @@ pub trait Store: Send + Sync + 'static {
     /// error: its retry window ran out while it waited (circuit breaker).
     async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError>;
 
-    /// Gives leased deliveries back without an attempt (shutdown, overflow).
-    async fn release(&self, delivery_ids: Vec<String>) -> Result<(), StoreError>;
+    /// Gives deliveries `node` leased back without an attempt (shutdown,
+    /// overflow, waited too long). A lease another node took since (after
+    /// this one ran out) is left alone.
+    async fn release(&self, node: &str, delivery_ids: Vec<String>) -> Result<(), StoreError>;
 
     /// Releases every lease a node holds on a connector (its actor restarted).
     async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError>;

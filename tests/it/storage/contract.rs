@@ -264,7 +264,17 @@ async fn expired_leases_are_taken_over(store: Arc<dyn Store>) {
     assert_eq!(jobs[0].delivery_id, id);
     assert_eq!(jobs[0].event.body, event("evt_take").body);
 
-    store.release(vec![id.clone()]).await.unwrap();
+    // Only the holder's release counts: "dead" ran out and "live" took it.
+    store.release("dead", vec![id.clone()]).await.unwrap();
+    assert!(
+        store
+            .lease_due("a", &lease("third", 60_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a node cannot release a lease another node holds"
+    );
+    store.release("live", vec![id.clone()]).await.unwrap();
     let jobs = store
         .lease_due("a", &lease("third", 60_000), 10)
         .await

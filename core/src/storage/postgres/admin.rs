@@ -10,17 +10,22 @@ use crate::{
 };
 
 /// Releases these leases; returns the connectors that got work back.
-pub(crate) async fn release(pool: &PgPool, ids: Vec<String>) -> Result<Vec<String>, StoreError> {
+pub(crate) async fn release(
+    pool: &PgPool,
+    node: &str,
+    ids: Vec<String>,
+) -> Result<Vec<String>, StoreError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     Ok(sqlx::query_scalar(
         "WITH released AS (
              UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL
-             WHERE id = ANY($1) RETURNING connector)
+             WHERE id = ANY($1) AND lease_owner = $2 RETURNING connector)
          SELECT DISTINCT connector FROM released",
     )
     .bind(&ids)
+    .bind(node)
     .fetch_all(pool)
     .await?)
 }

@@ -142,8 +142,8 @@ impl Store for PostgresStore {
         admin::expire(&self.pool, delivery_id, reason).await
     }
 
-    async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {
-        let connectors = admin::release(&self.pool, ids).await?;
+    async fn release(&self, node: &str, ids: Vec<String>) -> Result<(), StoreError> {
+        let connectors = admin::release(&self.pool, node, ids).await?;
         self.notify.work(connectors).await;
         Ok(())
     }

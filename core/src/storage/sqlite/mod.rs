@@ -129,8 +129,8 @@ impl Store for SqliteStore {
         write::expire(&self.write, delivery_id, reason).await
     }
 
-    async fn release(&self, ids: Vec<String>) -> Result<(), StoreError> {
-        write::release(&self.write, ids).await
+    async fn release(&self, node: &str, ids: Vec<String>) -> Result<(), StoreError> {
+        write::release(&self.write, node, ids).await
     }
 
     async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError> {

@@ -68,11 +68,16 @@ pub(super) async fn lease_due(
         .collect()
 }
 
-pub(super) async fn release(pool: &SqlitePool, ids: Vec<String>) -> Result<(), StoreError> {
+pub(super) async fn release(
+    pool: &SqlitePool,
+    node: &str,
+    ids: Vec<String>,
+) -> Result<(), StoreError> {
     for chunk in ids.chunks(500) {
         let mut q = QueryBuilder::<Sqlite>::new(
-            "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE id IN (",
+            "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ",
         );
+        q.push_bind(node).push(" AND id IN (");
         let mut sep = q.separated(", ");
         for id in chunk {
             sep.push_bind(id);
