@@ -195,18 +195,15 @@ impl ConnectorActor {
         }
     }
 
-    /// Breaker open: hand queued work back (it stays due in storage, so no
-    /// delivery fails for it) and sleep until the probe; nothing polls.
+    /// Breaker open: sleep until the probe; nothing polls. New deliveries
+    /// wait in storage rather than being leased to this actor, and the queue
+    /// stays as it is, so an open breaker costs no writes (handing thousands
+    /// of queued leases back at once would stall every other connector's
+    /// writes at the moment a target fails). Queued jobs whose lease window
+    /// passes meanwhile are handed back when the actor next looks at them.
     fn hold(&mut self, probe_at: Option<Instant>, ctx: &mut Context<Self>) {
-        // New deliveries wait in storage rather than being leased to this
-        // actor only to be handed back: an open breaker costs no writes.
         if !self.saturated {
             self.set_saturated(true);
-        }
-        let queued: Vec<String> = self.queue.drain(..).map(|(j, _)| j.delivery_id).collect();
-        if !queued.is_empty() {
-            self.more_in_storage = true;
-            self.release(queued, ctx);
         }
         if let (Some(at), None) = (probe_at, self.probe_timer) {
             let delay = at.saturating_duration_since(Instant::now());
@@ -221,23 +218,31 @@ impl ConnectorActor {
     /// Cooldown over: one attempt goes out as the probe.
     fn probe(&mut self, ctx: &mut Context<Self>) {
         let now = Instant::now();
+        let mut stale = Vec::new();
+        let mut probe = None;
         while let Some((job, start_by)) = self.queue.pop_front() {
             if start_by < now {
-                self.release(vec![job.delivery_id], ctx);
-                continue;
-            }
-            if self.out_of_time(&job) {
+                stale.push(job.delivery_id);
+            } else if self.out_of_time(&job) {
                 self.expire(job, ctx);
-                continue;
+            } else {
+                probe = Some(job);
+                break;
             }
-            tracing::info!(connector = %self.s.name, delivery = %job.delivery_id, "circuit breaker: probing the target");
-            self.breaker.probing();
-            self.publish_breaker();
-            self.start(job, ctx);
-            return self.hold(None, ctx);
         }
-        self.more_in_storage = true;
-        self.pull(ctx);
+        if !stale.is_empty() {
+            self.more_in_storage = true;
+            self.release(stale, ctx);
+        }
+        let Some(job) = probe else {
+            self.more_in_storage = true;
+            return self.pull(ctx);
+        };
+        tracing::info!(connector = %self.s.name, delivery = %job.delivery_id, "circuit breaker: probing the target");
+        self.breaker.probing();
+        self.publish_breaker();
+        self.start(job, ctx);
+        self.hold(None, ctx)
     }
 
     /// Whether the delivery's retry window closed while it waited (for an
