@@ -52,6 +52,7 @@ contract!(
     endpoints_are_stored_and_deleted,
     health_merges_attempt_outcomes,
     backlog_counts_active_deliveries,
+    bulk_replay_counts_every_delivery,
 );
 
 fn event(id: &str) -> Event {
@@ -834,5 +835,30 @@ async fn backlog_counts_active_deliveries(store: Arc<dyn Store>) {
     assert!(
         (before..=after).contains(oldest_created_at),
         "{oldest_created_at} not within [{before}, {after}]"
+    );
+}
+
+/// More deliveries than one replay chunk (SQLite replays 5,000 per
+/// transaction), across two connectors: every one is replayed once and counted.
+async fn bulk_replay_counts_every_delivery(store: Arc<dyn Store>) {
+    let per_connector = 6_001;
+    let connectors: Vec<(&str, Admission)> = (0..per_connector)
+        .flat_map(|_| [("a", Admission::Park), ("b", Admission::Park)])
+        .collect();
+    store
+        .ingest(new_event("evt_bulk", &connectors), lapsed("n"))
+        .await
+        .unwrap();
+    let mut counts = store
+        .replay(&ReplaySelector::Bulk(DeliveryFilter::default()))
+        .await
+        .unwrap();
+    counts.sort();
+    assert_eq!(
+        counts,
+        vec![
+            ("a".to_owned(), per_connector),
+            ("b".to_owned(), per_connector)
+        ]
     );
 }

@@ -1,8 +1,6 @@
 //! The rare writes: giving leases back, replay, disabling a connector.
 
-use std::collections::HashMap;
-
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::{
     storage::{ReplaySelector, StoreError},
@@ -52,8 +50,10 @@ pub(crate) async fn replay(
     selector: &ReplaySelector,
 ) -> Result<Vec<(String, u64)>, StoreError> {
     let now = now_ms();
+    // Counted in the database: a bulk replay returns one row per connector,
+    // not one per delivery.
     let mut q = QueryBuilder::<Postgres>::new(
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = ",
+        "WITH replayed AS (UPDATE deliveries SET status = 'pending', next_attempt_at = ",
     );
     // A delivery under an unexpired lease is being attempted: left alone.
     q.push_bind(now)
@@ -71,12 +71,13 @@ pub(crate) async fn replay(
         }
         ReplaySelector::Bulk(f) => super::read::push_filter(&mut q, f),
     }
-    q.push(" RETURNING connector");
-    let mut counts: HashMap<String, u64> = HashMap::new();
-    for row in q.build().fetch_all(pool).await? {
-        *counts.entry(row.get(0)).or_default() += 1;
-    }
-    Ok(counts.into_iter().collect())
+    q.push(" RETURNING connector) SELECT connector, COUNT(*) FROM replayed GROUP BY connector");
+    Ok(q.build_query_as::<(String, i64)>()
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(c, n)| (c, n as u64))
+        .collect())
 }
 
 pub(crate) async fn set_disabled(

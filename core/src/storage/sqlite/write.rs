@@ -104,34 +104,56 @@ pub(super) async fn release_node(
     Ok(())
 }
 
+/// Deliveries replayed per transaction: a bulk replay of a million rows
+/// holds neither the write lock (ingest goes on between chunks) nor memory
+/// for more than one chunk.
+const REPLAY_CHUNK: i64 = 5_000;
+
+/// Makes the selected deliveries due now, a chunk at a time in id order;
+/// returns how many per connector. Deliveries under an unexpired lease are
+/// being attempted and are left alone.
 pub(super) async fn replay(
     pool: &SqlitePool,
     selector: &ReplaySelector,
 ) -> Result<Vec<(String, u64)>, StoreError> {
     let now = now_ms();
-    let mut q =
-        QueryBuilder::<Sqlite>::new("UPDATE deliveries SET status = 'pending', next_attempt_at = ");
-    q.push_bind(now)
-        .push(", first_attempt_at = NULL, last_error = NULL, updated_at = ")
-        .push_bind(now)
-        .push(" WHERE (lease_expires_at IS NULL OR lease_expires_at <= ")
-        .push_bind(now)
-        .push(")");
-    match selector {
-        ReplaySelector::Delivery(id) => {
-            q.push(" AND id = ").push_bind(id);
-        }
-        ReplaySelector::Event(id) => {
-            q.push(" AND event_id = ").push_bind(id);
-        }
-        ReplaySelector::Bulk(f) => super::read::push_filter(&mut q, f),
-    }
-    q.push(" RETURNING connector");
     let mut counts: HashMap<String, u64> = HashMap::new();
-    for row in q.build().fetch_all(pool).await? {
-        *counts.entry(row.get(0)).or_default() += 1;
+    let mut after = String::new();
+    loop {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ",
+        );
+        q.push_bind(now)
+            .push(", first_attempt_at = NULL, last_error = NULL, updated_at = ")
+            .push_bind(now)
+            .push(" WHERE id IN (SELECT id FROM deliveries WHERE id > ")
+            .push_bind(after.clone())
+            .push(" AND (lease_expires_at IS NULL OR lease_expires_at <= ")
+            .push_bind(now)
+            .push(")");
+        match selector {
+            ReplaySelector::Delivery(id) => {
+                q.push(" AND id = ").push_bind(id);
+            }
+            ReplaySelector::Event(id) => {
+                q.push(" AND event_id = ").push_bind(id);
+            }
+            ReplaySelector::Bulk(f) => super::read::push_filter(&mut q, f),
+        }
+        q.push(" ORDER BY id LIMIT ")
+            .push_bind(REPLAY_CHUNK)
+            .push(") RETURNING id, connector");
+        let mut tx = WriteTx::begin(pool).await?;
+        let rows = q.build().fetch_all(tx.conn()).await?;
+        tx.commit().await?;
+        for row in &rows {
+            *counts.entry(row.get(1)).or_default() += 1;
+            after = after.max(row.get(0));
+        }
+        if (rows.len() as i64) < REPLAY_CHUNK {
+            return Ok(counts.into_iter().collect());
+        }
     }
-    Ok(counts.into_iter().collect())
 }
 
 pub(super) async fn set_disabled(
