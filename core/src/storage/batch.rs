@@ -38,10 +38,9 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
         F: Fn(Vec<Req>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Resp>, StoreError>> + Send + 'static,
     {
-        let (tx, rx) = mpsc::channel(max_batch * 4);
-        let run: BatchFn<Req, Resp> = Arc::new(move |b| Box::pin(run(b)));
-        tokio::spawn(drain(rx, max_batch, run));
-        Batcher { tx }
+        let (batcher, writer) = Self::pair(max_batch, run);
+        tokio::spawn(writer);
+        batcher
     }
 
     /// Like [`Batcher::spawn`], with the writer on a thread of its own named
@@ -52,8 +51,7 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
         F: Fn(Vec<Req>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<Resp>, StoreError>> + Send + 'static,
     {
-        let (tx, rx) = mpsc::channel(max_batch * 4);
-        let run: BatchFn<Req, Resp> = Arc::new(move |b| Box::pin(run(b)));
+        let (batcher, writer) = Self::pair(max_batch, run);
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
@@ -61,10 +59,21 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
                     .enable_all()
                     .build()
                     .expect("a runtime for the writer thread")
-                    .block_on(drain(rx, max_batch, run));
+                    .block_on(writer);
             })
             .expect("spawn the writer thread");
-        Batcher { tx }
+        batcher
+    }
+
+    /// A handle and the writer loop that serves it, to be run somewhere.
+    fn pair<F, Fut>(max_batch: usize, run: F) -> (Self, impl Future<Output = ()> + Send)
+    where
+        F: Fn(Vec<Req>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<Resp>, StoreError>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel(max_batch * 4);
+        let run: BatchFn<Req, Resp> = Arc::new(move |b| Box::pin(run(b)));
+        (Batcher { tx }, drain(rx, max_batch, run))
     }
 
     /// Queues one request and waits until its batch is committed.

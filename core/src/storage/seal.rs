@@ -76,9 +76,9 @@ impl Sealer {
         self.cipher.is_some()
     }
 
-    /// Whether a stored value is sealed (as opposed to plaintext).
-    pub fn is_sealed(stored: &str) -> bool {
-        stored.starts_with(SEALED_PREFIX)
+    /// A SQL `LIKE` pattern matching sealed values, to find plaintext ones.
+    pub(crate) fn sealed_pattern() -> String {
+        format!("{SEALED_PREFIX}%")
     }
 
     /// The value to store for `plain`, belonging to the row `id`.
@@ -135,7 +135,7 @@ mod tests {
     fn sealed_values_open_only_with_the_key_and_the_row() {
         let sealer = Sealer::new(Some(&key())).unwrap();
         let stored = sealer.seal("whsec_abc", "ep_1");
-        assert!(Sealer::is_sealed(&stored));
+        assert!(stored.starts_with(SEALED_PREFIX));
         assert!(!stored.contains("whsec_abc"));
         assert_ne!(
             stored,

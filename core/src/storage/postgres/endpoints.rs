@@ -96,7 +96,8 @@ pub(super) async fn seal_plain(pool: &PgPool, sealer: &Sealer) -> Result<usize, 
         return Ok(0);
     }
     let plain: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, secrets FROM endpoints WHERE secrets NOT LIKE 'enc:v1:%'")
+        sqlx::query_as("SELECT id, secrets FROM endpoints WHERE secrets NOT LIKE $1")
+            .bind(Sealer::sealed_pattern())
             .fetch_all(pool)
             .await?;
     let mut sealed = 0;

@@ -103,7 +103,8 @@ pub(super) async fn seal_plain(pool: &SqlitePool, sealer: &Sealer) -> Result<usi
         return Ok(0);
     }
     let plain: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, secrets FROM endpoints WHERE secrets NOT LIKE 'enc:v1:%'")
+        sqlx::query_as("SELECT id, secrets FROM endpoints WHERE secrets NOT LIKE ?")
+            .bind(Sealer::sealed_pattern())
             .fetch_all(pool)
             .await?;
     if plain.is_empty() {

@@ -108,7 +108,7 @@ fn insert_deliveries(
 
 fn stored_count(db: &Connection, id: &str) -> Result<usize, StoreError> {
     let n: Option<i64> = db
-        .prepare_cached("SELECT deliveries FROM events WHERE id = ?1")?
+        .prepare("SELECT deliveries FROM events WHERE id = ?1")?
         .query_row([id], |row| row.get(0))
         .optional()?;
     Ok(n.unwrap_or(0) as usize)
