@@ -146,6 +146,11 @@ impl HubProcess {
         crate::proc::rss(self.pid())
     }
 
+    /// Bytes written so far (files and sockets).
+    pub fn written(&self) -> u64 {
+        crate::proc::written(self.pid())
+    }
+
     /// User + system CPU time used so far.
     pub fn cpu(&self) -> Duration {
         crate::proc::cpu(self.pid())

@@ -29,3 +29,14 @@ pub fn cpu(pid: u32) -> Duration {
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
     Duration::from_micros(ticks * 1_000_000 / hz)
 }
+
+/// Bytes the process has handed to `write(2)` and friends so far (`wchar`
+/// in `/proc/<pid>/io`): the WAL and database pages SQLite writes, plus
+/// sockets. Compared between runs it shows write amplification.
+pub fn written(pid: u32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -165,6 +165,7 @@ pub async fn latency(
     // The first second (connections opening, caches warming) is not timed.
     receiver.stats.warm_from.store(rate, Relaxed);
     let cpu0 = hub.cpu();
+    let written0 = hub.written();
     let r = load::run(
         hub.addr,
         Pace::Rate {
@@ -177,6 +178,7 @@ pub async fn latency(
     .await?;
     let all = wait_for(&receiver.stats.arrivals, r.acked, Duration::from_secs(60)).await;
     let cpu = hub.cpu() - cpu0;
+    let written = hub.written() - written0;
     let s = &receiver.stats;
     ensure!(
         r.errors == 0,
@@ -201,6 +203,10 @@ pub async fn latency(
         (
             "hub cpu %",
             cpu.as_secs_f64() * 100.0 / r.elapsed.as_secs_f64(),
+        ),
+        (
+            "hub written KB/event",
+            written as f64 / 1024.0 / r.acked.max(1) as f64,
         ),
     ])
 }
