@@ -32,6 +32,9 @@ struct Cli {
     /// Record a `perf` CPU profile of the hub into this file (ingest, fanout).
     #[arg(long, global = true)]
     perf: Option<PathBuf>,
+    /// Print the healthy endpoint's latency second by second (latency, isolation).
+    #[arg(long, global = true)]
+    timeline: bool,
     /// Same as the `quick` scenario: a few seconds, fails unless every event is acknowledged and delivered once.
     #[arg(long)]
     quick: bool,
@@ -121,6 +124,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         bin: hub::locate(cli.hub_bin)?,
         progress: !cli.no_progress && !cli.quick,
         perf: cli.perf,
+        timeline: cli.timeline,
     };
     let scenario = if cli.quick {
         Scenario::Quick

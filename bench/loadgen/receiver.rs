@@ -39,6 +39,10 @@ pub struct Stats {
     /// Time of the latest arrival (loadgen clock, µs).
     pub last_arrival_us: AtomicU64,
     latency: Mutex<Histogram<u64>>,
+    /// Events sent per second, when latencies are also kept second by
+    /// second (`--timeline`); 0: not kept.
+    pub per_second: AtomicU64,
+    timeline: Mutex<Vec<Histogram<u64>>>,
     seen: Vec<AtomicU64>,
     per_endpoint: u64,
     hang_for: Duration,
@@ -53,18 +57,29 @@ impl Stats {
         out
     }
 
+    /// Latency histograms (µs) by second of sending, so far.
+    pub fn timeline(&self) -> Vec<Histogram<u64>> {
+        self.timeline.lock().expect("lock").clone()
+    }
+
     fn record(&self, endpoint: u64, body: &[u8]) {
         let Some((seq, sent)) = parse_marker(body) else {
             return;
         };
         let now = now_us();
         self.last_arrival_us.fetch_max(now, Relaxed);
+        let latency = now.saturating_sub(sent).max(1);
         if seq >= self.warm_from.load(Relaxed) {
-            let _ = self
-                .latency
-                .lock()
-                .expect("lock")
-                .record(now.saturating_sub(sent).max(1));
+            let _ = self.latency.lock().expect("lock").record(latency);
+        }
+        let per_second = self.per_second.load(Relaxed);
+        if per_second > 0 {
+            let second = (seq / per_second) as usize;
+            let mut timeline = self.timeline.lock().expect("lock");
+            if timeline.len() <= second {
+                timeline.resize_with(second + 1, new_histogram);
+            }
+            let _ = timeline[second].record(latency);
         }
         let bit = endpoint * self.per_endpoint + seq;
         if let Some(word) = self.seen.get((bit / 64) as usize) {
@@ -107,7 +122,9 @@ impl Receiver {
             warm_from: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
             last_arrival_us: AtomicU64::new(0),
-            latency: Mutex::new(Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds")),
+            latency: Mutex::new(new_histogram()),
+            per_second: AtomicU64::new(0),
+            timeline: Mutex::new(Vec::new()),
             seen: (0..words).map(|_| AtomicU64::new(0)).collect(),
             per_endpoint: events,
             hang_for,
@@ -202,4 +219,9 @@ mod tests {
         assert_eq!(parse_marker(body), Some((42, 1234)));
         assert_eq!(parse_marker(b"{}"), None);
     }
+}
+
+/// A latency histogram in µs, up to an hour.
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds")
 }

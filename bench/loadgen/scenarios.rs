@@ -30,6 +30,8 @@ pub struct Ctx {
     pub progress: bool,
     /// Record a CPU profile of the hub here (`perf record`).
     pub perf: Option<PathBuf>,
+    /// Print latency second by second (latency, isolation).
+    pub timeline: bool,
 }
 
 pub(crate) fn endpoints(receiver: &Receiver, ok: usize, hang: usize, fail: usize) -> Vec<Endpoint> {
@@ -164,6 +166,9 @@ pub async fn latency(
     let hub = HubProcess::start(&ctx.bin, &spec).await?;
     // The first second (connections opening, caches warming) is not timed.
     receiver.stats.warm_from.store(rate, Relaxed);
+    if ctx.timeline {
+        receiver.stats.per_second.store(rate, Relaxed);
+    }
     let cpu0 = hub.cpu();
     let written0 = hub.written();
     let r = load::run(
@@ -193,6 +198,9 @@ pub async fn latency(
         r.acked
     );
     let h = s.take_latency();
+    if ctx.timeline {
+        print_timeline(&s.timeline());
+    }
     Ok(vec![
         ("p50 ms", ms(&h, 0.5)),
         ("p99 ms", ms(&h, 0.99)),
@@ -209,6 +217,17 @@ pub async fn latency(
             written as f64 / 1024.0 / r.acked.max(1) as f64,
         ),
     ])
+}
+
+fn print_timeline(seconds: &[Histogram<u64>]) {
+    for (i, h) in seconds.iter().enumerate() {
+        println!(
+            "  second {i:>3}: p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms",
+            ms(h, 0.5),
+            ms(h, 0.99),
+            h.max() as f64 / 1000.0
+        );
+    }
 }
 
 /// Scenario 5: `n` deliveries pile up while the target answers 503, then the
