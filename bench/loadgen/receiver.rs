@@ -72,9 +72,8 @@ impl Stats {
         if seq >= self.warm_from.load(Relaxed) {
             let _ = self.latency.lock().expect("lock").record(latency);
         }
-        let per_second = self.per_second.load(Relaxed);
-        if per_second > 0 {
-            let second = (seq / per_second) as usize;
+        if let Some(second) = seq.checked_div(self.per_second.load(Relaxed)) {
+            let second = second as usize;
             let mut timeline = self.timeline.lock().expect("lock");
             if timeline.len() <= second {
                 timeline.resize_with(second + 1, new_histogram);
@@ -209,6 +208,11 @@ fn digits(b: &[u8]) -> Option<(u64, usize)> {
     Some((v, n))
 }
 
+/// A latency histogram in µs, up to an hour.
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,9 +223,4 @@ mod tests {
         assert_eq!(parse_marker(body), Some((42, 1234)));
         assert_eq!(parse_marker(b"{}"), None);
     }
-}
-
-/// A latency histogram in µs, up to an hour.
-fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("bounds")
 }
