@@ -1,5 +1,8 @@
-//! Target health rows on SQLite.
+//! Target health rows on SQLite. Merges run in the writer's transaction
+//! (each actor flushes every 200 ms; as separate commits they took the write
+//! connection from the writer, ten at once when ten targets timed out together).
 
+use rusqlite::{params, Connection};
 use sqlx::{Row, SqlitePool};
 
 use crate::{
@@ -25,21 +28,32 @@ const MERGE: &str = "INSERT INTO connector_health
          updated_at = excluded.updated_at
      RETURNING consecutive_failures, last_success_at, last_failure_at, failing_since";
 
-pub(super) async fn record(
-    pool: &SqlitePool,
+/// Merges one delta inside the caller's transaction.
+pub(super) fn record(
+    db: &Connection,
     name: &str,
     d: &HealthDelta,
 ) -> Result<HealthRecord, StoreError> {
-    let row = sqlx::query(MERGE)
-        .bind(name)
-        .bind(d.trailing_failures as i64)
-        .bind(d.last_success_at)
-        .bind(d.last_failure_at)
-        .bind(d.first_trailing_failure_at)
-        .bind(now_ms())
-        .fetch_one(pool)
-        .await?;
-    rows::health(&row, 0)
+    let mut merge = db.prepare(MERGE)?;
+    let record = merge.query_row(
+        params![
+            name,
+            d.trailing_failures as i64,
+            d.last_success_at,
+            d.last_failure_at,
+            d.first_trailing_failure_at,
+            now_ms()
+        ],
+        |row| {
+            Ok(HealthRecord {
+                consecutive_failures: row.get::<_, i64>(0)? as u64,
+                last_success_at: row.get(1)?,
+                last_failure_at: row.get(2)?,
+                failing_since: row.get(3)?,
+            })
+        },
+    )?;
+    Ok(record)
 }
 
 pub(super) async fn all(pool: &SqlitePool) -> Result<Vec<(String, HealthRecord)>, StoreError> {

@@ -182,7 +182,7 @@ mod tests {
             .into_iter()
             .map(|w| match w {
                 super::super::writer::Written::Ingested(i) => i,
-                super::super::writer::Written::Recorded => unreachable!(),
+                _ => unreachable!(),
             })
             .collect();
         let summary: Vec<_> = out

@@ -25,8 +25,8 @@ use sqlx::{
 };
 
 use super::{
-    Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
-    ReplaySelector, Sealer, StateCount, Store, StoreError,
+    batch::Shape, Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page,
+    PageRequest, ReplaySelector, Sealer, StateCount, Store, StoreError,
 };
 use crate::{
     config::StorageConfig,
@@ -48,6 +48,10 @@ pub struct SqliteStore {
 }
 
 const MAX_BATCH: usize = 512;
+/// Attempt records per transaction. When many attempts end at once (ten
+/// targets timing out together) their records go over several commits, and
+/// events acknowledged meanwhile wait for one of them, not for all.
+const MAX_RECORDS: usize = 64;
 
 impl SqliteStore {
     /// Opens (creating if needed) the file named by `config.url` and migrates it.
@@ -75,7 +79,12 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let w = write.clone();
-        let writer = Batcher::spawn_on_thread("sqlite-writer", MAX_BATCH, move |batch| {
+        let shape = Shape {
+            max: MAX_BATCH,
+            max_deferrable: MAX_RECORDS,
+            urgent: |w| matches!(w, writer::Write::Ingest(..)),
+        };
+        let writer = Batcher::spawn_on_thread("sqlite-writer", shape, move |batch| {
             writer::commit(w.clone(), batch)
         });
         Ok(SqliteStore {
@@ -96,7 +105,7 @@ impl Store for SqliteStore {
             .await?
         {
             writer::Written::Ingested(ingested) => Ok(ingested),
-            writer::Written::Recorded => unreachable!("an ingest is answered with its outcome"),
+            _ => unreachable!("an ingest is answered with its outcome"),
         }
     }
 
@@ -195,7 +204,14 @@ impl Store for SqliteStore {
         name: &str,
         delta: &HealthDelta,
     ) -> Result<HealthRecord, StoreError> {
-        health::record(&self.write, name, delta).await
+        match self
+            .writer
+            .submit(writer::Write::Health(name.to_owned(), delta.clone()))
+            .await?
+        {
+            writer::Written::Health(record) => Ok(record),
+            _ => unreachable!("a merge is answered with the merged record"),
+        }
     }
 
     async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError> {

@@ -17,8 +17,11 @@
 use rusqlite::Connection;
 use sqlx::SqlitePool;
 
-use super::{ingest, record, RecordReq};
-use crate::storage::{Ingested, Lease, NewEvent, StoreError};
+use super::{health, ingest, record, RecordReq};
+use crate::{
+    health::{HealthDelta, HealthRecord},
+    storage::{Ingested, Lease, NewEvent, StoreError},
+};
 
 /// One write waiting for the next commit.
 pub(super) enum Write {
@@ -26,6 +29,8 @@ pub(super) enum Write {
     Ingest(NewEvent, Lease),
     /// Commit an attempt and the delivery's next state.
     Record(RecordReq),
+    /// Merge a connector's recent attempt outcomes into its health row.
+    Health(String, HealthDelta),
 }
 
 /// The answer to a [`Write`], once committed.
@@ -34,6 +39,8 @@ pub(super) enum Written {
     Ingested(Ingested),
     /// The attempt is stored.
     Recorded,
+    /// The connector's merged health.
+    Health(HealthRecord),
 }
 
 /// Commits a batch of writes in one transaction; answers in the batch's order.
@@ -66,33 +73,55 @@ pub(super) async fn commit(
 fn in_transaction(db: &Connection, batch: Vec<Write>) -> Result<Vec<Written>, StoreError> {
     let mut events = Vec::new();
     let mut records = Vec::new();
-    let mut is_ingest = Vec::with_capacity(batch.len());
-    for w in batch {
-        is_ingest.push(matches!(w, Write::Ingest(..)));
-        match w {
-            Write::Ingest(event, lease) => events.push((event, lease)),
-            Write::Record(r) => records.push(r),
-        }
-    }
+    let mut merges = Vec::new();
+    let order: Vec<Kind> = batch
+        .into_iter()
+        .map(|w| match w {
+            Write::Ingest(event, lease) => {
+                events.push((event, lease));
+                Kind::Ingest
+            }
+            Write::Record(r) => {
+                records.push(r);
+                Kind::Record
+            }
+            Write::Health(name, delta) => {
+                merges.push((name, delta));
+                Kind::Health
+            }
+        })
+        .collect();
     db.execute_batch("BEGIN IMMEDIATE")?;
     let work = ingest::ingest(db, &events).and_then(|ingested| {
         record::record(db, &records)?;
-        Ok(ingested)
+        let merged = merges
+            .iter()
+            .map(|(name, delta)| health::record(db, name, delta))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((ingested, merged))
     });
-    let ingested = match work {
-        Ok(ingested) => ingested,
+    let (ingested, merged) = match work {
+        Ok(done) => done,
         Err(e) => {
             let _ = db.execute_batch("ROLLBACK");
             return Err(e);
         }
     };
     db.execute_batch("COMMIT")?;
-    let mut ingested = ingested.into_iter();
-    Ok(is_ingest
+    let (mut ingested, mut merged) = (ingested.into_iter(), merged.into_iter());
+    Ok(order
         .into_iter()
-        .map(|ingest| match ingest {
-            true => Written::Ingested(ingested.next().expect("one answer per event")),
-            false => Written::Recorded,
+        .map(|kind| match kind {
+            Kind::Ingest => Written::Ingested(ingested.next().expect("one answer per event")),
+            Kind::Record => Written::Recorded,
+            Kind::Health => Written::Health(merged.next().expect("one answer per merge")),
         })
         .collect())
+}
+
+/// What each position of a batch was, so it gets its answer.
+enum Kind {
+    Ingest,
+    Record,
+    Health,
 }
