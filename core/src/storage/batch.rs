@@ -154,7 +154,8 @@ async fn drain<Req, Resp>(
 
 /// Takes the next batch off `queued`, in arrival order: up to `max`
 /// requests, of which at most `max_deferrable` can wait. What is left keeps
-/// its place for the next batch.
+/// its place for the next batch. Limits below one count as one, so a batch
+/// is never empty and the loop always moves on.
 fn next_batch<Req, Resp>(
     queued: &mut VecDeque<(Req, Reply<Resp>)>,
     shape: &Shape<Req>,
@@ -163,9 +164,10 @@ fn next_batch<Req, Resp>(
     let mut replies = Vec::new();
     let mut deferrable = 0;
     let mut left = VecDeque::new();
+    let (max, max_deferrable) = (shape.max.max(1), shape.max_deferrable.max(1));
     for (req, reply) in queued.drain(..) {
         let urgent = (shape.urgent)(&req);
-        if reqs.len() < shape.max && (urgent || deferrable < shape.max_deferrable) {
+        if reqs.len() < max && (urgent || deferrable < max_deferrable) {
             deferrable += usize::from(!urgent);
             reqs.push(req);
             replies.push(reply);
@@ -208,6 +210,14 @@ mod tests {
         let (batch, _) = next_batch(&mut q, &shape(10, 2));
         assert_eq!(batch, [5, 7]);
         assert_eq!(left(&q), [9]);
+    }
+
+    #[test]
+    fn zero_limits_still_take_one_request() {
+        let mut q = queue(&[1, 3]);
+        let (batch, _) = next_batch(&mut q, &shape(0, 0));
+        assert_eq!(batch, [1]);
+        assert_eq!(left(&q), [3]);
     }
 
     #[test]

@@ -48,9 +48,9 @@ pub struct SqliteStore {
 }
 
 const MAX_BATCH: usize = 512;
-/// Attempt records per transaction. When many attempts end at once (ten
-/// targets timing out together) their records go over several commits, and
-/// events acknowledged meanwhile wait for one of them, not for all.
+/// Attempt records and health merges per transaction. When many attempts
+/// end at once (ten targets timing out together) their records go over
+/// several commits, and ingests arriving meanwhile wait for one, not for all.
 const MAX_RECORDS: usize = 64;
 
 impl SqliteStore {
