@@ -120,7 +120,6 @@ mod tests {
 
     use super::*;
     use crate::{
-        config::StorageConfig,
         event::Event,
         storage::{sqlite::SqliteStore, NewDelivery, Store},
     };
@@ -152,12 +151,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_creates_new_events_once_and_reports_known_ones() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = StorageConfig {
-            url: format!("sqlite://{}", dir.path().join("t.db").display()),
-            ..StorageConfig::default()
-        };
-        let store = SqliteStore::open(&config).await.expect("open");
+        let (_dir, store) = SqliteStore::temp().await;
         let lease = || Lease::new("node".into(), Duration::from_secs(60));
         let first = store
             .ingest(new_event("evt_old", &["a"]), lease())

@@ -54,6 +54,19 @@ const MAX_BATCH: usize = 512;
 const MAX_RECORDS: usize = 64;
 
 impl SqliteStore {
+    /// A store on a fresh file in a temporary folder, which lives as long as
+    /// the returned guard (unit tests).
+    #[cfg(test)]
+    pub(super) async fn temp() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = StorageConfig {
+            url: format!("sqlite://{}", dir.path().join("t.db").display()),
+            ..StorageConfig::default()
+        };
+        let store = SqliteStore::open(&config).await.expect("open");
+        (dir, store)
+    }
+
     /// Opens (creating if needed) the file named by `config.url` and migrates it.
     pub async fn open(config: &StorageConfig) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(&config.url)?

@@ -174,7 +174,7 @@ pub(super) async fn disabled(pool: &SqlitePool) -> Result<Vec<(String, String)>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{config::StorageConfig, storage::sqlite::SqliteStore};
+    use crate::storage::sqlite::SqliteStore;
 
     async fn plan(pool: &SqlitePool, filter: DeliveryFilter) -> String {
         let page = PageRequest {
@@ -193,12 +193,7 @@ mod tests {
     /// none sorts the table or scans it whole in another order.
     #[tokio::test]
     async fn listings_walk_an_index_newest_first() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = StorageConfig {
-            url: format!("sqlite://{}", dir.path().join("t.db").display()),
-            ..StorageConfig::default()
-        };
-        let store = SqliteStore::open(&config).await.expect("open");
+        let (_dir, store) = SqliteStore::temp().await;
         let by_status = |s| DeliveryFilter {
             status: Some(s),
             ..DeliveryFilter::default()
