@@ -5,9 +5,9 @@ use switchboard_core::connector::Registry;
 /// The registry `serve`, `check`, `render` and `demo` use.
 pub fn registry() -> Registry {
     let mut r = Registry::builtin();
-    r.register("hubspot", switchboard_connector_hubspot::build);
-    r.register("pagerduty", switchboard_connector_pagerduty::build);
-    r.register("twilio", switchboard_connector_twilio::build);
-    r.register("zendesk", switchboard_connector_zendesk::build);
+    r.register(switchboard_connector_hubspot::PLUGIN);
+    r.register(switchboard_connector_pagerduty::PLUGIN);
+    r.register(switchboard_connector_twilio::PLUGIN);
+    r.register(switchboard_connector_zendesk::PLUGIN);
     r
 }

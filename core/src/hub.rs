@@ -72,10 +72,7 @@ pub fn build_connectors(
         .connectors
         .iter()
         .map(|c| {
-            let spec = ConnectorSpec {
-                config: c,
-                delivery: &config.delivery,
-            };
+            let spec = ConnectorSpec::new(c, &config.delivery);
             let connector = registry.build(&spec)?;
             // Parsed here too so `check` and `render` report a bad filter.
             Subscription::from_config(c, &*connector)?;

@@ -5,7 +5,7 @@
 use switchboard_core::{
     config::Config,
     event::Event,
-    template::{shipped, Mode, Template},
+    template::{Mode, Template},
 };
 
 /// Ingest parsing and validation: any bytes give an event or a typed error,
@@ -48,8 +48,9 @@ pub fn template_render(data: &[u8]) {
             }
         }
     }
-    for (name, source) in shipped() {
-        let t = Template::compile(*name, source, Mode::Json).expect("shipped templates compile");
+    for shipped in switchboard::registry::registry().shipped() {
+        let t = Template::compile(shipped.name(), shipped.template.source, Mode::Json)
+            .expect("shipped templates compile");
         let _ = t.render_json(&context);
     }
 }

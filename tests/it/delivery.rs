@@ -272,7 +272,11 @@ async fn a_panicking_connector_is_restarted_and_delivers() {
     let other = Receiver::start();
     PANICS.store(2, Ordering::SeqCst);
     let mut registry = Registry::builtin();
-    registry.register("panicky", panicky);
+    registry.register(switchboard_core::connector::Plugin {
+        kind: "panicky",
+        build: panicky,
+        templates: &[],
+    });
     let toml = format!(
         "[[connectors]]\nname = \"buggy\"\nkind = \"panicky\"\nurl = \"{}/hook\"\nsecret = \"{SECRET}\"\n{}",
         rx.url,

@@ -17,11 +17,10 @@ use wiremock::{
 
 fn build(settings: Value) -> Result<std::sync::Arc<dyn Connector>, String> {
     let config = testing::config("http", settings);
-    let spec = ConnectorSpec {
-        config: &config,
-        delivery: &DeliveryConfig::default(),
-    };
-    registry().build(&spec).map_err(|e| e.to_string())
+    let delivery = DeliveryConfig::default();
+    registry()
+        .build(&ConnectorSpec::new(&config, &delivery))
+        .map_err(|e| e.to_string())
 }
 
 fn crm(base: &str) -> Value {

@@ -10,7 +10,6 @@ use switchboard_core::{
     config::DeliveryConfig,
     connector::{testing, ConnectorSpec},
     event::{fixtures, Event},
-    template::shipped,
 };
 
 /// Settings that make each prebuilt kind serve every shipped template.
@@ -31,9 +30,9 @@ fn every_shipped_template_renders_its_golden_request() {
     let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut checked = 0;
-    for (name, _) in shipped() {
-        let (kind, file) = name.split_once('/').unwrap();
-        let event_type = file.trim_end_matches(".hbs");
+    for shipped in registry().shipped() {
+        let (kind, event_type) = (shipped.kind, shipped.template.event);
+        let name = shipped.name();
         let (_, src) = fixtures()
             .into_iter()
             .find(|(t, _)| t.as_str() == event_type)
@@ -45,11 +44,10 @@ fn every_shipped_template_renders_its_golden_request() {
             s["to"] = json!("+15550001111");
         }
         let config = testing::config(kind, s);
-        let spec = ConnectorSpec {
-            config: &config,
-            delivery: &DeliveryConfig::default(),
-        };
-        let connector = registry().build(&spec).unwrap();
+        let delivery = DeliveryConfig::default();
+        let connector = registry()
+            .build(&ConnectorSpec::new(&config, &delivery))
+            .unwrap();
         let event = Event::parse(src.as_bytes(), 0).unwrap();
         let shown: Vec<String> = testing::prepare(&*connector, &event)
             .unwrap_or_else(|e| panic!("{name}: {e}"))

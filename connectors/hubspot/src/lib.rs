@@ -14,7 +14,7 @@ use switchboard_core::{
     config::Secret,
     connector::{
         vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Outcome,
-        Verdict,
+        Plugin, Verdict,
     },
     event::EventType,
     outbound::{OutboundClient, OutboundRequest, Response},
@@ -23,6 +23,14 @@ use switchboard_core::{
 
 /// The kind name in `[[connectors]] kind`.
 pub const KIND: &str = "hubspot";
+
+/// What `src/registry.rs` registers: the kind, its factory and the default
+/// templates in `templates/`.
+pub const PLUGIN: Plugin = Plugin {
+    kind: KIND,
+    build,
+    templates: switchboard_core::default_templates!("lead.captured", "call.completed"),
+};
 const DEFAULT_BASE: &str = "https://api.hubapi.com";
 /// HubSpot's association type "note to contact".
 const NOTE_TO_CONTACT: u32 = 202;
@@ -68,7 +76,7 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
         notes_url: vendor::endpoint(&base, "/crm/v3/objects/notes"),
         auth: format!("Bearer {}", s.token.expose()),
         phone_property: s.phone_property.unwrap_or_else(|| "phone".into()),
-        templates: TemplateSet::load(spec, KIND, Mode::Json)?,
+        templates: TemplateSet::load(spec, Mode::Json)?,
     }))
 }
 

@@ -23,7 +23,7 @@ fn connector(base: &str, extra: Value) -> std::sync::Arc<dyn Connector> {
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
     testing::build(
-        switchboard_connector_hubspot::build,
+        &switchboard_connector_hubspot::PLUGIN,
         &testing::config("hubspot", settings),
     )
     .unwrap()

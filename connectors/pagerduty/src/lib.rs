@@ -11,7 +11,8 @@ use serde_json::Value;
 use switchboard_core::{
     config::Secret,
     connector::{
-        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Verdict,
+        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Plugin,
+        Verdict,
     },
     event::EventType,
     outbound::{OutboundRequest, Response},
@@ -20,6 +21,14 @@ use switchboard_core::{
 
 /// The kind name in `[[connectors]] kind`.
 pub const KIND: &str = "pagerduty";
+
+/// What `src/registry.rs` registers: the kind, its factory and the default
+/// templates in `templates/`.
+pub const PLUGIN: Plugin = Plugin {
+    kind: KIND,
+    build,
+    templates: switchboard_core::default_templates!("lead.captured", "transfer.requested"),
+};
 const DEFAULT_BASE: &str = "https://events.pagerduty.com";
 const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
 
@@ -52,7 +61,7 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
     Ok(Arc::new(PagerDuty {
         url: vendor::endpoint(&base, "/v2/enqueue"),
         routing_key: s.routing_key,
-        templates: TemplateSet::load(spec, KIND, Mode::Json)?,
+        templates: TemplateSet::load(spec, Mode::Json)?,
     }))
 }
 

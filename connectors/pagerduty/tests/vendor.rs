@@ -22,7 +22,7 @@ fn connector(base: &str, extra: Value) -> std::sync::Arc<dyn Connector> {
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
     testing::build(
-        switchboard_connector_pagerduty::build,
+        &switchboard_connector_pagerduty::PLUGIN,
         &testing::config("pagerduty", settings),
     )
     .unwrap()
@@ -152,7 +152,7 @@ fn lead_severity_follows_urgency_and_the_key_is_masked_when_shown() {
 #[test]
 fn bad_settings_and_templates_are_build_or_mapping_errors() {
     let short = testing::config("pagerduty", json!({"routing_key": "abc"}));
-    let e = testing::build(switchboard_connector_pagerduty::build, &short)
+    let e = testing::build(&switchboard_connector_pagerduty::PLUGIN, &short)
         .err()
         .unwrap();
     assert!(e.to_string().contains("32-character"), "{e}");
@@ -179,7 +179,7 @@ fn bad_settings_and_templates_are_build_or_mapping_errors() {
         "pagerduty",
         json!({"routing_key": KEY, "templates_dir": dir, "events": ["transfer.requested"]}),
     );
-    let e = testing::build(switchboard_connector_pagerduty::build, &cfg)
+    let e = testing::build(&switchboard_connector_pagerduty::PLUGIN, &cfg)
         .err()
         .unwrap()
         .to_string();

@@ -14,7 +14,8 @@ use serde_json::Value;
 use switchboard_core::{
     config::Secret,
     connector::{
-        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Verdict,
+        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Plugin,
+        Verdict,
     },
     event::EventType,
     outbound::{OutboundRequest, Response},
@@ -23,6 +24,18 @@ use switchboard_core::{
 
 /// The kind name in `[[connectors]] kind`.
 pub const KIND: &str = "twilio";
+
+/// What `src/registry.rs` registers: the kind, its factory and the default
+/// templates in `templates/`.
+pub const PLUGIN: Plugin = Plugin {
+    kind: KIND,
+    build,
+    templates: switchboard_core::default_templates!(
+        "lead.captured",
+        "booking.created",
+        "transfer.requested"
+    ),
+};
 const DEFAULT_BASE: &str = "https://api.twilio.com";
 /// Twilio's limit on `Body`, in characters.
 pub const MAX_BODY: usize = 1600;
@@ -90,7 +103,7 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
             )));
         }
     }
-    let templates = TemplateSet::load(spec, KIND, Mode::Json)?;
+    let templates = TemplateSet::load(spec, Mode::Json)?;
     // The shipped staff alert has no `To`: without `to` it has no recipient.
     let mut events = templates.events();
     let builtin_alert = templates

@@ -67,7 +67,7 @@ fn connector(base: &str, extra: Value) -> std::sync::Arc<dyn Connector> {
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
     testing::build(
-        switchboard_connector_twilio::build,
+        &switchboard_connector_twilio::PLUGIN,
         &testing::config("twilio", settings),
     )
     .unwrap()
@@ -217,7 +217,7 @@ async fn concurrency_limit_is_retried_after_its_wait_and_outages_retried() {
 fn settings_are_checked_when_built() {
     let build = |s: Value| {
         testing::build(
-            switchboard_connector_twilio::build,
+            &switchboard_connector_twilio::PLUGIN,
             &testing::config("twilio", s),
         )
         .err()
@@ -235,7 +235,7 @@ fn settings_are_checked_when_built() {
     alert["events"] = json!(["transfer.requested"]);
     assert!(build(alert).unwrap().contains("set `to`"));
     let c = testing::build(
-        switchboard_connector_twilio::build,
+        &switchboard_connector_twilio::PLUGIN,
         &testing::config("twilio", ok),
     )
     .unwrap();

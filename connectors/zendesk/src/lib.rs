@@ -10,7 +10,8 @@ use serde_json::Value;
 use switchboard_core::{
     config::Secret,
     connector::{
-        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Verdict,
+        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Plugin,
+        Verdict,
     },
     event::EventType,
     outbound::{OutboundRequest, Response},
@@ -19,6 +20,18 @@ use switchboard_core::{
 
 /// The kind name in `[[connectors]] kind`.
 pub const KIND: &str = "zendesk";
+
+/// What `src/registry.rs` registers: the kind, its factory and the default
+/// templates in `templates/`.
+pub const PLUGIN: Plugin = Plugin {
+    kind: KIND,
+    build,
+    templates: switchboard_core::default_templates!(
+        "call.completed",
+        "transfer.requested",
+        "voicemail.left"
+    ),
+};
 const PRIORITIES: [&str; 4] = ["urgent", "high", "normal", "low"];
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +76,7 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
     Ok(Arc::new(Zendesk {
         url: vendor::endpoint(&base, "/api/v2/tickets"),
         auth: vendor::basic_auth(&format!("{}/token", s.email), s.api_token.expose()),
-        templates: TemplateSet::load(spec, KIND, Mode::Json)?,
+        templates: TemplateSet::load(spec, Mode::Json)?,
     }))
 }
 

@@ -21,7 +21,7 @@ fn connector(base: &str) -> std::sync::Arc<dyn Connector> {
         "zendesk",
         json!({"base_url": base, "email": "agent@acme.test", "api_token": "zd-secret"}),
     );
-    testing::build(switchboard_connector_zendesk::build, &cfg).unwrap()
+    testing::build(&switchboard_connector_zendesk::PLUGIN, &cfg).unwrap()
 }
 
 async fn vendor(answer: ResponseTemplate) -> MockServer {
@@ -175,7 +175,7 @@ fn subdomain_builds_the_url_and_auth_is_masked() {
         "zendesk",
         json!({"subdomain": "acme", "email": "agent@acme.test", "api_token": "zd-secret"}),
     );
-    let c = testing::build(switchboard_connector_zendesk::build, &cfg).unwrap();
+    let c = testing::build(&switchboard_connector_zendesk::PLUGIN, &cfg).unwrap();
     let reqs = testing::prepare(&*c, &testing::sample(EventType::VoicemailLeft)).unwrap();
     let shown = reqs[0].to_string();
     assert!(
@@ -198,7 +198,7 @@ fn subdomain_builds_the_url_and_auth_is_masked() {
         "zendesk",
         json!({"subdomain": "acme.zendesk.com", "email": "a@b.c", "api_token": "t"}),
     );
-    let e = testing::build(switchboard_connector_zendesk::build, &bad)
+    let e = testing::build(&switchboard_connector_zendesk::PLUGIN, &bad)
         .err()
         .unwrap();
     assert!(e.to_string().contains("`subdomain`"), "{e}");

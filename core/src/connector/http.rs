@@ -65,6 +65,13 @@ pub struct HttpConnector {
     success: Option<Vec<u16>>,
 }
 
+/// The `http` kind (no default templates).
+pub const PLUGIN: super::Plugin = super::Plugin {
+    kind: "http",
+    build,
+    templates: &[],
+};
+
 /// [`super::Factory`] of the `http` kind.
 pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError> {
     let s: Settings = spec.settings()?;
@@ -108,7 +115,7 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
         (Some(src), false) => Body::Inline(Box::new(
             Template::compile(format!("{name}.body"), &src, mode).map_err(err)?,
         )),
-        (None, true) => Body::PerType(TemplateSet::load(spec, "http", mode)?),
+        (None, true) => Body::PerType(TemplateSet::load(spec, mode)?),
         (None, false) if matches!(method, Method::GET | Method::DELETE | Method::HEAD) => {
             Body::None
         }

@@ -7,15 +7,17 @@
 
 pub mod http;
 mod outcome;
-mod registry;
+pub(crate) mod registry;
 pub mod testing;
 pub mod vendor;
 pub mod webhook;
 
 use async_trait::async_trait;
 
-pub use outcome::{classify_status, Outcome, Verdict};
-pub use registry::{BuildError, ConnectorSpec, Factory, Registry};
+pub use outcome::{classify_status, Outcome, Pause, Verdict};
+pub use registry::{
+    BuildError, ConnectorSpec, DefaultTemplate, Factory, Plugin, Registry, ShippedTemplate,
+};
 
 use crate::{
     event::{Event, EventType},

@@ -22,6 +22,17 @@ pub enum Verdict {
     Disable,
 }
 
+/// The target asked for no requests at all for a while: a rate-limit window
+/// or a quota (e.g. HubSpot's daily limit). Core holds every delivery of the
+/// connector until `wait` has passed, in storage, and spends no attempt on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    /// How long from now no request should be sent.
+    pub wait: Duration,
+    /// What the target said (`HubSpot DAILY quota`), shown in `GET /v1/connectors`.
+    pub reason: String,
+}
+
 /// An attempt's verdict plus what the attempt log records.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -33,6 +44,8 @@ pub struct Outcome {
     pub error: Option<String>,
     /// Start of the answer body.
     pub response_excerpt: Option<String>,
+    /// Set when the target asked the whole connector to wait (rate limit, quota).
+    pub pause: Option<Pause>,
 }
 
 impl Outcome {
@@ -47,6 +60,7 @@ impl Outcome {
             status_code: Some(resp.status.as_u16()),
             error,
             response_excerpt: Some(resp.excerpt()),
+            pause: None,
         }
     }
 
@@ -61,6 +75,7 @@ impl Outcome {
             status_code: None,
             error: Some(e.to_string()),
             response_excerpt: None,
+            pause: None,
         }
     }
 
@@ -71,6 +86,7 @@ impl Outcome {
             status_code: None,
             error: Some(reason.into()),
             response_excerpt: None,
+            pause: None,
         }
     }
 
@@ -81,6 +97,7 @@ impl Outcome {
             status_code: None,
             error: Some(reason.into()),
             response_excerpt: None,
+            pause: None,
         }
     }
 
@@ -91,7 +108,18 @@ impl Outcome {
             status_code: None,
             error: None,
             response_excerpt: None,
+            pause: None,
         }
+    }
+
+    /// Asks core to hold every delivery of this connector for `wait`
+    /// (a rate limit or quota the target announced).
+    pub fn paused(mut self, wait: Duration, reason: impl Into<String>) -> Self {
+        self.pause = Some(Pause {
+            wait,
+            reason: reason.into(),
+        });
+        self
     }
 
     /// Replaces the error text (e.g. with the vendor's own message).

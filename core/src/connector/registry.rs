@@ -17,6 +17,28 @@ pub struct BuildError {
     pub message: String,
 }
 
+/// A default mapping template a connector crate ships for one event type.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultTemplate {
+    /// The event type it maps (`lead.captured`).
+    pub event: &'static str,
+    /// The Handlebars source.
+    pub source: &'static str,
+}
+
+/// Embeds a connector crate's default templates,
+/// `<crate>/templates/<event.type>.hbs`, one per event type named:
+/// `default_templates!("lead.captured", "call.completed")`.
+#[macro_export]
+macro_rules! default_templates {
+    ($($event:literal),* $(,)?) => {
+        &[$($crate::connector::DefaultTemplate {
+            event: $event,
+            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $event, ".hbs")),
+        }),*]
+    };
+}
+
 /// Everything a factory may use to build a connector.
 #[derive(Debug, Clone)]
 pub struct ConnectorSpec<'a> {
@@ -24,9 +46,20 @@ pub struct ConnectorSpec<'a> {
     pub config: &'a ConnectorConfig,
     /// `[delivery]`, for defaults.
     pub delivery: &'a DeliveryConfig,
+    /// The kind's shipped templates (set by [`Registry::build`]).
+    pub defaults: &'static [DefaultTemplate],
 }
 
-impl ConnectorSpec<'_> {
+impl<'a> ConnectorSpec<'a> {
+    /// A spec for `config`; the registry adds the kind's default templates.
+    pub fn new(config: &'a ConnectorConfig, delivery: &'a DeliveryConfig) -> Self {
+        ConnectorSpec {
+            config,
+            delivery,
+            defaults: &[],
+        }
+    }
+
     /// A [`BuildError`] for this connector.
     pub fn error(&self, message: impl Into<String>) -> BuildError {
         BuildError {
@@ -46,10 +79,43 @@ impl ConnectorSpec<'_> {
 /// Builds a connector instance from its spec.
 pub type Factory = fn(&ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>;
 
+/// What a connector crate hands the registry: its kind name, its factory
+/// and its default templates. One `register(PLUGIN)` line adds a kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Plugin {
+    /// The name in `[[connectors]] kind`.
+    pub kind: &'static str,
+    /// Builds an instance from its config.
+    pub build: Factory,
+    /// The templates used where the operator gives none.
+    pub templates: &'static [DefaultTemplate],
+}
+
+/// A shipped template with the kind it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct ShippedTemplate {
+    /// Connector kind.
+    pub kind: &'static str,
+    /// The template.
+    pub template: DefaultTemplate,
+}
+
+impl ShippedTemplate {
+    /// How errors and `check` name it: `connectors/<kind>/templates/<type>.hbs (built in)`.
+    pub fn name(&self) -> String {
+        built_in_name(self.kind, self.template.event)
+    }
+}
+
+/// The display name of a built-in template.
+pub(crate) fn built_in_name(kind: &str, event: &str) -> String {
+    format!("connectors/{kind}/templates/{event}.hbs (built in)")
+}
+
 /// The connector kinds this binary knows.
 #[derive(Clone)]
 pub struct Registry {
-    factories: BTreeMap<&'static str, Factory>,
+    plugins: BTreeMap<&'static str, Plugin>,
 }
 
 impl Default for Registry {
@@ -62,28 +128,44 @@ impl Registry {
     /// The kinds core ships: `http` and `webhook`.
     pub fn builtin() -> Self {
         let mut r = Registry {
-            factories: BTreeMap::new(),
+            plugins: BTreeMap::new(),
         };
-        r.register("http", super::http::build);
-        r.register("webhook", super::webhook::build);
+        r.register(super::http::PLUGIN);
+        r.register(super::webhook::PLUGIN);
         r
     }
 
     /// Adds a kind. A later registration of the same name replaces the earlier.
-    pub fn register(&mut self, kind: &'static str, factory: Factory) -> &mut Self {
-        self.factories.insert(kind, factory);
+    pub fn register(&mut self, plugin: Plugin) -> &mut Self {
+        self.plugins.insert(plugin.kind, plugin);
         self
     }
 
     /// The registered kind names.
     pub fn kinds(&self) -> Vec<&'static str> {
-        self.factories.keys().copied().collect()
+        self.plugins.keys().copied().collect()
+    }
+
+    /// Every default template of every registered kind.
+    pub fn shipped(&self) -> Vec<ShippedTemplate> {
+        self.plugins
+            .values()
+            .flat_map(|p| {
+                p.templates.iter().map(|t| ShippedTemplate {
+                    kind: p.kind,
+                    template: *t,
+                })
+            })
+            .collect()
     }
 
     /// Builds the connector a spec describes.
     pub fn build(&self, spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError> {
-        match self.factories.get(spec.config.kind.as_str()) {
-            Some(factory) => factory(spec),
+        match self.plugins.get(spec.config.kind.as_str()) {
+            Some(plugin) => (plugin.build)(&ConnectorSpec {
+                defaults: plugin.templates,
+                ..spec.clone()
+            }),
             None => Err(spec.error(format!(
                 "unknown kind '{}', expected one of: {}",
                 spec.config.kind,

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use serde_json::Value;
 
-use super::{BuildError, Connector, ConnectorSpec, DeliveryRequest, Factory, Outcome};
+use super::{BuildError, Connector, ConnectorSpec, DeliveryRequest, Outcome, Plugin};
 use crate::{
     config::{ConnectorConfig, DeliveryConfig},
     event::{fixtures, Event, EventType},
@@ -21,12 +21,15 @@ pub fn config(kind: &str, settings: Value) -> ConnectorConfig {
     serde_json::from_value(Value::Object(map)).expect("valid connector config")
 }
 
-/// Builds a connector with `factory`, with default `[delivery]` settings.
-pub fn build(factory: Factory, config: &ConnectorConfig) -> Result<Arc<dyn Connector>, BuildError> {
-    factory(&ConnectorSpec {
-        config,
-        delivery: &DeliveryConfig::default(),
-    })
+/// Builds a connector of `plugin`'s kind (with its default templates), with
+/// default `[delivery]` settings.
+pub fn build(plugin: &Plugin, config: &ConnectorConfig) -> Result<Arc<dyn Connector>, BuildError> {
+    let delivery = DeliveryConfig::default();
+    let spec = ConnectorSpec {
+        defaults: plugin.templates,
+        ..ConnectorSpec::new(config, &delivery)
+    };
+    (plugin.build)(&spec)
 }
 
 /// The sample event of a type.

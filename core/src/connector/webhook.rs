@@ -100,6 +100,13 @@ impl WebhookConnector {
     }
 }
 
+/// The `webhook` kind (no default templates).
+pub const PLUGIN: super::Plugin = super::Plugin {
+    kind: "webhook",
+    build,
+    templates: &[],
+};
+
 /// [`super::Factory`] of the `webhook` kind.
 pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, super::BuildError> {
     let s: Settings = spec.settings()?;

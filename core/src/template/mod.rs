@@ -5,7 +5,6 @@
 //! error stops `check` and `serve` before any event arrives. Rendering errors
 //! and output that is not valid for its target name the template file and line.
 
-mod defaults;
 mod helpers;
 mod lines;
 mod set;
@@ -13,7 +12,6 @@ mod set;
 use handlebars::Handlebars;
 use serde_json::Value;
 
-pub use defaults::{default_source, shipped};
 pub use set::TemplateSet;
 
 /// What a template renders, which decides how `{{value}}` is escaped and
@@ -33,7 +31,7 @@ pub enum Mode {
 /// A template that failed to compile, render, or produce valid output.
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct TemplateError {
-    /// The template file (or `templates/<kind>/<type>.hbs (built in)`).
+    /// The template file (or `connectors/<kind>/templates/<type>.hbs (built in)`).
     pub file: String,
     /// 1-based line in the template, when known.
     pub line: Option<usize>,

@@ -1,12 +1,12 @@
 //! The templates one connector uses, one per event type: the connector's
 //! `template` file, else `templates_dir/<event.type>.hbs`, else the shipped
-//! default `templates/<kind>/<event.type>.hbs`.
+//! default the connector crate ships (`connectors/<kind>/templates/<event.type>.hbs`).
 
 use std::{collections::BTreeMap, path::Path, sync::Arc};
 
-use super::{default_source, Mode, Template};
+use super::{Mode, Template};
 use crate::{
-    connector::{BuildError, ConnectorSpec},
+    connector::{registry::built_in_name, BuildError, ConnectorSpec},
     event::EventType,
 };
 
@@ -18,11 +18,11 @@ pub struct TemplateSet {
 }
 
 impl TemplateSet {
-    /// Loads and compiles the templates of connector kind `kind` for every
+    /// Loads and compiles the connector's templates for every
     /// event type the connector subscribes to (all types with a template
     /// when `events` is omitted). A listed type without a template, an
     /// unreadable file or a template that does not compile is an error.
-    pub fn load(spec: &ConnectorSpec<'_>, kind: &str, mode: Mode) -> Result<Self, BuildError> {
+    pub fn load(spec: &ConnectorSpec<'_>, mode: Mode) -> Result<Self, BuildError> {
         let c = spec.config;
         if let Some(dir) = &c.templates_dir {
             if !dir.is_dir() {
@@ -54,8 +54,11 @@ impl TemplateSet {
                 None
             };
             let found = found.or_else(|| {
-                default_source(kind, &file)
-                    .map(|s| (format!("templates/{kind}/{file} (built in)"), s.to_owned()))
+                let shipped = spec.defaults.iter().find(|d| d.event == t.as_str())?;
+                Some((
+                    built_in_name(&c.kind, shipped.event),
+                    shipped.source.to_owned(),
+                ))
             });
             match found {
                 Some((name, source)) => {

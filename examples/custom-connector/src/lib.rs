@@ -30,7 +30,14 @@ pub struct Discord {
     username: Option<String>,
 }
 
-/// The factory registered under the kind name `discord`.
+/// What a hub registers: `registry.register(switchboard_example_discord::PLUGIN)`.
+pub const PLUGIN: switchboard_core::connector::Plugin = switchboard_core::connector::Plugin {
+    kind: "discord",
+    build,
+    templates: &[],
+};
+
+/// The factory of the kind `discord`.
 pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError> {
     let s: Settings = spec.settings()?;
     let url = url::Url::parse(s.webhook_url.expose())
@@ -119,11 +126,7 @@ mod tests {
     fn connector() -> Arc<dyn Connector> {
         let text = "[server]\ningest_token = \"a\"\nadmin_token = \"b\"\n[[connectors]]\nname = \"d\"\nkind = \"discord\"\nwebhook_url = \"https://discord.example/api/webhooks/1/x\"\n";
         let config = Config::from_toml(text, "test").unwrap();
-        build(&ConnectorSpec {
-            config: &config.connectors[0],
-            delivery: &config.delivery,
-        })
-        .unwrap()
+        build(&ConnectorSpec::new(&config.connectors[0], &config.delivery)).unwrap()
     }
 
     #[test]
@@ -151,12 +154,9 @@ mod tests {
     fn typos_in_settings_are_errors() {
         let text = "[server]\ningest_token = \"a\"\nadmin_token = \"b\"\n[[connectors]]\nname = \"d\"\nkind = \"discord\"\nwebhook_uri = \"https://x\"\n";
         let config = Config::from_toml(text, "test").unwrap();
-        let err = build(&ConnectorSpec {
-            config: &config.connectors[0],
-            delivery: &config.delivery,
-        })
-        .err()
-        .unwrap();
+        let err = build(&ConnectorSpec::new(&config.connectors[0], &config.delivery))
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("webhook_uri"), "{err}");
     }
 }

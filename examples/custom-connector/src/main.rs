@@ -8,7 +8,7 @@ fn main() -> anyhow::Result<()> {
     actix_rt::System::new().block_on(async move {
         let (config, _) = Config::load(path.as_deref().map(std::path::Path::new))?;
         let mut registry = switchboard::registry::registry();
-        registry.register("discord", switchboard_example_discord::build);
+        registry.register(switchboard_example_discord::PLUGIN);
         let hub = Hub::start(&config, &registry).await?;
         let listener =
             std::net::TcpListener::bind(config.server.listen).context("cannot listen")?;

@@ -50,7 +50,7 @@ async fn rate_limited_then_delivered() {
     );
     let config = Config::from_toml(&text, "test").unwrap();
     let mut registry = switchboard::registry::registry();
-    registry.register("discord", switchboard_example_discord::build);
+    registry.register(switchboard_example_discord::PLUGIN);
     let hub = Hub::start(&config, &registry).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1/events", listener.local_addr().unwrap());
