@@ -1,0 +1,1 @@
+//! The hubspot simulator (see the crate docs).

@@ -1,0 +1,1 @@
+//! The pagerduty simulator (see the crate docs).

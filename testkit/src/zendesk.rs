@@ -1,0 +1,1 @@
+//! The zendesk simulator (see the crate docs).
