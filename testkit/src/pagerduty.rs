@@ -132,7 +132,11 @@ impl PagerDutySim {
     /// PagerDuty's web app. Returns whether one was open.
     pub fn resolve(&self, dedup_key: &str) -> bool {
         let mut s = self.lock();
-        match s.incidents.iter_mut().find(|i| i.open && i.dedup_key == dedup_key) {
+        match s
+            .incidents
+            .iter_mut()
+            .find(|i| i.open && i.dedup_key == dedup_key)
+        {
             Some(i) => {
                 i.open = false;
                 true
@@ -147,7 +151,9 @@ impl PagerDutySim {
         if req.method != http::Method::POST || !req.url.path().ends_with("/v2/enqueue") {
             return Err(format!("not an enqueue: {} {}", req.method, req.url));
         }
-        validate_event(&req.body).map(drop).map_err(|e| e.join("; "))
+        validate_event(&req.body)
+            .map(drop)
+            .map_err(|e| e.join("; "))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -292,8 +298,14 @@ impl State {
             ("trigger", None) => self.incidents.push(Incident {
                 dedup_key: dedup_key.clone(),
                 routing_key: routing_key.to_owned(),
-                summary: event["payload"]["summary"].as_str().unwrap_or_default().into(),
-                severity: event["payload"]["severity"].as_str().unwrap_or_default().into(),
+                summary: event["payload"]["summary"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
+                severity: event["payload"]["severity"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
                 event,
                 folded: 0,
                 open: true,
@@ -324,7 +336,10 @@ mod tests {
             .send()
             .await
             .unwrap();
-        (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
     }
 
     #[tokio::test]
@@ -352,7 +367,12 @@ mod tests {
         assert_eq!(status, 400);
         assert_eq!(body["message"], "Event object is invalid");
         let errors = body["errors"].to_string();
-        for field in ["routing_key", "dedup_key", "payload.summary", "payload.severity"] {
+        for field in [
+            "routing_key",
+            "dedup_key",
+            "payload.summary",
+            "payload.severity",
+        ] {
             assert!(errors.contains(field), "{field} not named in {errors}");
         }
         assert!(sim.incidents().is_empty());
@@ -371,6 +391,10 @@ mod tests {
         let mut other = event("trigger", "c4");
         other["routing_key"] = "0".repeat(32).into();
         assert_eq!(send(&sim, &other).await.0, 502);
-        assert_eq!(send(&sim, &other).await.0, 202, "another key has its own window");
+        assert_eq!(
+            send(&sim, &other).await.0,
+            202,
+            "another key has its own window"
+        );
     }
 }

@@ -2,21 +2,25 @@
 //!
 //! The template renders the event minus `routing_key` (added here, so it
 //! never sits in a template); `dedup_key` is derived from the call, so a
-//! retry or a repeated event never opens a second incident.
+//! retry or a repeated event folds into the call's open incident. With
+//! `events` and `filter` omitted it pages on transfers and emergency leads
+//! only ([`subscription::DEFAULT_FILTER`]).
+
+mod limits;
+pub mod subscription;
 
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::Value;
 use switchboard_core::{
-    config::Secret,
+    config::{ConnectorConfig, Secret},
     connector::{
         vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Plugin,
         Verdict,
     },
     event::EventType,
     outbound::{OutboundRequest, Response},
-    template::{Mode, Template, TemplateSet},
+    template::{Mode, TemplateSet},
 };
 
 /// The kind name in `[[connectors]] kind`.
@@ -30,7 +34,6 @@ pub const PLUGIN: Plugin = Plugin {
     templates: switchboard_core::default_templates!("lead.captured", "transfer.requested"),
 };
 const DEFAULT_BASE: &str = "https://events.pagerduty.com";
-const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,7 +76,8 @@ impl Connector for PagerDuty {
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
         let mut body = t.render_json(&vendor::envelope(req.event)?)?;
-        check(t, &body)?;
+        limits::cut_summary(&mut body);
+        limits::check(t, &body)?;
         let obj = body.as_object_mut().expect("checked");
         obj.insert("routing_key".into(), self.routing_key.expose().into());
         obj.entry("event_action").or_insert("trigger".into());
@@ -91,68 +95,19 @@ impl Connector for PagerDuty {
         Some(self.templates.events())
     }
 
+    fn default_filter(&self) -> Option<&str> {
+        Some(subscription::DEFAULT_FILTER)
+    }
+
+    fn check_warnings(&self, config: &ConnectorConfig) -> Vec<String> {
+        subscription::warnings(config)
+    }
+
     fn error_message(&self, response: &Response) -> Option<String> {
         Some(vendor::error_message(
             "PagerDuty",
             response,
             &["/message", "/errors"],
         ))
-    }
-}
-
-/// The fields and limits PagerDuty enforces, checked before sending.
-fn check(t: &Template, body: &Value) -> Result<(), MappingError> {
-    let fail = |m: String| MappingError::from(t.error(m));
-    let obj = body
-        .as_object()
-        .ok_or_else(|| fail("output must be a JSON object".into()))?;
-    if obj.contains_key("routing_key") {
-        return Err(fail(
-            "leave `routing_key` out: the connector adds it from its config".into(),
-        ));
-    }
-    let action = obj
-        .get("event_action")
-        .and_then(Value::as_str)
-        .unwrap_or("trigger");
-    if !["trigger", "acknowledge", "resolve"].contains(&action) {
-        return Err(fail(format!(
-            "`event_action` '{action}' must be trigger, acknowledge or resolve"
-        )));
-    }
-    if let Some(key) = obj.get("dedup_key") {
-        let key = key.as_str().unwrap_or("");
-        if key.is_empty() || key.chars().count() > 255 {
-            return Err(fail(
-                "`dedup_key` must be a string of 1 to 255 characters".into(),
-            ));
-        }
-    } else if action != "trigger" {
-        return Err(fail(format!("`dedup_key` is required to {action}")));
-    }
-    if action != "trigger" {
-        return Ok(());
-    }
-    let field = |name: &str| {
-        body.pointer(&format!("/payload/{name}"))
-            .and_then(Value::as_str)
-    };
-    match field("summary") {
-        Some(s) if !s.is_empty() && s.chars().count() <= 1024 => {}
-        _ => {
-            return Err(fail(
-                "`payload.summary` must be 1 to 1024 characters".into(),
-            ))
-        }
-    }
-    if field("source").is_none_or(str::is_empty) {
-        return Err(fail("`payload.source` is required".into()));
-    }
-    match field("severity") {
-        Some(s) if SEVERITIES.contains(&s) => Ok(()),
-        other => Err(fail(format!(
-            "`payload.severity` {other:?} must be one of {}",
-            SEVERITIES.join(", ")
-        ))),
     }
 }

@@ -25,17 +25,22 @@ pub struct Subscription {
 
 impl Subscription {
     /// A configured connector's subscription: its `events`, else the types
-    /// the connector serves, and its parsed `filter`.
+    /// the connector serves, and its parsed `filter`, else (only when
+    /// neither `events` nor `filter` is set) the connector's
+    /// [`default_filter`](Connector::default_filter).
     pub fn from_config(c: &ConnectorConfig, connector: &dyn Connector) -> Result<Self, BuildError> {
-        let filter = c
-            .filter
-            .as_deref()
+        let (source, what) = match (&c.filter, &c.events) {
+            (Some(own), _) => (Some(own.as_str()), "`filter`"),
+            (None, None) => (connector.default_filter(), "the kind's default filter"),
+            (None, Some(_)) => (None, "`filter`"),
+        };
+        let filter = source
             .map(Filter::parse)
             .transpose()
             .map_err(|e| BuildError {
                 name: c.name.clone(),
                 kind: c.kind.clone(),
-                message: format!("`filter`: {e}"),
+                message: format!("{what}: {e}"),
             })?;
         Ok(Subscription {
             name: c.name.as_str().into(),
