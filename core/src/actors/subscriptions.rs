@@ -144,3 +144,49 @@ impl Subscriptions {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{
+        connector::{DeliveryRequest, MappingError},
+        outbound::OutboundRequest,
+    };
+
+    /// A connector whose default takes transfers only.
+    struct Pager;
+
+    impl Connector for Pager {
+        fn prepare(&self, _: &DeliveryRequest<'_>) -> Result<Vec<OutboundRequest>, MappingError> {
+            Ok(Vec::new())
+        }
+
+        fn default_filter(&self) -> Option<&str> {
+            Some(r#"type == "transfer.requested""#)
+        }
+    }
+
+    fn takes(config: serde_json::Value, t: EventType) -> bool {
+        let c = crate::connector::testing::config("pager", config);
+        let sub = Subscription::from_config(&c, &Pager).unwrap();
+        let envelope = json!({"type": t.as_str()});
+        sub.accepts(t, || &envelope)
+    }
+
+    #[test]
+    fn the_default_filter_applies_only_when_events_and_filter_are_omitted() {
+        let lead = EventType::LeadCaptured;
+        assert!(!takes(json!({}), lead), "the default filter");
+        assert!(takes(json!({}), EventType::TransferRequested));
+        assert!(
+            takes(json!({"filter": "true"}), lead),
+            "own filter replaces it"
+        );
+        assert!(
+            takes(json!({"events": ["lead.captured"]}), lead),
+            "own events"
+        );
+    }
+}
