@@ -9,14 +9,14 @@
 mod limits;
 pub mod subscription;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use serde::Deserialize;
 use switchboard_core::{
     config::{ConnectorConfig, Secret},
     connector::{
-        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Plugin,
-        Verdict,
+        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Outcome,
+        Plugin, Verdict,
     },
     event::EventType,
     outbound::{OutboundRequest, Response},
@@ -34,6 +34,11 @@ pub const PLUGIN: Plugin = Plugin {
     templates: switchboard_core::default_templates!("lead.captured", "transfer.requested"),
 };
 const DEFAULT_BASE: &str = "https://events.pagerduty.com";
+/// How long a 429 without `Retry-After` holds the connector: PagerDuty
+/// names no wait, and its limit (about 120 events a minute per routing key)
+/// frees a slot every half second, so a few seconds is enough.
+const RATE_LIMIT_PAUSE: Duration = Duration::from_secs(5);
+const RATE_LIMIT_REASON: &str = "PagerDuty rate limit (about 120 events a minute per routing key)";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +87,14 @@ impl Connector for PagerDuty {
         obj.insert("routing_key".into(), self.routing_key.expose().into());
         obj.entry("event_action").or_insert("trigger".into());
         let mut r = vendor::json_post(self.url.clone(), &body);
+        if r.body.len() > limits::MAX_EVENT_BYTES {
+            return Err(t
+                .error(format!(
+                    "the event is {} bytes, over PagerDuty's 512 KB: put less in `custom_details`",
+                    r.body.len()
+                ))
+                .into());
+        }
         r.body_secrets.push(self.routing_key.expose().to_owned());
         Ok(vec![r])
     }
@@ -89,6 +102,24 @@ impl Connector for PagerDuty {
     /// 202 delivered; 400 (invalid event) permanent; 429 and 5xx retried.
     fn classify(&self, response: &Response) -> Verdict {
         vendor::classify(response, None)
+    }
+
+    /// The verdict with PagerDuty's own message; a 429 also pauses the whole
+    /// connector: the limit is per routing key, and a connector has one, so
+    /// every other delivery would meet the same 429.
+    fn judge(&self, response: &Response) -> Outcome {
+        let mut outcome = Outcome::from_response(self.classify(response), response);
+        if let (false, Some(message)) = (
+            outcome.verdict == Verdict::Delivered,
+            self.error_message(response),
+        ) {
+            outcome = outcome.with_error(message);
+        }
+        if response.status == http::StatusCode::TOO_MANY_REQUESTS {
+            let wait = response.retry_after().unwrap_or(RATE_LIMIT_PAUSE);
+            outcome = outcome.paused(wait, RATE_LIMIT_REASON);
+        }
+        outcome
     }
 
     fn events(&self) -> Option<Vec<EventType>> {

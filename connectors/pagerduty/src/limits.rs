@@ -9,6 +9,8 @@ use switchboard_core::{connector::MappingError, template::Template};
 pub const MAX_SUMMARY: usize = 1024;
 /// `dedup_key` beyond this is refused by PagerDuty.
 pub const MAX_DEDUP_KEY: usize = 255;
+/// An event beyond this many bytes is refused by PagerDuty.
+pub const MAX_EVENT_BYTES: usize = 512 * 1024;
 /// What `payload.severity` may be.
 pub const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
 const ACTIONS: [&str; 3] = ["trigger", "acknowledge", "resolve"];

@@ -95,6 +95,46 @@ async fn rate_limit_is_a_delayed_retry() {
         }
     );
     assert!(out.error.unwrap().contains("arriving too quickly"));
+    let pause = out
+        .pause
+        .expect("the limit is the routing key's: pause the connector");
+    assert_eq!(pause.wait, Duration::from_secs(7));
+    assert!(
+        pause.reason.contains("PagerDuty rate limit"),
+        "{}",
+        pause.reason
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_without_retry_after_still_pauses_and_5xx_does_not() {
+    let server = vendor(ResponseTemplate::new(429)).await;
+    let c = connector(&server.uri(), json!({}));
+    let out = testing::deliver(&*c, &testing::sample(EventType::TransferRequested)).await;
+    assert_eq!(out.pause.map(|p| p.wait), Some(Duration::from_secs(5)));
+    let server = vendor(ResponseTemplate::new(503)).await;
+    let c = connector(&server.uri(), json!({}));
+    let out = testing::deliver(&*c, &testing::sample(EventType::TransferRequested)).await;
+    assert!(out.pause.is_none(), "{out:?}");
+}
+
+#[test]
+fn an_event_over_512_kb_is_a_mapping_error_naming_the_template() {
+    let dir = std::env::temp_dir().join(format!("pd-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tpl = "{\"payload\": {\"summary\": \"s\", \"source\": \"s\", \"severity\": \"info\", \"custom_details\": {\"t\": \"{{data.transfer.summary}}\"}}}\n";
+    std::fs::write(dir.join("transfer.requested.hbs"), tpl).unwrap();
+    let c = connector(
+        "https://events.pagerduty.com",
+        json!({"templates_dir": dir, "events": ["transfer.requested"]}),
+    );
+    let big = transfer(|v| v["data"]["transfer"]["summary"] = "x".repeat(600 * 1024).into());
+    let e = testing::prepare(&*c, &big).unwrap_err();
+    assert!(
+        e.0.contains("transfer.requested.hbs") && e.0.contains("512 KB"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
