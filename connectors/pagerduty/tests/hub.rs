@@ -113,7 +113,7 @@ async fn an_emergency_lead_opens_one_incident() {
 
 #[actix_rt::test]
 async fn a_rate_limited_event_is_retried_and_delivered() {
-    let sim = PagerDutySim::with_rate_limit(1, Duration::from_millis(300)).await;
+    let sim = PagerDutySim::with_rate_limit(1, Duration::from_secs(1)).await;
     let hub = hub(&sim).await;
     let first = hub.post(&withheld_transfer()).await;
     let second = hub
