@@ -118,6 +118,30 @@ fn check_passes_the_shipped_templates() {
 }
 
 #[test]
+fn check_warns_about_a_pager_that_pages_on_every_lead() {
+    let dir = tempfile::tempdir().unwrap();
+    let pd = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\n";
+    let (ok, text) = check(&dir, &format!("{pd}events = [\"lead.captured\"]\n"));
+    assert!(ok, "a warning does not fail check: {text}");
+    assert!(
+        text.contains("warn  pd") && text.contains("pages on every lead.captured"),
+        "{text}"
+    );
+    assert!(
+        text.contains("add a `filter`"),
+        "says how to fix it: {text}"
+    );
+
+    // With `events` omitted the kind's default filter pages on transfers only.
+    let (ok, text) = check(&dir, pd);
+    assert!(ok && !text.contains("warn"), "{text}");
+    assert!(
+        text.contains("skip  pd") && text.contains("default filter"),
+        "the non-urgent sample lead is skipped: {text}"
+    );
+}
+
+#[test]
 fn check_names_file_and_line_of_a_missing_field() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = "{\n  \"ticket\": {\n    \"subject\": \"{{data.summary.headline}}\",\n    \"comment\": {\"body\": \"x\"}\n  }\n}\n";
