@@ -1,5 +1,5 @@
-//! HMAC-SHA256 over WebCrypto, base64 and hex, and a constant-time compare:
-//! the only primitives the two signature schemes need.
+// HMAC-SHA256 over WebCrypto, base64 and hex, and a constant-time compare:
+// the only primitives the two signature schemes need.
 
 const encoder = new TextEncoder();
 

@@ -1,14 +1,14 @@
-//! Express (and plain `node:http`) adapter: runs a fetch-style `handler` on a
-//! Node request, from the raw body.
-//!
-//! ```ts
-//! app.post("/hook", expressHandler(wh.handler({ "lead.captured": (e) => ... })));
-//! ```
-//!
-//! Signatures cover the exact bytes sent, so the adapter needs the raw body:
-//! it reads the request stream itself, or takes the Buffer of
-//! `express.raw({ type: "application/json" })`. After `express.json()` the
-//! bytes are gone, and it answers 500 and says so.
+// Express (and plain `node:http`) adapter: runs a fetch-style `handler` on a
+// Node request, from the raw body.
+//
+// ```ts
+// app.post("/hook", expressHandler(wh.handler({ "lead.captured": (e) => ... })));
+// ```
+//
+// Signatures cover the exact bytes sent, so the adapter needs the raw body:
+// it reads the request stream itself, or takes the Buffer of
+// `express.raw({ type: "application/json" })`. After `express.json()` the
+// bytes are gone, and it answers 500 and says so.
 
 /** The parts of Node's `IncomingMessage` (and Express's `req`) the adapter reads. */
 export interface NodeRequest extends AsyncIterable<unknown> {

@@ -1,5 +1,5 @@
-//! `Webhook`: verifies both signatures of a Switchboard request and returns
-//! the typed event; `handler` turns that into a fetch-style endpoint.
+// `Webhook`: verifies both signatures of a Switchboard request and returns
+// the typed event; `handler` turns that into a fetch-style endpoint.
 
 import {
   concat,
