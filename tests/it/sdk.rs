@@ -177,6 +177,7 @@ async fn sdk_receivers_verify_and_type_every_event() {
         .unwrap()
         .replace("agent_main", "agent_evil");
     for rx in [&node, &py] {
+        let before = rx.lines().len();
         assert_eq!(
             post_signed(&rx.url, &body, now, None).await,
             204,
@@ -195,7 +196,11 @@ async fn sdk_receivers_verify_and_type_every_event() {
             "replayed timestamp at {}",
             rx.url
         );
-        assert_eq!(rx.lines().len(), 13, "only the good request was accepted");
+        assert_eq!(
+            rx.lines().len(),
+            before + 1,
+            "only the good request was accepted"
+        );
     }
     hub.stop().await;
 }

@@ -21,30 +21,44 @@ fn cache() -> PathBuf {
     root().join("target")
 }
 
-/// Whether `program --version` runs.
-fn present(program: &str) -> bool {
+/// Whether `program args...` runs and succeeds.
+fn runs(program: &str, args: &[&str]) -> bool {
     Command::new(program)
-        .arg("--version")
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
 }
 
-/// Node, npm and Python 3 are installed; otherwise panics under `CI=true`
-/// and returns false (after a loud message) elsewhere.
+/// Node 18+, npm and Python 3.9+ are installed; otherwise panics under
+/// `CI=true` and returns false (after a loud message) elsewhere.
 pub fn tools_present() -> bool {
-    let missing: Vec<_> = ["node", "npm", "python3"]
+    let checks: [(&str, &str, &[&str]); 3] = [
+        (
+            "node 18+",
+            "node",
+            &[
+                "-e",
+                "process.exit(Number(process.versions.node.split('.')[0]) < 18 ? 1 : 0)",
+            ],
+        ),
+        ("npm", "npm", &["--version"]),
+        (
+            "python3 3.9+",
+            "python3",
+            &["-c", "import sys; sys.exit(sys.version_info < (3, 9))"],
+        ),
+    ];
+    let missing: Vec<_> = checks
         .into_iter()
-        .filter(|p| !present(p))
+        .filter(|(_, program, args)| !runs(program, args))
+        .map(|(what, _, _)| what)
         .collect();
     if missing.is_empty() {
         return true;
     }
-    let why = format!(
-        "the SDK end-to-end test needs {} (Node 18+, npm, Python 3.9+)",
-        missing.join(", ")
-    );
+    let why = format!("the SDK end-to-end test needs {}", missing.join(", "));
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{why}; CI=true requires them");
     }
