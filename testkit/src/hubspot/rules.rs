@@ -42,6 +42,9 @@ impl Refusal {
     }
 }
 
+/// Property values by name, in body order.
+pub type Props = Vec<(String, String)>;
+
 /// Built-in contact properties a default portal has.
 const CONTACT_PROPERTIES: [&str; 16] = [
     "email",
@@ -96,10 +99,7 @@ pub const NOTE_TO_CONTACT: u64 = 202;
 
 /// The `properties` object of a write, checked against the contact
 /// properties the portal has (`custom`: the portal's own).
-pub fn contact_properties(
-    body: &Value,
-    custom: &[String],
-) -> Result<Vec<(String, String)>, Refusal> {
+pub fn contact_properties(body: &Value, custom: &[String]) -> Result<Props, Refusal> {
     let props = strings(body)?;
     for (name, value) in &props {
         let known = CONTACT_PROPERTIES.contains(&name.as_str()) || custom.contains(name);
@@ -135,7 +135,7 @@ pub fn contact_properties(
 
 /// A note create: properties and its association to a contact (the id is
 /// only checked to be a string here; the store checks it exists).
-pub fn note(body: &Value) -> Result<(Vec<(String, String)>, Vec<String>), Refusal> {
+pub fn note(body: &Value) -> Result<(Props, Vec<String>), Refusal> {
     let props = strings(body)?;
     if let Some((name, _)) = props
         .iter()
@@ -272,7 +272,7 @@ fn filter_group(g: &Value) -> Result<Vec<Filter>, Refusal> {
 }
 
 /// The string `properties` of a body (every value a string, within the limit).
-fn strings(body: &Value) -> Result<Vec<(String, String)>, Refusal> {
+fn strings(body: &Value) -> Result<Props, Refusal> {
     let props = body
         .get("properties")
         .and_then(Value::as_object)

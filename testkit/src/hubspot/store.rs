@@ -8,7 +8,7 @@ use std::{
 
 use serde_json::{json, Map, Value};
 
-use super::rules::{self, Refusal, Search};
+use super::rules::{self, Props, Refusal, Search};
 
 /// A contact as the portal holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +62,6 @@ pub struct Store {
     pub(super) search_lag: Duration,
     next_id: u64,
 }
-
-type Props = Vec<(String, String)>;
 
 impl Store {
     fn new_id(&mut self) -> String {
