@@ -68,16 +68,17 @@ impl Attempt<'_> {
     }
 
     async fn find_or_create(&self, c: &ContactPlan) -> Step<(String, Outcome)> {
+        let mut found = Vec::new();
         if c.has_key() {
             let (outcome, resp) = self.send(self.hs.api.search_contacts(c)).await?;
-            let found = api::results(&resp);
+            found = api::results(&resp);
             let props = self.hs.api.phone_properties();
             if let Some(r) = writes::choose(&found, c, &props) {
                 let outcome = self.update(r, &found, c).await?.unwrap_or(outcome);
                 return Ok((r.id.clone(), outcome));
             }
         }
-        self.create(c).await
+        self.create(c, &found).await
     }
 
     /// Writes what the found contact lacks; `None` when it lacks nothing.
@@ -90,8 +91,8 @@ impl Attempt<'_> {
         Ok(Some(outcome))
     }
 
-    async fn create(&self, c: &ContactPlan) -> Step<(String, Outcome)> {
-        let props = writes::on_create(c, self.hs.api.phone_property.as_deref());
+    async fn create(&self, c: &ContactPlan, found: &[Record]) -> Step<(String, Outcome)> {
+        let props = writes::on_create(c, found, self.hs.api.phone_property.as_deref());
         let resp = self.send_raw(self.hs.api.create_contact(&props)).await?;
         if resp.status == http::StatusCode::CONFLICT {
             if let Some(id) = api::existing_id(&resp) {

@@ -83,7 +83,7 @@ impl Connector for HubSpot {
         if contact.has_key() {
             out.push(self.api.search_contacts(contact)?);
         }
-        let props = writes::on_create(contact, self.api.phone_property.as_deref());
+        let props = writes::on_create(contact, &[], self.api.phone_property.as_deref());
         out.push(self.api.create_contact(&props)?);
         if let Some(n) = &plan.note {
             let props = flow::note_properties(n, &req.event.id);

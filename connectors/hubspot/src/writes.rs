@@ -12,6 +12,8 @@ use crate::{
 
 /// The caller among the search results: the contact with their email,
 /// else one holding their number, else none (results are oldest first).
+/// A contact holding the number under another email is someone else
+/// sharing the phone (a household, an office line): not the caller.
 pub fn choose<'a>(
     found: &'a [Record],
     c: &ContactPlan,
@@ -24,14 +26,17 @@ pub fn choose<'a>(
     });
     by_email.or_else(|| {
         let phone = c.phone.as_ref()?;
+        let same_person = |r: &&Record| c.email.is_none() || r.get("email").is_empty();
         found
             .iter()
+            .filter(same_person)
             .find(|r| phone_props.iter().any(|p| phone.matches(r.get(p))))
     })
 }
 
-/// The properties of a new contact: everything the event has.
-pub fn on_create(c: &ContactPlan, phone_property: Option<&str>) -> Properties {
+/// The properties of a new contact: everything the event has (`all`: the
+/// search results; a unique phone property one of them holds is left out).
+pub fn on_create(c: &ContactPlan, all: &[Record], phone_property: Option<&str>) -> Properties {
     let mut p = c.fill.clone();
     p.extend(c.create_only.clone());
     p.extend(c.overwrite.clone());
@@ -40,7 +45,7 @@ pub fn on_create(c: &ContactPlan, phone_property: Option<&str>) -> Properties {
     }
     if let Some(phone) = &c.phone {
         p.insert("phone".into(), phone.best().into());
-        if let Some(custom) = phone_property {
+        if let Some(custom) = phone_property.filter(|k| !held(all, phone, k)) {
             p.insert(custom.into(), phone.best().into());
         }
     }
@@ -94,11 +99,15 @@ fn add_phone(
         }
     }
     if let Some(custom) = phone_property {
-        let held = all.iter().any(|o| phone.matches(o.get(custom)));
-        if !held && r.get(custom).is_empty() {
+        if !held(all, phone, custom) && r.get(custom).is_empty() {
             p.insert(custom.into(), best);
         }
     }
+}
+
+/// Whether a contact already holds the number in the unique property `key`.
+fn held(all: &[Record], phone: &crate::phone::Phone, key: &str) -> bool {
+    all.iter().any(|o| phone.matches(o.get(key)))
 }
 
 #[cfg(test)]
@@ -142,6 +151,20 @@ mod tests {
         let c = plan(None, Some("+1 555 123 4567"));
         assert_eq!(choose(&found, &c, &["phone"]).unwrap().id, "1");
         assert!(choose(&found, &plan(None, Some("+15550000000")), &["phone"]).is_none());
+        let shared = [record(
+            "3",
+            json!({"email": "pat@example.com", "oncall_phone": "+15551234567"}),
+        )];
+        let c = plan(Some("sam@example.com"), Some("+15551234567"));
+        assert!(
+            choose(&shared, &c, &["oncall_phone"]).is_none(),
+            "a shared phone is not the caller"
+        );
+        let new = on_create(&c, &shared, Some("oncall_phone"));
+        assert_eq!(
+            (new.get("phone"), new.get("oncall_phone")),
+            (Some(&json!("+15551234567")), None)
+        );
     }
 
     #[test]
@@ -156,7 +179,7 @@ mod tests {
             Value::Object(p),
             json!({"address": "123 Oak St", "email": "jordan@example.com"})
         );
-        let created = on_create(&c, Some("oncall_phone"));
+        let created = on_create(&c, &[], Some("oncall_phone"));
         assert_eq!(created["hs_lead_status"], "NEW");
         assert_eq!(created["oncall_phone"], "+15551234567");
     }
