@@ -182,11 +182,11 @@ async fn a_contact_created_meanwhile_is_adopted_not_duplicated() {
 #[actix_rt::test]
 async fn a_lost_note_answer_is_retried_without_a_second_note() {
     let sim = HubSpotSim::start().await;
-    let hub = VendorHub::start(PLUGIN, &sim.connector_toml("timeout = \"300ms\"")).await;
+    let hub = VendorHub::start(PLUGIN, &sim.connector_toml("timeout = \"500ms\"")).await;
     // search, create answered; the note is stored but its answer is lost.
     sim.fail_next(Failure::Pass);
     sim.fail_next(Failure::Pass);
-    sim.fail_next(Failure::LoseAnswer(Duration::from_secs(1)));
+    sim.fail_next(Failure::LoseAnswer(Duration::from_millis(1500)));
     deliver_all(&hub, &[call(Some("+15551234567"))]).await;
     let c = &sim.contacts()[0];
     assert_eq!(sim.notes_of(&c.id).len(), 1, "{:?}", sim.requests());

@@ -53,6 +53,18 @@ async fn the_sample_call_with_the_default_config_reaches_hubspot() {
 }
 
 #[tokio::test]
+async fn an_outbound_call_notes_the_number_called_not_the_business() {
+    let sim = HubSpotSim::start().await;
+    let call = event(
+        json!({"type": "call.completed", "data": {"call_id": "c", "agent_id": "a",
+        "direction": "outbound", "from_number": "+15557654321", "to_number": "512-555-0142"}}),
+    );
+    let out = testing::deliver(&*connector(sim.settings(json!({}))), &call).await;
+    assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
+    assert_eq!(sim.contacts()[0].get("phone"), Some("+15125550142"));
+}
+
+#[tokio::test]
 async fn the_daily_quota_pauses_until_it_can_have_reset_and_sends_nothing_more() {
     let sim = HubSpotSim::start().await;
     sim.daily_budget(0);
