@@ -135,7 +135,7 @@ fn e164(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
 }
 
 /// E.164 form of a phone number, if it is one.
-pub(super) fn normalize_phone(raw: &str, country: &str) -> Option<String> {
+pub fn normalize_phone(raw: &str, country: &str) -> Option<String> {
     let trimmed = raw.trim();
     if trimmed
         .chars()
