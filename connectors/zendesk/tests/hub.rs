@@ -35,7 +35,15 @@ async fn a_voicemail_from_a_withheld_number_becomes_one_ticket() {
     assert_eq!(hub.settled(&id, WAIT).await.status, "succeeded");
     let tickets = sim.tickets_for(e["data"]["call_id"].as_str().unwrap());
     assert_eq!(tickets.len(), 1, "{tickets:?}");
-    assert!(tickets[0].comment.contains("unknown caller"), "{tickets:?}");
+    let comment = &tickets[0].comment;
+    assert!(
+        comment.starts_with("Voicemail from unknown caller"),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("the requester is the API agent"),
+        "{comment}"
+    );
     // No number, no email: the token's agent is the requester.
     assert!(sim.requester(&tickets[0]).agent);
 }
