@@ -45,6 +45,23 @@ async fn a_create_that_times_out_after_storing_is_still_one_ticket() {
 }
 
 #[actix_rt::test]
+async fn a_retry_after_the_idempotency_window_finds_the_lost_ticket() {
+    let sim = ZendeskSim::start().await;
+    sim.fail_next_create(Fail::TimeoutAfterStore {
+        delay: Duration::from_secs(1),
+    });
+    let hub = VendorHub::start(PLUGIN, &sim.connector_toml("timeout = \"300ms\"")).await;
+    let id = hub.post(&voicemail()).await;
+    // The retry comes after Zendesk forgot the key (retries run 24 h).
+    while sim.creates() == 0 {
+        actix_rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    sim.advance(IDEMPOTENCY_WINDOW * 3);
+    assert_eq!(hub.settled(&id, WAIT).await.status, "succeeded");
+    assert_eq!(sim.tickets().len(), 1, "{:?}", sim.tickets());
+}
+
+#[actix_rt::test]
 async fn a_replay_after_the_idempotency_window_creates_no_second_ticket() {
     let sim = ZendeskSim::start().await;
     let (hub, id, status) = deliver(&sim).await;
