@@ -59,10 +59,16 @@ impl Zendesk {
     }
 
     /// 400 `IdempotentRequestError`: a ticket may exist. Found: done.
-    /// Not found: retried (never `failed`), with the reason recorded.
+    /// Not found, or the lookup failed: retried (never `failed`), with the
+    /// reason recorded.
     async fn after_mismatch(&self, plan: &Plan, resp: &Response, http: &OutboundClient) -> Outcome {
         match self.find(plan, http).await {
-            Lookup::Found(o) | Lookup::Failed(o) => o,
+            Lookup::Found(o) => o,
+            Lookup::Failed(o) if o.verdict == Verdict::Reject => Outcome {
+                verdict: Verdict::Retry { after: None },
+                ..o
+            },
+            Lookup::Failed(o) => o,
             Lookup::Missing => Outcome::from_response(Verdict::Retry { after: None }, resp)
                 .with_error(format!(
                     "{}; no ticket has external_id {} yet, so it is retried",
