@@ -13,7 +13,7 @@ mod set;
 use handlebars::Handlebars;
 use serde_json::Value;
 
-pub use phone::{to_e164, PhoneError};
+pub use phone::{known_country, to_e164, PhoneError};
 pub use set::TemplateSet;
 
 /// What a template renders, which decides how `{{value}}` is escaped and

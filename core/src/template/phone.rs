@@ -63,6 +63,12 @@ fn dialing(country: &str) -> Result<Dialing, PhoneError> {
     Err(PhoneError::UnknownCountry(country.to_owned()))
 }
 
+/// Whether `country` is an ISO 3166 alpha-2 code this module can read
+/// national numbers in.
+pub fn known_country(country: &str) -> bool {
+    dialing(country).is_ok()
+}
+
 /// `raw` in E.164. `country` (ISO 3166 alpha-2, e.g. `"GB"`; a bare calling
 /// code such as `"44"` is still read, as before) reads national numbers;
 /// without it only `+`/`00` numbers are written and a national number is
@@ -178,6 +184,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_named() {
+        assert!(known_country("gb") && known_country("PR") && !known_country("XX"));
         assert!(matches!(e("call me", None), Err(PhoneError::NotAPhone(_))));
         assert!(matches!(e("12", Some("US")), Err(PhoneError::NotAPhone(_))));
         assert!(matches!(

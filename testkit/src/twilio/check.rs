@@ -121,11 +121,19 @@ fn combinations(form: &Form) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Whether `s` is `+` and 8 to 15 digits, the first not 0.
+/// Whether `s` is a number Twilio can send to: `+` and 8 to 15 digits, the
+/// first not 0; in the NANP (`+1`) ten digits with an area code not starting
+/// with 0 or 1 (`+10005550142` is E.164-shaped but no number).
 pub fn is_e164(s: &str) -> bool {
-    s.strip_prefix('+').is_some_and(|d| {
-        (8..=15).contains(&d.len()) && !d.starts_with('0') && d.chars().all(|c| c.is_ascii_digit())
-    })
+    let Some(d) = s.strip_prefix('+') else {
+        return false;
+    };
+    let shaped =
+        (8..=15).contains(&d.len()) && !d.starts_with('0') && d.chars().all(|c| c.is_ascii_digit());
+    match d.strip_prefix('1') {
+        Some(nanp) if shaped => nanp.len() == 10 && !nanp.starts_with(['0', '1']),
+        _ => shaped,
+    }
 }
 
 fn parse(body: &[u8]) -> Form {
@@ -194,6 +202,8 @@ mod tests {
         assert_eq!(code("To=%2B15551234567&Body=hi"), 21603);
         assert_eq!(code("To=%2B15551234567&From=%2B15557654321"), 21602);
         assert_eq!(code("To=5551234567&From=%2B15557654321&Body=hi"), 21211);
+        assert_eq!(code("To=%2B10005550142&From=%2B15557654321&Body=hi"), 21211);
+        assert!(req("To=%2B442079460958&From=%2B15557654321&Body=hi").is_ok());
         assert_eq!(
             code("To=%2B15551234567&From=x&Body=hi&Attempt=three"),
             21601
