@@ -150,6 +150,11 @@ impl TwilioSim {
         self.lock().messages.clone()
     }
 
+    /// Segments billed for every SMS queued (what the account pays for).
+    pub fn segments(&self) -> usize {
+        self.lock().messages.iter().map(|m| m.segments).sum()
+    }
+
     /// Every request refused (bad auth, schema, number, opt-out), in order.
     pub fn refusals(&self) -> Vec<Refusal> {
         self.lock().refusals.clone()
