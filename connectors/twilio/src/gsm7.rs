@@ -31,15 +31,26 @@ pub fn count(text: &str) -> Option<usize> {
 }
 
 /// `text` in GSM-7: typographic punctuation made plain, accents GSM-7
-/// lacks dropped from their letters, anything else (emoji, CJK) dropped;
-/// runs of spaces left by dropped characters collapsed.
+/// lacks dropped from their letters, anything else (emoji, CJK) dropped,
+/// with the space before it when punctuation follows (`Zoë 🙂"` -> `Zoe"`);
+/// runs of spaces collapsed.
 pub fn transliterate(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut held_space = false;
     for c in text.chars() {
-        match septets(c) {
-            Some(_) => out.push(c),
-            None => out.push_str(&replacement(c)),
+        let plain = match septets(c) {
+            Some(_) => c.to_string(),
+            None => replacement(c),
+        };
+        if plain.is_empty() {
+            held_space |= out.ends_with(' ');
+            out.truncate(out.trim_end_matches(' ').len());
+            continue;
         }
+        if std::mem::take(&mut held_space) && plain.starts_with(char::is_alphanumeric) {
+            out.push(' ');
+        }
+        out.push_str(&plain);
     }
     collapse_spaces(&out)
 }
@@ -129,6 +140,7 @@ mod tests {
         );
         assert_eq!(transliterate("Ångström à é ü ñ"), "Ångström à é ü ñ");
         assert_eq!(transliterate("💧"), "");
+        assert_eq!(transliterate("(Zoë 🙂) a 🙂 b"), "(Zoe) a b");
     }
 
     #[test]

@@ -102,3 +102,27 @@ fn the_sparsest_staff_alert_names_an_unknown_caller() {
         "Transfer request from unknown caller: the caller asked to speak to someone"
     );
 }
+
+#[test]
+fn a_custom_template_with_odd_event_text_is_still_a_short_gsm7_sms() {
+    let path = std::env::temp_dir().join(format!("twilio-custom-{}.hbs", std::process::id()));
+    let source = r#"{"To": "{{data.lead.phone}}", "Body": "“{{data.lead.name}}” — {{data.lead.summary}} …"}"#;
+    std::fs::write(&path, source).unwrap();
+    let lead = json!({"name": "Zoë 🙂", "phone": "+15551234567", "summary": "Leak ‘everywhere’ {x} ".repeat(40)});
+    let extra = json!({"template": path, "events": ["lead.captured"]});
+    let forms = prepared(
+        extra,
+        EventType::LeadCaptured,
+        json!({"call_id": "c", "agent_id": "a", "lead": lead}),
+    );
+    std::fs::remove_file(&path).unwrap();
+    let body = url::form_urlencoded::parse(forms[0].as_bytes())
+        .find(|(k, _)| k == "Body")
+        .unwrap()
+        .1;
+    assert!(
+        body.starts_with("\"Zoe\" - Leak 'everywhere' {x} Leak"),
+        "{body}"
+    );
+    assert_eq!(segments::count(&body), (Encoding::Gsm7, 2), "{body}");
+}
