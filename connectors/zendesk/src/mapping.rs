@@ -196,7 +196,12 @@ mod tests {
             }
         );
         assert_eq!(
-            r(json!({"name": "Sam", "email": "not an email", "phone": "(512) 555-0142"})),
+            r(json!({"name": "Sam", "phone": "(512) 555-0142"})),
+            Requester::Agent,
+            "a national number is never guessed into a country"
+        );
+        assert_eq!(
+            r(json!({"name": "Sam", "email": "not an email", "phone": "+1 (512) 555-0142"})),
             Requester::Phone {
                 name: "Sam".into(),
                 phone: "+15125550142".into()
