@@ -49,7 +49,10 @@ async fn breaker_stops_hammering_a_dead_target_and_probes_it() {
             "concurrency = 1\nbreaker_cooldown = \"400ms\"\n{}",
             webhook("crm", &rx.url)
         ),
-        &[("breaker_failures = 0", "breaker_failures = 3")],
+        &[(
+            "breaker_failures = 0",
+            "breaker_failures = 3\nbreaker_window = \"100ms\"",
+        )],
     )
     .await;
     let mut ids = Vec::new();
@@ -209,7 +212,10 @@ async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
     let hub = hub_with(
         &format!("breaker_cooldown = \"600ms\"\n{}", webhook("crm", &rx.url)),
         &[
-            ("breaker_failures = 0", "breaker_failures = 1"),
+            (
+                "breaker_failures = 0",
+                "breaker_failures = 1\nbreaker_window = \"0s\"",
+            ),
             ("retry_for = \"1h\"", "retry_for = \"300ms\""),
         ],
     )
