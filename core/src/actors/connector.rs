@@ -560,7 +560,12 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bo
         started_at,
         duration_ms,
         status_code: outcome.status_code,
-        error: pacing::attempt_error(&outcome, next, held.as_ref()),
+        error: pacing::attempt_error(
+            &outcome,
+            next,
+            held.as_ref()
+                .filter(|h| !s.policy.within_window(first, h.until)),
+        ),
         response_excerpt: outcome.response_excerpt.clone(),
         node: s.node.to_string(),
     };

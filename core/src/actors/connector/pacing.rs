@@ -112,13 +112,14 @@ fn until_from_now(at: Millis) -> Duration {
 }
 
 /// The attempt log's error: a retry that a pause pushed past `retry_for`
-/// says so, naming the pause.
+/// says so, naming the pause (`past_window`: a pause that ends after the
+/// delivery's retry window closes).
 pub(super) fn attempt_error(
     outcome: &Outcome,
     next: NextStep,
-    held: Option<&Hold>,
+    past_window: Option<&Hold>,
 ) -> Option<String> {
-    match (outcome.verdict, next, held) {
+    match (outcome.verdict, next, past_window) {
         (Verdict::Retry { .. }, NextStep::Failed, Some(h)) => Some(format!(
             "{}; the connector is paused until {} ({}), after retry_for runs out",
             outcome.error.as_deref().unwrap_or("attempt failed"),
