@@ -111,8 +111,8 @@ pub struct ConnectorActor {
     bucket: Option<TokenBucket>,
     /// The timer for the next token or the end of a pause.
     resume: Option<(Instant, SpawnHandle)>,
-    /// The latest pause, for the reason of deliveries it outlived.
-    last_hold: Option<String>,
+    /// The latest pause, to name it on deliveries whose window it outlasted.
+    last_hold: Option<Hold>,
 }
 
 /// Deliveries to attempt now (already leased to this node).
@@ -280,9 +280,13 @@ impl ConnectorActor {
     }
 
     fn expire(&mut self, job: Job, ctx: &mut Context<Self>) {
-        let why = match (self.breaker.public(), &self.last_hold) {
-            (crate::health::BreakerState::Closed, Some(hold)) => hold.clone(),
-            _ => "the target's circuit breaker was open".to_owned(),
+        let outlasted = |h: &&Hold| {
+            job.first_attempt_at
+                .is_some_and(|first| !self.s.policy.within_window(first, h.until))
+        };
+        let why = match self.last_hold.as_ref().filter(outlasted) {
+            Some(hold) => pacing::held_by(hold),
+            None => "the target's circuit breaker was open".to_owned(),
         };
         self.expire_with(job, &why, ctx);
     }

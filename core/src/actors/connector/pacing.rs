@@ -49,11 +49,7 @@ impl ConnectorActor {
         if !self.saturated {
             self.set_saturated(true);
         }
-        let why = format!(
-            "the connector was paused until {} ({})",
-            rfc3339(hold.until),
-            hold.reason
-        );
+        let why = held_by(&hold);
         let end = Instant::now() + until_from_now(hold.until);
         let mut expired = Vec::new();
         let mut deferred = Vec::new();
@@ -76,16 +72,17 @@ impl ConnectorActor {
             self.more_in_storage = true;
             let store = self.s.store.clone();
             let node = self.s.node.clone();
+            let due_at = hold.until;
             ctx.spawn(
                 async move {
-                    if let Err(e) = store.release_until(&node, deferred, hold.until).await {
+                    if let Err(e) = store.release_until(&node, deferred, due_at).await {
                         tracing::warn!(error = %e, "cannot hand paused deliveries back; their leases expire on their own");
                     }
                 }
                 .into_actor(self),
             );
         }
-        self.last_hold = Some(why);
+        self.last_hold = Some(hold);
         self.resume_at(end, ctx);
     }
 
@@ -105,6 +102,15 @@ impl ConnectorActor {
         });
         self.resume = Some((at, handle));
     }
+}
+
+/// What held a delivery, for its error.
+pub(super) fn held_by(hold: &Hold) -> String {
+    format!(
+        "the connector was paused until {} ({})",
+        rfc3339(hold.until),
+        hold.reason
+    )
 }
 
 fn until_from_now(at: Millis) -> Duration {
