@@ -21,6 +21,7 @@ mod openapi;
 mod outbound;
 mod recovery;
 mod security;
+mod sent_request;
 mod signing;
 mod storage;
 mod templates;
