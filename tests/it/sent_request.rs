@@ -10,7 +10,7 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
 };
 
-use crate::support::{fresh_event, wait_until, Receiver, TestHub};
+use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
 
 const TOKEN: &str = "tok-SECRET-7f3a9c";
 const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -139,10 +139,14 @@ async fn failed_attempts_keep_the_request_too() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
+    // A target that never answers: the attempt times out (2 s in tests).
+    let hanging = Receiver::start();
+    hanging.set_default(Reply::Hang(Duration::from_secs(30)));
     let hub = TestHub::start(&format!(
-        "{}{}",
+        "{}{}{}",
         http_connector("broken", &target.uri()),
-        http_connector("gone", &closed)
+        http_connector("gone", &closed),
+        http_connector("slow", &hanging.url)
     ))
     .await;
     let event = post(&hub, "lead.captured").await;
@@ -167,7 +171,19 @@ async fn failed_attempts_keep_the_request_too() {
         .as_str()
         .unwrap()
         .contains("\"phone\""));
-    for d in [&broken, &gone] {
+
+    let slow = attempted(&hub, &event, "slow").await;
+    let attempt = &slow["attempts"][0];
+    assert!(
+        attempt["error"].as_str().unwrap().contains("timed out"),
+        "{slow}"
+    );
+    assert_eq!(attempt["request"]["headers"]["authorization"], "****");
+    assert!(attempt["request"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&hanging.url));
+    for d in [&broken, &gone, &slow] {
         assert!(!d.to_string().contains(TOKEN), "{d}");
     }
     hub.stop().await;
@@ -209,4 +225,70 @@ async fn a_vendor_connector_keeps_the_request_it_sent() {
     assert!(!text.contains(api_token), "{text}");
     assert!(!text.contains(auth.trim_start_matches("Basic ")), "{text}");
     hub.stop().await;
+}
+
+/// HubSpot sends an upsert, then a note: the attempt keeps the note (the
+/// request its status code answers); when the upsert fails, the upsert.
+#[tokio::test]
+async fn an_attempt_of_several_requests_keeps_the_last_one_sent() {
+    use switchboard::registry::registry;
+    use switchboard_core::{
+        config::DeliveryConfig,
+        connector::{testing, ConnectorSpec, Verdict},
+        event::EventType,
+    };
+
+    for note_answer in [201, 500] {
+        let hubspot = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/crm/v3/objects/contacts/batch/upsert"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"results": [{"id": "901"}]})),
+            )
+            .mount(&hubspot)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/crm/v3/objects/notes"))
+            .respond_with(ResponseTemplate::new(note_answer))
+            .mount(&hubspot)
+            .await;
+        let config = testing::config(
+            "hubspot",
+            serde_json::json!({"token": TOKEN, "base_url": hubspot.uri()}),
+        );
+        let delivery = DeliveryConfig::default();
+        let c = registry()
+            .build(&ConnectorSpec::new(&config, &delivery))
+            .unwrap();
+        let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
+        assert_eq!(out.status_code, Some(note_answer), "{out:?}");
+        assert_eq!(out.verdict == Verdict::Delivered, note_answer == 201);
+        let request = out.request.expect("the attempt keeps its request");
+        assert_eq!(
+            request.url,
+            format!("{}/crm/v3/objects/notes", hubspot.uri())
+        );
+        assert!(request.body.contains("\"901\""), "{}", request.body);
+        assert_eq!(request.headers["authorization"], "****");
+    }
+
+    // The upsert fails: the note is never sent, and the upsert is kept.
+    let hubspot = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&hubspot)
+        .await;
+    let config = testing::config(
+        "hubspot",
+        serde_json::json!({"token": TOKEN, "base_url": hubspot.uri()}),
+    );
+    let delivery = DeliveryConfig::default();
+    let c = registry()
+        .build(&ConnectorSpec::new(&config, &delivery))
+        .unwrap();
+    let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
+    assert!(!format!("{out:?}").contains(TOKEN));
+    let request = out.request.expect("the attempt keeps its request");
+    assert!(request.url.ends_with("/batch/upsert"), "{}", request.url);
 }
