@@ -19,6 +19,14 @@ pub(super) fn run(c: &ConfigArg) -> anyhow::Result<ExitCode> {
     let mut problems = 0;
     for ((name, connector), cfg) in connectors.iter().zip(&config.connectors) {
         let sub = Subscription::from_config(cfg, &**connector)?;
+        for warning in connector.check_warnings(cfg) {
+            println!("warn  {name:<20} {warning}");
+        }
+        // Which condition skipped an event: the operator's, or the kind's default.
+        let by = match (&cfg.filter, &cfg.events) {
+            (None, None) => "the kind's default filter (set `filter` or `events` to change it)",
+            _ => "`filter`",
+        };
         for (kind, src) in fixtures() {
             if !sub.wants(kind) {
                 continue;
@@ -26,7 +34,7 @@ pub(super) fn run(c: &ConfigArg) -> anyhow::Result<ExitCode> {
             let event = Event::parse(src.as_bytes(), 0)?;
             let envelope: serde_json::Value = serde_json::from_str(&event.body)?;
             if !sub.accepts(kind, || &envelope) {
-                println!("skip  {name:<20} {kind:<20} filtered out by `filter`");
+                println!("skip  {name:<20} {kind:<20} filtered out by {by}");
                 continue;
             }
             let req = DeliveryRequest {

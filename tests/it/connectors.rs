@@ -73,6 +73,13 @@ async fn filtered_pagerduty_succeeds_and_rejected_zendesk_fails() {
         .mount(&pagerduty)
         .await;
     let zendesk = MockServer::start().await;
+    // The caller's user, created before each ticket (the caller is the requester).
+    Mock::given(method("POST"))
+        .and(path("/api/v2/users/create_or_update"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user": {"id": 7}})))
+        .expect(3)
+        .mount(&zendesk)
+        .await;
     Mock::given(method("POST"))
         .and(path("/api/v2/tickets"))
         .respond_with(ResponseTemplate::new(422).set_body_json(json!({

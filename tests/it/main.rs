@@ -20,6 +20,7 @@ mod metrics;
 mod openapi;
 mod outbound;
 mod recovery;
+mod sdk;
 mod security;
 mod sent_request;
 mod signing;

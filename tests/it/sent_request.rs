@@ -192,6 +192,12 @@ async fn failed_attempts_keep_the_request_too() {
 #[actix_rt::test]
 async fn a_vendor_connector_keeps_the_request_it_sent() {
     let zendesk = MockServer::start().await;
+    // A phone-only caller becomes a user first; the ticket is the last request.
+    Mock::given(method("POST"))
+        .and(path("/api/v2/users/create_or_update"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"user":{"id":77}}"#))
+        .mount(&zendesk)
+        .await;
     Mock::given(method("POST"))
         .and(path("/api/v2/tickets"))
         .respond_with(ResponseTemplate::new(201).set_body_string(r#"{"ticket":{"id":1}}"#))
@@ -227,32 +233,19 @@ async fn a_vendor_connector_keeps_the_request_it_sent() {
     hub.stop().await;
 }
 
-/// HubSpot sends an upsert, then a note: the attempt keeps the note (the
-/// request its status code answers); when the upsert fails, the upsert.
+/// HubSpot searches for the caller, creates the contact, then adds a note:
+/// the attempt keeps the note (the request its status code answers); when
+/// the search fails, nothing more is sent and the search is kept.
 #[tokio::test]
 async fn an_attempt_of_several_requests_keeps_the_last_one_sent() {
     use switchboard::registry::registry;
     use switchboard_core::{
         config::DeliveryConfig,
-        connector::{testing, ConnectorSpec, Verdict},
+        connector::{testing, ConnectorSpec, Outcome, Verdict},
         event::EventType,
     };
 
-    for note_answer in [201, 500] {
-        let hubspot = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/crm/v3/objects/contacts/batch/upsert"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(serde_json::json!({"results": [{"id": "901"}]})),
-            )
-            .mount(&hubspot)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/crm/v3/objects/notes"))
-            .respond_with(ResponseTemplate::new(note_answer))
-            .mount(&hubspot)
-            .await;
+    async fn deliver(hubspot: &MockServer) -> Outcome {
         let config = testing::config(
             "hubspot",
             serde_json::json!({"token": TOKEN, "base_url": hubspot.uri()}),
@@ -261,9 +254,36 @@ async fn an_attempt_of_several_requests_keeps_the_last_one_sent() {
         let c = registry()
             .build(&ConnectorSpec::new(&config, &delivery))
             .unwrap();
-        let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
+        testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await
+    }
+
+    for note_answer in [201, 500] {
+        let hubspot = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/crm/v3/objects/contacts/search"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"results": []})),
+            )
+            .mount(&hubspot)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/crm/v3/objects/contacts"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .set_body_json(serde_json::json!({"id": "901", "properties": {}})),
+            )
+            .mount(&hubspot)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/crm/v3/objects/notes"))
+            .respond_with(ResponseTemplate::new(note_answer))
+            .mount(&hubspot)
+            .await;
+        let out = deliver(&hubspot).await;
         assert_eq!(out.status_code, Some(note_answer), "{out:?}");
         assert_eq!(out.verdict == Verdict::Delivered, note_answer == 201);
+        assert_eq!(hubspot.received_requests().await.unwrap().len(), 3);
+        assert!(!format!("{out:?}").contains(TOKEN));
         let request = out.request.expect("the attempt keeps its request");
         assert_eq!(
             request.url,
@@ -273,22 +293,16 @@ async fn an_attempt_of_several_requests_keeps_the_last_one_sent() {
         assert_eq!(request.headers["authorization"], "****");
     }
 
-    // The upsert fails: the note is never sent, and the upsert is kept.
     let hubspot = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(503))
         .mount(&hubspot)
         .await;
-    let config = testing::config(
-        "hubspot",
-        serde_json::json!({"token": TOKEN, "base_url": hubspot.uri()}),
-    );
-    let delivery = DeliveryConfig::default();
-    let c = registry()
-        .build(&ConnectorSpec::new(&config, &delivery))
-        .unwrap();
-    let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
-    assert!(!format!("{out:?}").contains(TOKEN));
+    let out = deliver(&hubspot).await;
+    assert_eq!(out.status_code, Some(503), "{out:?}");
     let request = out.request.expect("the attempt keeps its request");
-    assert!(request.url.ends_with("/batch/upsert"), "{}", request.url);
+    assert_eq!(
+        request.url,
+        format!("{}/crm/v3/objects/contacts/search", hubspot.uri())
+    );
 }

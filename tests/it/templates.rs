@@ -65,7 +65,7 @@ fn every_shipped_template_renders_its_golden_request() {
         assert_eq!(shown, want, "{name} no longer renders {}", path.display());
         checked += 1;
     }
-    assert_eq!(checked, 10, "every shipped template has a golden file");
+    assert_eq!(checked, 12, "every shipped template has a golden file");
 }
 
 fn check(dir: &tempfile::TempDir, connector: &str) -> (bool, String) {
@@ -114,6 +114,30 @@ fn check_passes_the_shipped_templates() {
     assert!(
         text.contains("skip  pd") && text.contains("lead.captured"),
         "the filter skips the lead: {text}"
+    );
+}
+
+#[test]
+fn check_warns_about_a_pager_that_pages_on_every_lead() {
+    let dir = tempfile::tempdir().unwrap();
+    let pd = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\n";
+    let (ok, text) = check(&dir, &format!("{pd}events = [\"lead.captured\"]\n"));
+    assert!(ok, "a warning does not fail check: {text}");
+    assert!(
+        text.contains("warn  pd") && text.contains("pages on every lead.captured"),
+        "{text}"
+    );
+    assert!(
+        text.contains("add a `filter`"),
+        "says how to fix it: {text}"
+    );
+
+    // With `events` omitted the kind's default filter pages on transfers only.
+    let (ok, text) = check(&dir, pd);
+    assert!(ok && !text.contains("warn"), "{text}");
+    assert!(
+        text.contains("skip  pd") && text.contains("default filter"),
+        "the non-urgent sample lead is skipped: {text}"
     );
 }
 

@@ -1,181 +1,124 @@
-//! The connector against a loopback server answering like HubSpot CRM v3
-//! (batch upsert 200 / 207 / 400 / 429, notes 201 / 5xx).
+//! The connector against the HubSpot simulator, one attempt at a time:
+//! what it sends, and what each kind of answer means (rate limits, quota,
+//! bad token, an operator's template error).
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use switchboard_connector_hubspot::PLUGIN;
 use switchboard_core::{
-    connector::{testing, Connector, Verdict},
-    event::EventType,
+    connector::{testing, Connector, Outcome, Verdict},
+    event::{Event, EventType},
 };
-use wiremock::{
-    matchers::{header, method, path},
-    Mock, MockServer, Request, ResponseTemplate,
-};
+use switchboard_testkit::hubspot::{Failure, HubSpotSim, Policy};
 
-const UPSERT: &str = "/crm/v3/objects/contacts/batch/upsert";
-const NOTES: &str = "/crm/v3/objects/notes";
-
-fn connector(base: &str, extra: Value) -> std::sync::Arc<dyn Connector> {
-    let mut settings = json!({"token": "pat-na1-test", "base_url": base});
-    settings
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    testing::build(
-        &switchboard_connector_hubspot::PLUGIN,
-        &testing::config("hubspot", settings),
-    )
-    .unwrap()
+fn connector(settings: Value) -> std::sync::Arc<dyn Connector> {
+    testing::build(&PLUGIN, &testing::config("hubspot", settings)).unwrap()
 }
 
-async fn expect(server: &MockServer, at: &str, answer: ResponseTemplate, times: u64) {
-    Mock::given(method("POST"))
-        .and(path(at))
-        .and(header("authorization", "Bearer pat-na1-test"))
-        .and(header("content-type", "application/json"))
-        .respond_with(answer)
-        .expect(times)
-        .mount(server)
-        .await;
+fn event(v: Value) -> Event {
+    Event::parse(v.to_string().as_bytes(), 1_715_200_000).unwrap()
 }
 
-fn upserted(id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "status": "COMPLETE",
-        "results": [{"id": id, "properties": {}, "new": false}],
-        "startedAt": "2024-05-08T20:27:00Z", "completedAt": "2024-05-08T20:27:00Z"
-    }))
-}
-
-fn body(r: &Request) -> Value {
-    serde_json::from_slice(&r.body).unwrap()
-}
-
-async fn requests(server: &MockServer, at: &str) -> Vec<Value> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == at)
-        .map(body)
-        .collect()
+/// A pause asked for, equal to the retry's wait; returns the wait.
+fn paused(out: &Outcome, policy: &str) -> Duration {
+    let pause = out.pause.as_ref().expect("a 429 pauses the connector");
+    assert!(pause.reason.contains(policy), "{pause:?}");
+    assert_eq!(
+        out.verdict,
+        Verdict::Retry {
+            after: Some(pause.wait)
+        }
+    );
+    pause.wait
 }
 
 #[tokio::test]
-async fn lead_upserts_the_contact_by_email() {
-    let server = MockServer::start().await;
-    expect(&server, UPSERT, upserted("501"), 1).await;
-    expect(&server, NOTES, ResponseTemplate::new(201), 0).await;
+async fn the_sample_call_with_the_default_config_reaches_hubspot() {
+    let sim = HubSpotSim::start().await;
+    let c = connector(sim.settings(json!({})));
+    let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
+    assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
+    let contact = &sim.contacts()[0];
+    assert_eq!(contact.get("phone"), Some("+15551234567"));
+    let notes = sim.notes_of(&contact.id);
+    assert_eq!((sim.contacts().len(), notes.len()), (1, 1));
+    let body = notes[0].body();
+    assert!(
+        body.contains("Summary: Caller wants an estimate")
+            && body.contains("caller: Hi, my kitchen sink is leaking"),
+        "{body}"
+    );
+    assert_eq!(notes[0].properties["hs_timestamp"], "2024-05-08T20:26:50Z");
+}
+
+#[tokio::test]
+async fn an_outbound_call_notes_the_number_called_not_the_business() {
+    let sim = HubSpotSim::start().await;
+    let call = event(
+        json!({"type": "call.completed", "data": {"call_id": "c", "agent_id": "a",
+        "direction": "outbound", "from_number": "+15557654321", "to_number": "512-555-0142"}}),
+    );
+    let out = testing::deliver(&*connector(sim.settings(json!({}))), &call).await;
+    assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
+    assert_eq!(sim.contacts()[0].get("phone"), Some("+15125550142"));
+}
+
+#[tokio::test]
+async fn the_daily_quota_pauses_until_it_can_have_reset_and_sends_nothing_more() {
+    let sim = HubSpotSim::start().await;
+    sim.daily_budget(0);
     let out = testing::deliver(
-        &*connector(&server.uri(), json!({})),
+        &*connector(sim.settings(json!({}))),
         &testing::sample(EventType::LeadCaptured),
     )
     .await;
-    assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
-    let b = &requests(&server, UPSERT).await[0];
-    let input = &b["inputs"][0];
-    assert_eq!(input["idProperty"], "email");
-    assert_eq!(input["id"], "jordan@example.com");
-    let p = &input["properties"];
-    assert_eq!(p["email"], "jordan@example.com");
-    assert_eq!(p["firstname"], "Jordan");
-    assert_eq!(p["lastname"], "Reyes");
-    assert_eq!(p["phone"], "+15551234567");
-    assert_eq!(p["address"], "123 Oak St, Austin, TX");
-    assert!(p.as_object().unwrap().values().all(Value::is_string));
-}
-
-#[tokio::test]
-async fn call_upserts_by_phone_then_notes_on_that_contact() {
-    let server = MockServer::start().await;
-    expect(&server, UPSERT, upserted("777"), 1).await;
-    expect(
-        &server,
-        NOTES,
-        ResponseTemplate::new(201).set_body_json(json!({"id": "9001"})),
-        1,
-    )
-    .await;
-    let c = connector(&server.uri(), json!({"phone_property": "oncall_phone"}));
-    let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
-    assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
-    assert_eq!(out.status_code, Some(201));
-    let input = &requests(&server, UPSERT).await[0]["inputs"][0];
-    assert_eq!(input["idProperty"], "oncall_phone");
-    assert_eq!(input["id"], "+15551234567");
-    assert_eq!(input["properties"]["oncall_phone"], "+15551234567");
-    let note = &requests(&server, NOTES).await[0];
-    assert_eq!(note["associations"][0]["to"]["id"], "777");
-    assert_eq!(
-        note["associations"][0]["types"][0]["associationTypeId"],
-        202
-    );
-    assert_eq!(note["properties"]["hs_timestamp"], "2024-05-08T20:26:50Z");
-    let text = note["properties"]["hs_note_body"].as_str().unwrap();
-    assert!(text.contains("Summary: Caller wants an estimate"), "{text}");
+    let wait = paused(&out, "DAILY");
     assert!(
-        text.contains("caller: Hi, my kitchen sink is leaking"),
-        "{text}"
+        wait > Duration::ZERO && wait <= Duration::from_secs(3600),
+        "next full hour: {wait:?}"
+    );
+    assert_eq!(sim.requests().len(), 1, "no burst within the attempt");
+
+    let c = connector(sim.settings(json!({"portal_timezone": "Asia/Kolkata"})));
+    let out = testing::deliver(&*c, &testing::sample(EventType::LeadCaptured)).await;
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Kolkata);
+    let midnight = now
+        .date_naive()
+        .succ_opt()
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let want = (midnight - now.naive_local()).to_std().unwrap();
+    let wait = paused(&out, "DAILY");
+    assert!(
+        wait.abs_diff(want) < Duration::from_secs(5),
+        "{wait:?} vs {want:?}"
     );
 }
 
 #[tokio::test]
-async fn rate_limit_waits_one_window_and_sends_no_note() {
-    let server = MockServer::start().await;
-    let limited = ResponseTemplate::new(429)
-        .insert_header("x-hubspot-ratelimit-interval-milliseconds", "10000")
-        .insert_header("x-hubspot-ratelimit-max", "100")
-        .insert_header("x-hubspot-ratelimit-remaining", "0")
-        .set_body_json(json!({
-            "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-            "errorType": "RATE_LIMIT", "correlationId": "c0ffee", "policyName": "TEN_SECONDLY_ROLLING"
-        }));
-    expect(&server, UPSERT, limited, 1).await;
-    expect(&server, NOTES, ResponseTemplate::new(201), 0).await;
+async fn the_ten_second_limit_retries_soon_and_pauses_for_the_window() {
+    let sim = HubSpotSim::start().await;
+    sim.fail_next(Failure::RateLimit(Policy::TenSecondly));
     let out = testing::deliver(
-        &*connector(&server.uri(), json!({})),
+        &*connector(sim.settings(json!({}))),
         &testing::sample(EventType::CallCompleted),
     )
     .await;
     assert_eq!(
-        out.verdict,
-        Verdict::Retry {
-            after: Some(Duration::from_secs(10))
-        }
+        paused(&out, "TEN_SECONDLY_ROLLING"),
+        Duration::from_secs(10)
     );
     assert!(out.error.unwrap().contains("ten_secondly_rolling"));
+    assert!(sim.notes().is_empty());
 }
 
 #[tokio::test]
-async fn validation_errors_fail_at_once_with_hubspots_message() {
-    let server = MockServer::start().await;
-    expect(&server, UPSERT, ResponseTemplate::new(400).set_body_json(json!({
-        "status": "error",
-        "message": "Property values were not valid: [{\"isValid\":false,\"message\":\"Property \\\"hs_lead_status\\\" does not exist\"}]",
-        "correlationId": "4a1b", "category": "VALIDATION_ERROR"
-    })), 1).await;
+async fn a_bad_token_fails_at_once_with_hubspots_reason() {
+    let sim = HubSpotSim::start().await;
     let out = testing::deliver(
-        &*connector(&server.uri(), json!({})),
-        &testing::sample(EventType::LeadCaptured),
-    )
-    .await;
-    assert_eq!(out.verdict, Verdict::Reject);
-    let e = out.error.unwrap();
-    assert!(
-        e.starts_with(
-            "HubSpot answered 400 Bad Request: VALIDATION_ERROR: Property values were not valid"
-        ),
-        "{e}"
-    );
-
-    let server = MockServer::start().await;
-    expect(&server, UPSERT, ResponseTemplate::new(401).set_body_json(json!({
-        "status": "error", "message": "Authentication credentials not found.", "category": "INVALID_AUTHENTICATION"
-    })), 1).await;
-    let out = testing::deliver(
-        &*connector(&server.uri(), json!({})),
+        &*connector(sim.settings(json!({"token": "pat-wrong"}))),
         &testing::sample(EventType::LeadCaptured),
     )
     .await;
@@ -184,49 +127,85 @@ async fn validation_errors_fail_at_once_with_hubspots_message() {
 }
 
 #[tokio::test]
-async fn partial_batch_failure_is_permanent_and_note_outage_retried() {
-    let server = MockServer::start().await;
-    expect(&server, UPSERT, ResponseTemplate::new(207).set_body_json(json!({
-        "status": "COMPLETE", "results": [],
-        "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "Email address jordan@ is invalid"}]
-    })), 1).await;
+async fn a_huge_transcript_is_escaped_and_kept_within_the_note_limit() {
+    let sim = HubSpotSim::start().await;
+    let line = json!({"speaker": "caller", "text": "caller said <b>help</b> & more ".repeat(40)});
+    let transcript = vec![line; 100];
+    let call = event(
+        json!({"type": "call.completed", "data": {"call_id": "c", "agent_id": "a",
+        "from_number": "+15551234567", "transcript": transcript}}),
+    );
+    let out = testing::deliver(&*connector(sim.settings(json!({}))), &call).await;
+    assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
+    let body = sim.notes()[0].body().to_owned();
+    assert!(body.chars().count() <= 65_536 && body.contains("&lt;b&gt;help&lt;/b&gt; &amp;"));
+}
+
+#[tokio::test]
+async fn an_operators_template_error_names_the_template_and_field() {
+    let sim = HubSpotSim::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lead.captured.hbs"), r#"{"contact": {"email": "{{data.lead.email}}", "properties": {"favourite_colour": "teal"}}}"#).unwrap();
+    let settings = sim.settings(json!({"templates_dir": dir.path(), "events": ["lead.captured"]}));
     let out = testing::deliver(
-        &*connector(&server.uri(), json!({})),
+        &*connector(settings),
         &testing::sample(EventType::LeadCaptured),
     )
     .await;
     assert_eq!(out.verdict, Verdict::Reject);
-    assert!(out
-        .error
-        .unwrap()
-        .contains("Email address jordan@ is invalid"));
+    assert!(out.error.unwrap().contains("favourite_colour"));
 
-    let server = MockServer::start().await;
-    expect(&server, UPSERT, upserted("777"), 1).await;
-    expect(&server, NOTES, ResponseTemplate::new(502), 1).await;
-    let out = testing::deliver(
-        &*connector(&server.uri(), json!({})),
-        &testing::sample(EventType::CallCompleted),
+    std::fs::write(
+        dir.path().join("lead.captured.hbs"),
+        r#"{"contact": {"idProperty": "email", "id": "x"}}"#,
     )
-    .await;
-    assert_eq!(out.verdict, Verdict::Retry { after: None });
+    .unwrap();
+    let settings = sim.settings(json!({"templates_dir": dir.path(), "events": ["lead.captured"]}));
+    let e = testing::prepare(
+        &*connector(settings),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .unwrap_err();
+    assert!(
+        e.0.contains("lead.captured.hbs") && e.0.contains("contact.email"),
+        "{e}"
+    );
 }
 
 #[test]
-fn render_shows_both_requests_with_the_token_masked() {
-    let c = connector("https://api.hubapi.com", json!({}));
-    let reqs = testing::prepare(&*c, &testing::sample(EventType::CallCompleted)).unwrap();
-    assert_eq!(reqs.len(), 2);
-    let shown = format!("{}\n{}", reqs[0], reqs[1]);
-    assert!(shown.contains("POST https://api.hubapi.com/crm/v3/objects/contacts/batch/upsert"));
-    assert!(shown.contains("POST https://api.hubapi.com/crm/v3/objects/notes"));
-    assert!(shown.contains("<contact id from the upsert answer>"));
+fn bad_settings_say_what_is_wrong_and_how_to_fix_it() {
+    let err = |s: Value| {
+        testing::build(&PLUGIN, &testing::config("hubspot", s))
+            .err()
+            .unwrap()
+            .to_string()
+    };
+    let e = err(json!({"token": "t", "portal_timezone": "Mars/Olympus_Mons"}));
     assert!(
-        shown.contains("authorization: ****") && !shown.contains("pat-na1"),
-        "{shown}"
+        e.contains("portal_timezone") && e.contains("America/Chicago"),
+        "{e}"
     );
-    assert_eq!(
-        c.events(),
-        Some(vec![EventType::CallCompleted, EventType::LeadCaptured])
+    let e = err(json!({"token": "t", "phone_property": "On-call phone"}));
+    assert!(
+        e.contains("phone_property") && e.contains("oncall_phone"),
+        "{e}"
     );
+    assert!(err(json!({"token": " "})).contains("token"));
+}
+
+#[test]
+fn render_shows_the_search_the_create_and_the_note_with_a_placeholder() {
+    let c = connector(json!({"token": "pat-na1-secret"}));
+    let reqs = testing::prepare(&*c, &testing::sample(EventType::CallCompleted)).unwrap();
+    let shown: Vec<String> = reqs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 3);
+    assert!(shown[0].starts_with("POST https://api.hubapi.com/crm/v3/objects/contacts/search"));
+    assert!(shown[1].starts_with("POST https://api.hubapi.com/crm/v3/objects/contacts\n"));
+    assert!(shown[2].contains("<contact id from the search or create answer>"));
+    assert!(shown
+        .iter()
+        .all(|s| s.contains("authorization: ****") && !s.contains("secret")));
+    let mut served = c.events().unwrap();
+    served.sort_by_key(|t| t.as_str());
+    assert_eq!(served.len(), 4, "{served:?}");
 }

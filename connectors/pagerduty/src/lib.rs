@@ -2,21 +2,25 @@
 //!
 //! The template renders the event minus `routing_key` (added here, so it
 //! never sits in a template); `dedup_key` is derived from the call, so a
-//! retry or a repeated event never opens a second incident.
+//! retry or a repeated event folds into the call's open incident. With
+//! `events` and `filter` omitted it pages on transfers and emergency leads
+//! only ([`subscription::DEFAULT_FILTER`]).
 
-use std::sync::Arc;
+mod limits;
+pub mod subscription;
+
+use std::{sync::Arc, time::Duration};
 
 use serde::Deserialize;
-use serde_json::Value;
 use switchboard_core::{
-    config::Secret,
+    config::{ConnectorConfig, Secret},
     connector::{
-        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Plugin,
-        Verdict,
+        vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError, Outcome,
+        Plugin, Verdict,
     },
     event::EventType,
     outbound::{OutboundRequest, Response},
-    template::{Mode, Template, TemplateSet},
+    template::{Mode, TemplateSet},
 };
 
 /// The kind name in `[[connectors]] kind`.
@@ -30,7 +34,11 @@ pub const PLUGIN: Plugin = Plugin {
     templates: switchboard_core::default_templates!("lead.captured", "transfer.requested"),
 };
 const DEFAULT_BASE: &str = "https://events.pagerduty.com";
-const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "info"];
+/// How long a 429 without `Retry-After` holds the connector: PagerDuty
+/// names no wait, and its limit (about 120 events a minute per routing key)
+/// frees a slot every half second, so a few seconds is enough.
+const RATE_LIMIT_PAUSE: Duration = Duration::from_secs(5);
+const RATE_LIMIT_REASON: &str = "PagerDuty rate limit (about 120 events a minute per routing key)";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,11 +81,20 @@ impl Connector for PagerDuty {
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
         let mut body = t.render_json(&vendor::envelope(req.event)?)?;
-        check(t, &body)?;
+        limits::cut_summary(&mut body);
+        limits::check(t, &body)?;
         let obj = body.as_object_mut().expect("checked");
         obj.insert("routing_key".into(), self.routing_key.expose().into());
         obj.entry("event_action").or_insert("trigger".into());
         let mut r = vendor::json_post(self.url.clone(), &body);
+        if r.body.len() > limits::MAX_EVENT_BYTES {
+            return Err(t
+                .error(format!(
+                    "the event is {} bytes, over PagerDuty's 512 KB: put less in `custom_details`",
+                    r.body.len()
+                ))
+                .into());
+        }
         r.body_secrets.push(self.routing_key.expose().to_owned());
         Ok(vec![r])
     }
@@ -87,8 +104,34 @@ impl Connector for PagerDuty {
         vendor::classify(response, None)
     }
 
+    /// The verdict with PagerDuty's own message; a 429 also pauses the whole
+    /// connector: the limit is per routing key, and a connector has one, so
+    /// every other delivery would meet the same 429.
+    fn judge(&self, response: &Response) -> Outcome {
+        let mut outcome = Outcome::from_response(self.classify(response), response);
+        if let (false, Some(message)) = (
+            outcome.verdict == Verdict::Delivered,
+            self.error_message(response),
+        ) {
+            outcome = outcome.with_error(message);
+        }
+        if response.status == http::StatusCode::TOO_MANY_REQUESTS {
+            let wait = response.retry_after().unwrap_or(RATE_LIMIT_PAUSE);
+            outcome = outcome.paused(wait, RATE_LIMIT_REASON);
+        }
+        outcome
+    }
+
     fn events(&self) -> Option<Vec<EventType>> {
         Some(self.templates.events())
+    }
+
+    fn default_filter(&self) -> Option<&str> {
+        Some(subscription::DEFAULT_FILTER)
+    }
+
+    fn check_warnings(&self, config: &ConnectorConfig) -> Vec<String> {
+        subscription::warnings(config)
     }
 
     fn error_message(&self, response: &Response) -> Option<String> {
@@ -97,62 +140,5 @@ impl Connector for PagerDuty {
             response,
             &["/message", "/errors"],
         ))
-    }
-}
-
-/// The fields and limits PagerDuty enforces, checked before sending.
-fn check(t: &Template, body: &Value) -> Result<(), MappingError> {
-    let fail = |m: String| MappingError::from(t.error(m));
-    let obj = body
-        .as_object()
-        .ok_or_else(|| fail("output must be a JSON object".into()))?;
-    if obj.contains_key("routing_key") {
-        return Err(fail(
-            "leave `routing_key` out: the connector adds it from its config".into(),
-        ));
-    }
-    let action = obj
-        .get("event_action")
-        .and_then(Value::as_str)
-        .unwrap_or("trigger");
-    if !["trigger", "acknowledge", "resolve"].contains(&action) {
-        return Err(fail(format!(
-            "`event_action` '{action}' must be trigger, acknowledge or resolve"
-        )));
-    }
-    if let Some(key) = obj.get("dedup_key") {
-        let key = key.as_str().unwrap_or("");
-        if key.is_empty() || key.chars().count() > 255 {
-            return Err(fail(
-                "`dedup_key` must be a string of 1 to 255 characters".into(),
-            ));
-        }
-    } else if action != "trigger" {
-        return Err(fail(format!("`dedup_key` is required to {action}")));
-    }
-    if action != "trigger" {
-        return Ok(());
-    }
-    let field = |name: &str| {
-        body.pointer(&format!("/payload/{name}"))
-            .and_then(Value::as_str)
-    };
-    match field("summary") {
-        Some(s) if !s.is_empty() && s.chars().count() <= 1024 => {}
-        _ => {
-            return Err(fail(
-                "`payload.summary` must be 1 to 1024 characters".into(),
-            ))
-        }
-    }
-    if field("source").is_none_or(str::is_empty) {
-        return Err(fail("`payload.source` is required".into()));
-    }
-    match field("severity") {
-        Some(s) if SEVERITIES.contains(&s) => Ok(()),
-        other => Err(fail(format!(
-            "`payload.severity` {other:?} must be one of {}",
-            SEVERITIES.join(", ")
-        ))),
     }
 }

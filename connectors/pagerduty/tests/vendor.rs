@@ -95,6 +95,46 @@ async fn rate_limit_is_a_delayed_retry() {
         }
     );
     assert!(out.error.unwrap().contains("arriving too quickly"));
+    let pause = out
+        .pause
+        .expect("the limit is the routing key's: pause the connector");
+    assert_eq!(pause.wait, Duration::from_secs(7));
+    assert!(
+        pause.reason.contains("PagerDuty rate limit"),
+        "{}",
+        pause.reason
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_without_retry_after_still_pauses_and_5xx_does_not() {
+    let server = vendor(ResponseTemplate::new(429)).await;
+    let c = connector(&server.uri(), json!({}));
+    let out = testing::deliver(&*c, &testing::sample(EventType::TransferRequested)).await;
+    assert_eq!(out.pause.map(|p| p.wait), Some(Duration::from_secs(5)));
+    let server = vendor(ResponseTemplate::new(503)).await;
+    let c = connector(&server.uri(), json!({}));
+    let out = testing::deliver(&*c, &testing::sample(EventType::TransferRequested)).await;
+    assert!(out.pause.is_none(), "{out:?}");
+}
+
+#[test]
+fn an_event_over_512_kb_is_a_mapping_error_naming_the_template() {
+    let dir = std::env::temp_dir().join(format!("pd-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tpl = "{\"payload\": {\"summary\": \"s\", \"source\": \"s\", \"severity\": \"info\", \"custom_details\": {\"t\": \"{{data.transfer.summary}}\"}}}\n";
+    std::fs::write(dir.join("transfer.requested.hbs"), tpl).unwrap();
+    let c = connector(
+        "https://events.pagerduty.com",
+        json!({"templates_dir": dir, "events": ["transfer.requested"]}),
+    );
+    let big = transfer(|v| v["data"]["transfer"]["summary"] = "x".repeat(600 * 1024).into());
+    let e = testing::prepare(&*c, &big).unwrap_err();
+    assert!(
+        e.0.contains("transfer.requested.hbs") && e.0.contains("512 KB"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
@@ -188,4 +228,55 @@ fn bad_settings_and_templates_are_build_or_mapping_errors() {
         "{e}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The sample transfer with `edit` applied.
+fn transfer(edit: impl FnOnce(&mut Value)) -> switchboard_core::event::Event {
+    let mut v = testing::sample(EventType::TransferRequested).value();
+    edit(&mut v);
+    switchboard_core::event::Event::parse(&serde_json::to_vec(&v).unwrap(), 0).unwrap()
+}
+
+fn prepared_body(c: &dyn Connector, event: &switchboard_core::event::Event) -> Value {
+    let reqs = testing::prepare(c, event).unwrap_or_else(|e| panic!("{e}"));
+    serde_json::from_slice(&reqs[0].body).unwrap()
+}
+
+#[test]
+fn long_ids_and_summaries_are_cut_to_pagerdutys_limits() {
+    let c = connector("https://events.pagerduty.com", json!({}));
+    let long_call = transfer(|v| v["data"]["call_id"] = "c".repeat(300).into());
+    let key = prepared_body(&*c, &long_call)["dedup_key"].clone();
+    assert!(key.as_str().unwrap().chars().count() <= 255, "{key}");
+
+    // An operator's template that does not truncate still pages, cut to 1024.
+    let dir = std::env::temp_dir().join(format!("pd-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tpl = "{\"payload\": {\"summary\": \"{{data.transfer.summary}}\", \"source\": \"s\", \"severity\": \"info\"}}\n";
+    std::fs::write(dir.join("transfer.requested.hbs"), tpl).unwrap();
+    let c = connector(
+        "https://events.pagerduty.com",
+        json!({"templates_dir": dir, "events": ["transfer.requested"]}),
+    );
+    let long = transfer(|v| v["data"]["transfer"]["summary"] = "é".repeat(3000).into());
+    let summary = prepared_body(&*c, &long)["payload"]["summary"].clone();
+    assert_eq!(summary.as_str().unwrap().chars().count(), 1024);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn urgency_is_read_whatever_its_case() {
+    let c = connector("https://events.pagerduty.com", json!({}));
+    for (urgency, severity) in [
+        ("EMERGENCY", "critical"),
+        ("High", "error"),
+        ("soon", "warning"),
+    ] {
+        let t = transfer(|v| v["data"]["transfer"]["urgency"] = urgency.into());
+        assert_eq!(
+            prepared_body(&*c, &t)["payload"]["severity"],
+            severity,
+            "{urgency}"
+        );
+    }
 }

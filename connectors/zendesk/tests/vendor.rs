@@ -1,140 +1,115 @@
-//! The connector against a loopback server answering like Zendesk Support
-//! (`POST /api/v2/tickets`, 201 / 422 / 429 text / 5xx).
+//! One attempt of the connector against the Zendesk simulator: what the
+//! ticket holds, and what Zendesk's answers (422, 429 text, 401, 5xx) mean.
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
+use switchboard_connector_zendesk::PLUGIN;
 use switchboard_core::{
     connector::{testing, Connector, Verdict},
     event::EventType,
 };
-use wiremock::{
-    matchers::{header, method, path},
-    Mock, MockServer, ResponseTemplate,
-};
+use switchboard_testkit::zendesk::{Fail, ZendeskSim};
 
-// base64("agent@acme.test/token:zd-secret")
-const AUTH: &str = "Basic YWdlbnRAYWNtZS50ZXN0L3Rva2VuOnpkLXNlY3JldA==";
-
-fn connector(base: &str) -> std::sync::Arc<dyn Connector> {
-    let cfg = testing::config(
-        "zendesk",
-        json!({"base_url": base, "email": "agent@acme.test", "api_token": "zd-secret"}),
-    );
-    testing::build(&switchboard_connector_zendesk::PLUGIN, &cfg).unwrap()
-}
-
-async fn vendor(answer: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/tickets"))
-        .and(header("authorization", AUTH))
-        .and(header("content-type", "application/json"))
-        .and(header("idempotency-key", "dlv_test"))
-        .respond_with(answer)
-        .expect(1)
-        .mount(&server)
-        .await;
-    server
+fn connector(sim: &ZendeskSim) -> std::sync::Arc<dyn Connector> {
+    testing::build(&PLUGIN, &testing::config("zendesk", sim.settings())).unwrap()
 }
 
 #[tokio::test]
-async fn call_becomes_a_ticket_with_transcript_and_summary() {
-    let server = vendor(
-        ResponseTemplate::new(201)
-            .insert_header("x-idempotency-lookup", "miss")
-            .set_body_json(json!({"ticket": {"id": 35436, "status": "new"}, "audit": {}})),
-    )
-    .await;
+async fn call_becomes_a_ticket_with_transcript_summary_and_the_caller() {
+    let sim = ZendeskSim::start().await;
     let out = testing::deliver(
-        &*connector(&server.uri()),
+        &*connector(&sim),
         &testing::sample(EventType::CallCompleted),
     )
     .await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
-    let got = server.received_requests().await.unwrap();
-    let b: Value = serde_json::from_slice(&got[0].body).unwrap();
-    let ticket = &b["ticket"];
-    assert!(ticket["subject"]
-        .as_str()
-        .unwrap()
-        .starts_with("Caller wants an estimate"));
-    let comment = ticket["comment"]["body"].as_str().unwrap();
+    let t = &sim.tickets()[0];
+    assert!(t.subject.starts_with("Caller wants an estimate"), "{t:?}");
     assert!(
-        comment.contains("Summary: Caller wants an estimate"),
-        "{comment}"
+        t.comment.contains("Summary: Caller wants an estimate"),
+        "{t:?}"
     );
     assert!(
-        comment.contains("caller: Hi, my kitchen sink is leaking"),
-        "{comment}"
+        t.comment.contains("caller: Hi, my kitchen sink is leaking"),
+        "{t:?}"
     );
-    assert_eq!(ticket["comment"]["public"], false);
+    assert!(!t.public);
+    assert_eq!(t.tags, ["oncallclerk", "phone_call", "estimate"]);
+    assert_eq!(t.priority.as_deref(), Some("normal"));
     assert_eq!(
-        ticket["tags"],
-        json!(["oncallclerk", "phone_call", "estimate"])
+        t.external_id.as_deref(),
+        Some("call_01J9Z3K8Q2M4N6P8R0S2T4V6X8:dlv_test")
     );
-    assert_eq!(ticket["priority"], "normal");
-    assert_eq!(ticket["external_id"], "call_01J9Z3K8Q2M4N6P8R0S2T4V6X8");
+    assert_eq!(sim.requester(t).phone.as_deref(), Some("+15551234567"));
 }
 
 #[tokio::test]
 async fn emergency_transfer_is_urgent() {
-    let server =
-        vendor(ResponseTemplate::new(201).set_body_json(json!({"ticket": {"id": 1}}))).await;
+    let sim = ZendeskSim::start().await;
     let out = testing::deliver(
-        &*connector(&server.uri()),
+        &*connector(&sim),
         &testing::sample(EventType::TransferRequested),
     )
     .await;
-    assert_eq!(out.verdict, Verdict::Delivered);
-    let got = server.received_requests().await.unwrap();
-    let b: Value = serde_json::from_slice(&got[0].body).unwrap();
-    assert_eq!(b["ticket"]["priority"], "urgent");
+    assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
+    assert_eq!(sim.tickets()[0].priority.as_deref(), Some("urgent"));
 }
 
 #[tokio::test]
-async fn rate_limit_text_body_and_retry_after() {
-    let server = vendor(
-        ResponseTemplate::new(429)
-            .insert_header("retry-after", "93")
-            .insert_header("x-rate-limit", "700")
-            .insert_header("x-rate-limit-remaining", "0")
-            .set_body_raw(
-                "Rate limit for ticket creation exceeded. Please wait and try again.",
-                "text/plain",
-            ),
-    )
-    .await;
+async fn rate_limit_text_body_waits_and_pauses_the_connector() {
+    let sim = ZendeskSim::start().await;
+    sim.fail_next_create(Fail::RateLimit {
+        retry_after_secs: 93,
+    });
     let out = testing::deliver(
-        &*connector(&server.uri()),
+        &*connector(&sim),
         &testing::sample(EventType::VoicemailLeft),
     )
     .await;
-    assert_eq!(
-        out.verdict,
-        Verdict::Retry {
-            after: Some(Duration::from_secs(93))
-        }
-    );
+    let wait = Duration::from_secs(93);
+    assert_eq!(out.verdict, Verdict::Retry { after: Some(wait) });
     assert!(out
         .error
+        .as_deref()
         .unwrap()
         .contains("Rate limit for ticket creation exceeded"));
+    // Zendesk's limits are per account: every delivery would meet the 429.
+    assert_eq!(out.pause.map(|p| p.wait), Some(wait));
+    assert!(sim.tickets().is_empty());
 }
 
 #[tokio::test]
 async fn record_invalid_fails_at_once_with_zendesks_message() {
-    let server = vendor(ResponseTemplate::new(422).set_body_json(json!({
-        "error": "RecordInvalid",
-        "description": "Record validation errors",
-        "details": {"requester": [{"description": "Requester: Email is not properly formatted"}]}
-    })))
-    .await;
-    let out = testing::deliver(
-        &*connector(&server.uri()),
-        &testing::sample(EventType::CallCompleted),
-    )
-    .await;
+    let sim = ZendeskSim::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // An operator's own template with a priority Zendesk does not know.
+    let src = r#"{"ticket": {"comment": {"body": "x"}, "priority": "p1"}}"#;
+    std::fs::write(dir.path().join("voicemail.left.hbs"), src).unwrap();
+    let mut s = sim.settings();
+    s["templates_dir"] = json!(dir.path());
+    let c = testing::build(&PLUGIN, &testing::config("zendesk", s)).unwrap();
+    let out = testing::deliver(&*c, &testing::sample(EventType::VoicemailLeft)).await;
+    assert_eq!(out.verdict, Verdict::Reject);
+    let e = out.error.unwrap();
+    assert!(
+        e.contains("voicemail.left.hbs") && e.contains("`ticket.priority`"),
+        "{e}"
+    );
+    assert_eq!(sim.creates(), 0, "refused before sending");
+}
+
+#[tokio::test]
+async fn zendesks_422_is_permanent_with_its_details() {
+    let sim = ZendeskSim::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Zendesk refuses a requester_id that names no user.
+    let src = r#"{"ticket": {"comment": {"body": "x"}, "requester_id": 999}}"#;
+    std::fs::write(dir.path().join("voicemail.left.hbs"), src).unwrap();
+    let mut s = sim.settings();
+    s["templates_dir"] = json!(dir.path());
+    let c = testing::build(&PLUGIN, &testing::config("zendesk", s)).unwrap();
+    let out = testing::deliver(&*c, &testing::sample(EventType::VoicemailLeft)).await;
     assert_eq!(out.verdict, Verdict::Reject);
     let e = out.error.unwrap();
     assert!(
@@ -143,30 +118,27 @@ async fn record_invalid_fails_at_once_with_zendesks_message() {
         ),
         "{e}"
     );
-    assert!(e.contains("Email is not properly formatted"), "{e}");
+    assert!(e.contains("user 999 does not exist"), "{e}");
 }
 
 #[tokio::test]
 async fn bad_credentials_are_permanent_and_outages_retried() {
-    let server = vendor(
-        ResponseTemplate::new(401).set_body_json(json!({"error": "Couldn't authenticate you"})),
-    )
-    .await;
-    let out = testing::deliver(
-        &*connector(&server.uri()),
-        &testing::sample(EventType::CallCompleted),
-    )
-    .await;
+    let sim = ZendeskSim::start().await;
+    let mut s = sim.settings();
+    s["api_token"] = json!("wrong");
+    let c = testing::build(&PLUGIN, &testing::config("zendesk", s)).unwrap();
+    let out = testing::deliver(&*c, &testing::sample(EventType::CallCompleted)).await;
     assert_eq!(out.verdict, Verdict::Reject);
     assert!(out.error.unwrap().contains("Couldn't authenticate you"));
 
-    let server = vendor(ResponseTemplate::new(503)).await;
+    sim.fail_next_create(Fail::Status(503));
     let out = testing::deliver(
-        &*connector(&server.uri()),
+        &*connector(&sim),
         &testing::sample(EventType::CallCompleted),
     )
     .await;
     assert_eq!(out.verdict, Verdict::Retry { after: None });
+    assert!(sim.tickets().is_empty());
 }
 
 #[test]
@@ -175,17 +147,17 @@ fn subdomain_builds_the_url_and_auth_is_masked() {
         "zendesk",
         json!({"subdomain": "acme", "email": "agent@acme.test", "api_token": "zd-secret"}),
     );
-    let c = testing::build(&switchboard_connector_zendesk::PLUGIN, &cfg).unwrap();
+    let c = testing::build(&PLUGIN, &cfg).unwrap();
     let reqs = testing::prepare(&*c, &testing::sample(EventType::VoicemailLeft)).unwrap();
-    let shown = reqs[0].to_string();
+    let shown: Vec<String> = reqs.iter().map(ToString::to_string).collect();
     assert!(
-        shown.starts_with("POST https://acme.zendesk.com/api/v2/tickets"),
-        "{shown}"
+        shown[0].starts_with("POST https://acme.zendesk.com/api/v2/users/create_or_update"),
+        "{shown:?}"
     );
-    assert!(
-        shown.contains("authorization: ****") && !shown.contains("YWdl"),
-        "{shown}"
-    );
+    assert!(shown[1].starts_with("POST https://acme.zendesk.com/api/v2/tickets"));
+    assert!(shown
+        .iter()
+        .all(|s| s.contains("authorization: ****") && !s.contains("YWdl")));
     assert_eq!(
         c.events(),
         Some(vec![
@@ -198,8 +170,6 @@ fn subdomain_builds_the_url_and_auth_is_masked() {
         "zendesk",
         json!({"subdomain": "acme.zendesk.com", "email": "a@b.c", "api_token": "t"}),
     );
-    let e = testing::build(&switchboard_connector_zendesk::PLUGIN, &bad)
-        .err()
-        .unwrap();
+    let e = testing::build(&PLUGIN, &bad).err().unwrap();
     assert!(e.to_string().contains("`subdomain`"), "{e}");
 }

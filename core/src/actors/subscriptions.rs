@@ -25,17 +25,22 @@ pub struct Subscription {
 
 impl Subscription {
     /// A configured connector's subscription: its `events`, else the types
-    /// the connector serves, and its parsed `filter`.
+    /// the connector serves, and its parsed `filter`, else (only when
+    /// neither `events` nor `filter` is set) the connector's
+    /// [`default_filter`](Connector::default_filter).
     pub fn from_config(c: &ConnectorConfig, connector: &dyn Connector) -> Result<Self, BuildError> {
-        let filter = c
-            .filter
-            .as_deref()
+        let (source, what) = match (&c.filter, &c.events) {
+            (Some(own), _) => (Some(own.as_str()), "`filter`"),
+            (None, None) => (connector.default_filter(), "the kind's default filter"),
+            (None, Some(_)) => (None, "`filter`"),
+        };
+        let filter = source
             .map(Filter::parse)
             .transpose()
             .map_err(|e| BuildError {
                 name: c.name.clone(),
                 kind: c.kind.clone(),
-                message: format!("`filter`: {e}"),
+                message: format!("{what}: {e}"),
             })?;
         Ok(Subscription {
             name: c.name.as_str().into(),
@@ -137,5 +142,51 @@ impl Subscriptions {
                 },
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{
+        connector::{DeliveryRequest, MappingError},
+        outbound::OutboundRequest,
+    };
+
+    /// A connector whose default takes transfers only.
+    struct Pager;
+
+    impl Connector for Pager {
+        fn prepare(&self, _: &DeliveryRequest<'_>) -> Result<Vec<OutboundRequest>, MappingError> {
+            Ok(Vec::new())
+        }
+
+        fn default_filter(&self) -> Option<&str> {
+            Some(r#"type == "transfer.requested""#)
+        }
+    }
+
+    fn takes(config: serde_json::Value, t: EventType) -> bool {
+        let c = crate::connector::testing::config("pager", config);
+        let sub = Subscription::from_config(&c, &Pager).unwrap();
+        let envelope = json!({"type": t.as_str()});
+        sub.accepts(t, || &envelope)
+    }
+
+    #[test]
+    fn the_default_filter_applies_only_when_events_and_filter_are_omitted() {
+        let lead = EventType::LeadCaptured;
+        assert!(!takes(json!({}), lead), "the default filter");
+        assert!(takes(json!({}), EventType::TransferRequested));
+        assert!(
+            takes(json!({"filter": "true"}), lead),
+            "own filter replaces it"
+        );
+        assert!(
+            takes(json!({"events": ["lead.captured"]}), lead),
+            "own events"
+        );
     }
 }

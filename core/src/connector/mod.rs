@@ -20,6 +20,7 @@ pub use registry::{
 };
 
 use crate::{
+    config::ConnectorConfig,
     event::{Event, EventType},
     outbound::{OutboundClient, OutboundRequest, Response},
 };
@@ -59,6 +60,23 @@ pub trait Connector: Send + Sync + 'static {
     /// omitted, it subscribes to these.
     fn events(&self) -> Option<Vec<EventType>> {
         None
+    }
+
+    /// The condition (in the `filter` language, see [`crate::filter`]) a
+    /// connector takes events under when the operator sets neither `events`
+    /// nor `filter`, e.g. a pager's "transfers, and leads only when urgent".
+    /// Setting either takes the subscription over: an operator's `filter`
+    /// replaces this one, and `events` without `filter` means every event of
+    /// those types. `None` (the default): no condition.
+    fn default_filter(&self) -> Option<&str> {
+        None
+    }
+
+    /// Warnings `switchboard check` prints for this connector's config
+    /// (never errors), each saying how to fix it: e.g. a pager that would
+    /// page on every event of a type. None by default.
+    fn check_warnings(&self, _config: &ConnectorConfig) -> Vec<String> {
+        Vec::new()
     }
 
     /// The target's own explanation of an answer that is not a success

@@ -134,8 +134,10 @@ fn e164(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
         })
 }
 
-/// E.164 form of a phone number, if it is one.
-pub(super) fn normalize_phone(raw: &str, country: &str) -> Option<String> {
+/// E.164 form of a phone number, if it is one (`country`: the calling code
+/// for national numbers, e.g. "1"). Public so connectors that must not fail
+/// on an odd number (a requester, a contact key) read it as `e164` does.
+pub fn normalize_phone(raw: &str, country: &str) -> Option<String> {
     let trimmed = raw.trim();
     if trimmed
         .chars()

@@ -12,6 +12,7 @@ mod set;
 use handlebars::Handlebars;
 use serde_json::Value;
 
+pub use helpers::normalize_phone;
 pub use set::TemplateSet;
 
 /// What a template renders, which decides how `{{value}}` is escaped and

@@ -1,4 +1,8 @@
 //! A Discord incoming-webhook connector: the smallest useful prebuilt connector.
+//!
+//! The message text is a plain-text template per event type, shipped in
+//! `templates/<event.type>.hbs` and overridable file by file with
+//! `templates_dir` (or one `template` for all types), like the real crates.
 
 use std::{sync::Arc, time::Duration};
 
@@ -6,12 +10,16 @@ use serde::Deserialize;
 use switchboard_core::{
     config::Secret,
     connector::{
-        classify_status, BuildError, Connector, ConnectorSpec, DeliveryRequest, MappingError,
-        Verdict,
+        classify_status, vendor, BuildError, Connector, ConnectorSpec, DeliveryRequest,
+        MappingError, Plugin, Verdict,
     },
     event::EventType,
     outbound::{OutboundRequest, Response},
+    template::{Mode, TemplateSet},
 };
+
+/// Discord refuses messages longer than this.
+const MAX_CONTENT: usize = 2000;
 
 /// `[[connectors]]` keys of kind `discord`.
 #[derive(Debug, Deserialize)]
@@ -28,13 +36,21 @@ struct Settings {
 pub struct Discord {
     url: url::Url,
     username: Option<String>,
+    templates: TemplateSet,
 }
 
 /// What a hub registers: `registry.register(switchboard_example_discord::PLUGIN)`.
-pub const PLUGIN: switchboard_core::connector::Plugin = switchboard_core::connector::Plugin {
+pub const PLUGIN: Plugin = Plugin {
     kind: "discord",
     build,
-    templates: &[],
+    templates: switchboard_core::default_templates!(
+        "call.started",
+        "call.completed",
+        "lead.captured",
+        "booking.created",
+        "transfer.requested",
+        "voicemail.left",
+    ),
 };
 
 /// The factory of the kind `discord`.
@@ -45,52 +61,25 @@ pub fn build(spec: &ConnectorSpec<'_>) -> Result<Arc<dyn Connector>, BuildError>
     Ok(Arc::new(Discord {
         url,
         username: s.username,
+        templates: TemplateSet::load(spec, Mode::Text)?,
     }))
-}
-
-/// One line per event, from the fields a dispatcher wants first.
-fn summary(kind: EventType, v: &serde_json::Value) -> String {
-    let d = &v["data"];
-    let s = |p: &str| {
-        d.pointer(p)
-            .and_then(|x| x.as_str())
-            .unwrap_or("?")
-            .to_owned()
-    };
-    match kind {
-        EventType::CallStarted => format!("📞 Call started from {}", s("/from_number")),
-        EventType::CallCompleted => format!("✅ Call completed: {}", s("/summary/text")),
-        EventType::LeadCaptured => format!(
-            "🧲 New lead {} ({}): {}",
-            s("/lead/name"),
-            s("/lead/phone"),
-            s("/lead/summary")
-        ),
-        EventType::BookingCreated => format!(
-            "📅 Booking {} at {}",
-            s("/booking/service_type"),
-            s("/booking/start")
-        ),
-        EventType::TransferRequested => format!(
-            "🚨 Transfer requested ({}): {}",
-            s("/transfer/urgency"),
-            s("/transfer/summary")
-        ),
-        EventType::VoicemailLeft => format!(
-            "📨 Voicemail from {}: {}",
-            s("/from_number"),
-            s("/voicemail/transcript")
-        ),
-    }
 }
 
 #[async_trait::async_trait]
 impl Connector for Discord {
     fn prepare(&self, req: &DeliveryRequest<'_>) -> Result<Vec<OutboundRequest>, MappingError> {
-        let mut content = summary(req.event.kind, &req.event.value());
-        // Discord rejects messages over 2,000 characters.
-        if content.chars().count() > 2000 {
-            content = content.chars().take(1999).collect::<String>() + "…";
+        let t = self
+            .templates
+            .get(req.event.kind)
+            .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
+        let text = t.render(&vendor::envelope(req.event)?)?;
+        let mut content = text.trim().to_owned();
+        if content.is_empty() {
+            return Err(t.error("the message is empty: Discord refuses it").into());
+        }
+        // Discord rejects messages over 2,000 characters: cut, don't drop.
+        if content.chars().count() > MAX_CONTENT {
+            content = content.chars().take(MAX_CONTENT - 1).collect::<String>() + "…";
         }
         let body = serde_json::json!({"content": content, "username": self.username});
         Ok(vec![OutboundRequest::post(
@@ -98,6 +87,10 @@ impl Connector for Discord {
             "application/json",
             body.to_string(),
         )])
+    }
+
+    fn events(&self) -> Option<Vec<EventType>> {
+        Some(self.templates.events())
     }
 
     fn classify(&self, resp: &Response) -> Verdict {
@@ -126,7 +119,15 @@ mod tests {
     fn connector() -> Arc<dyn Connector> {
         let text = "[server]\ningest_token = \"a\"\nadmin_token = \"b\"\n[[connectors]]\nname = \"d\"\nkind = \"discord\"\nwebhook_url = \"https://discord.example/api/webhooks/1/x\"\n";
         let config = Config::from_toml(text, "test").unwrap();
-        build(&ConnectorSpec::new(&config.connectors[0], &config.delivery)).unwrap()
+        spec_build(&config).unwrap()
+    }
+
+    /// Builds the first connector of `config` with the shipped templates.
+    fn spec_build(config: &Config) -> Result<Arc<dyn Connector>, BuildError> {
+        build(&ConnectorSpec {
+            defaults: PLUGIN.templates,
+            ..ConnectorSpec::new(&config.connectors[0], &config.delivery)
+        })
     }
 
     #[test]
@@ -143,10 +144,19 @@ mod tests {
                 .unwrap();
             let body: serde_json::Value = serde_json::from_slice(&reqs[0].body).unwrap();
             let content = body["content"].as_str().unwrap();
-            assert!(
-                !content.contains('?'),
-                "{kind}: a field is missing in {content}"
-            );
+            // A rich sample fills every field: no fallback wording shows.
+            for fallback in [
+                "unknown caller",
+                "no summary",
+                "no name",
+                "no details",
+                "not given",
+            ] {
+                assert!(
+                    !content.contains(fallback),
+                    "{kind}: a field is missing in {content}"
+                );
+            }
         }
     }
 
@@ -154,9 +164,7 @@ mod tests {
     fn typos_in_settings_are_errors() {
         let text = "[server]\ningest_token = \"a\"\nadmin_token = \"b\"\n[[connectors]]\nname = \"d\"\nkind = \"discord\"\nwebhook_uri = \"https://x\"\n";
         let config = Config::from_toml(text, "test").unwrap();
-        let err = build(&ConnectorSpec::new(&config.connectors[0], &config.delivery))
-            .err()
-            .unwrap();
+        let err = spec_build(&config).err().unwrap();
         assert!(err.to_string().contains("webhook_uri"), "{err}");
     }
 }

@@ -9,6 +9,7 @@ pub mod process;
 mod proxy;
 mod receiver;
 pub mod root;
+pub mod sdk;
 
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,1 @@
+//! The twilio simulator (see the crate docs).
