@@ -13,10 +13,10 @@ pub const SENT_BODY_BYTES: usize = 4096;
 /// What replaces a secret in a kept request.
 pub const MASK: &str = "****";
 
-/// A masked snapshot of one sent request (`attempts[].request` in
-/// `GET /v1/deliveries/{id}`). Taken on every send of a non-webhook
-/// connector, so it copies at most [`SENT_BODY_BYTES`] (plus the length of
-/// the longest body secret) of the body.
+/// The request an attempt sent, secrets masked: `attempts[].request` of
+/// `GET /v1/deliveries/{id}`, kept for every connector kind but `webhook`.
+// Taken on every send of such a connector, so it copies at most
+// SENT_BODY_BYTES (plus the length of the longest body secret) of the body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SentRequest {
     /// HTTP method.
