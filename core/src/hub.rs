@@ -7,7 +7,10 @@ use actix_web::{dev::ServerHandle, web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    actors::{DrainAll, Launcher, Router, Subscription, Subscriptions, WakeAll, WakeConnectors},
+    actors::{
+        ConnectorLimits, DrainAll, Launcher, Router, Subscription, Subscriptions, WakeAll,
+        WakeConnectors,
+    },
     api::{self, AppState, ConnectorInfo},
     config::{Config, ConfigError},
     connector::{BuildError, ConnectorSpec, Registry},
@@ -116,9 +119,15 @@ impl Hub {
             metrics.clone(),
         );
         for ((name, connector), c) in built.into_iter().zip(&config.connectors) {
-            launcher.start(name, connector, c.timeout, c.concurrency, true)?;
+            let limits = ConnectorLimits {
+                timeout: c.timeout,
+                concurrency: c.concurrency,
+                rate_limit: c.rate_limit,
+            };
+            launcher.start(name, connector, limits, true)?;
         }
         let health = launcher.health.clone();
+        let pacing = launcher.pacing.clone();
         let endpoints = Arc::new(Endpoints::new(launcher));
         endpoints.start_all().await?;
         if let Some(notices) = store.endpoint_notices() {
@@ -171,6 +180,7 @@ impl Hub {
             functions,
             endpoints,
             health,
+            pacing,
             metrics: metrics.clone(),
             public_metrics: !config.server.metrics_require_token,
         });

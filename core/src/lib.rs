@@ -29,6 +29,8 @@
 //!   [`filter`]: per-connector conditions on payload fields.
 //! - [`health`]: per-target failure streaks, success rate and breaker
 //!   state; drives the circuit breaker and `disable_after`.
+//! - [`pacing`]: per-connector `rate_limit` and the pauses targets ask for
+//!   (429 with `Retry-After`, rate-limit headers, vendor quotas).
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
 //! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
 //! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
@@ -49,6 +51,7 @@ pub mod hub;
 pub mod ids;
 pub mod ingest;
 pub mod outbound;
+pub mod pacing;
 pub mod retry;
 pub mod signing;
 pub mod storage;

@@ -1,7 +1,7 @@
 //! Target health: the circuit breaker (counted at a real failing receiver),
 //! `disable_after`, re-enabling, and the health fields of the admin API.
 
-use std::time::Duration;
+use std::{net::TcpListener, time::Duration};
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use switchboard::registry::registry;
 use switchboard_core::config::Config;
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
+use crate::support::{fresh_event, limited::LimitedTarget, wait_until, Receiver, Reply, TestHub};
 
 /// A test hub whose default config has each `(from, to)` replaced.
 async fn hub_with(extra: &str, changes: &[(&str, &str)]) -> TestHub {
@@ -49,7 +49,10 @@ async fn breaker_stops_hammering_a_dead_target_and_probes_it() {
             "concurrency = 1\nbreaker_cooldown = \"400ms\"\n{}",
             webhook("crm", &rx.url)
         ),
-        &[("breaker_failures = 0", "breaker_failures = 3")],
+        &[(
+            "breaker_failures = 0",
+            "breaker_failures = 3\nbreaker_window = \"100ms\"",
+        )],
     )
     .await;
     let mut ids = Vec::new();
@@ -209,7 +212,10 @@ async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
     let hub = hub_with(
         &format!("breaker_cooldown = \"600ms\"\n{}", webhook("crm", &rx.url)),
         &[
-            ("breaker_failures = 0", "breaker_failures = 1"),
+            (
+                "breaker_failures = 0",
+                "breaker_failures = 1\nbreaker_window = \"0s\"",
+            ),
             ("retry_for = \"1h\"", "retry_for = \"300ms\""),
         ],
     )
@@ -252,5 +258,112 @@ async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
         wait_until(Duration::from_secs(5), failed).await,
         "switchboard_deliveries_total{{connector=\"crm\",outcome=\"failed\"}} 1 not in /metrics"
     );
+    hub.stop().await;
+}
+
+/// Sum of the attempts made on these events' deliveries.
+async fn attempts(hub: &TestHub, ids: &[String]) -> u64 {
+    let mut n = 0;
+    for id in ids {
+        n += hub.deliveries_of(id).await[0]["attempt_count"]
+            .as_u64()
+            .unwrap();
+    }
+    n
+}
+
+#[actix_rt::test]
+async fn a_flaky_target_keeps_the_retry_schedule_with_the_breaker_on() {
+    let target = LimitedTarget::start(None);
+    target.fail_first(2);
+    // The breaker on, with its default window and cooldown (30 s each).
+    let hub = hub_with(
+        &webhook("crm", &target.url),
+        &[("breaker_failures = 0", "breaker_failures = 3")],
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let ev = fresh_event("lead.captured");
+        hub.post_event(&ev).await;
+        ids.push(ev["id"].as_str().unwrap().to_owned());
+    }
+    let mut opened = false;
+    let done = wait_until(Duration::from_secs(10), async || {
+        opened |= connector(&hub, "crm").await["health"]["breaker"] != "closed";
+        let mut done = 0;
+        for id in &ids {
+            done += (hub.deliveries_of(id).await[0]["status"] == "succeeded") as usize;
+        }
+        done == ids.len()
+    })
+    .await;
+    assert!(done, "every event delivered");
+    assert!(!opened, "the breaker never left closed");
+    // Two retries (50 ms, then 100 ms) each: well within a few seconds, not
+    // a 30 s cooldown.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    for id in &ids {
+        assert_eq!(hub.deliveries_of(id).await[0]["attempt_count"], 3);
+    }
+    assert_eq!(target.count(), 60);
+    assert_eq!(connector(&hub, "crm").await["health"]["breaker"], "closed");
+    hub.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_refusing_target_opens_the_breaker_only_after_the_window() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let hub = hub_with(
+        &format!("breaker_cooldown = \"300ms\"\n{}", webhook("crm", &url)),
+        &[(
+            "breaker_failures = 0",
+            "breaker_failures = 3\nbreaker_window = \"1s\"",
+        )],
+    )
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let ev = fresh_event("lead.captured");
+        hub.post_event(&ev).await;
+        ids.push(ev["id"].as_str().unwrap().to_owned());
+    }
+    // Many refused connections already, but not for a whole window yet.
+    actix_rt::time::sleep(Duration::from_millis(400)).await;
+    assert!(attempts(&hub, &ids).await >= 5);
+    assert_eq!(connector(&hub, "crm").await["health"]["breaker"], "closed");
+    // Refusing for longer than the window: open, then only probes.
+    assert!(
+        wait_until(Duration::from_secs(4), async || connector(&hub, "crm")
+            .await["health"]["breaker"]
+            != "closed")
+        .await
+    );
+    let before = attempts(&hub, &ids).await;
+    actix_rt::time::sleep(Duration::from_millis(800)).await;
+    let probes = attempts(&hub, &ids).await - before;
+    assert!(probes <= 3, "{probes} attempts while open");
+    // The target comes back: a probe succeeds and everything goes out.
+    let target = LimitedTarget::start_on(TcpListener::bind(("127.0.0.1", port)).unwrap(), None);
+    let delivered = wait_until(Duration::from_secs(15), async || {
+        let mut done = 0;
+        for id in &ids {
+            done += (hub.deliveries_of(id).await[0]["status"] == "succeeded") as usize;
+        }
+        done == ids.len()
+    })
+    .await;
+    assert!(delivered);
+    assert_eq!(target.count(), 5, "one successful request per event");
+    assert_eq!(connector(&hub, "crm").await["health"]["breaker"], "closed");
     hub.stop().await;
 }

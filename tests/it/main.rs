@@ -19,6 +19,7 @@ mod loadgen;
 mod metrics;
 mod openapi;
 mod outbound;
+mod pacing;
 mod recovery;
 mod sdk;
 mod security;

@@ -183,11 +183,27 @@ pub(crate) fn check(doc: &Value, method: &str, path: &str, status: u16, instance
 async fn real_answers_match_the_documented_schemas() {
     let rx = Receiver::start();
     let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/crm\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
+        "[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/crm\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nrate_limit = {{ per_second = 50, burst = 10 }}\n",
         rx.url
     ))
     .await;
     let doc = document(&hub).await;
+    // Each connector shows its pacing: the rate limit and any pause.
+    let status = &doc["components"]["schemas"]["ConnectorStatus"];
+    assert!(
+        status["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("pacing")),
+        "{status}"
+    );
+    let (_, list) = hub.admin_get("/v1/connectors").await;
+    let pacing = &list["data"][0]["pacing"];
+    assert_eq!(
+        pacing["rate_limit"],
+        json!({"per_second": 50.0, "burst": 10})
+    );
+    assert_eq!(pacing["paused_until"], Value::Null);
     let event = fresh_event("lead.captured");
     let (s, accepted) = hub.post_event(&event).await;
     assert_eq!(s, 202);

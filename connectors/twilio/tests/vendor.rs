@@ -1,14 +1,17 @@
 //! The connector against a loopback server answering like Twilio's
-//! Messages API; each captured form body is validated against Twilio's
-//! published OpenAPI schema (`shared/specs/twilio-api-v2010.openapi.json`).
+//! Messages API; each captured request is checked the way Twilio checks it
+//! (path, Basic auth, form body against the published `CreateMessage`
+//! schema copied into the testkit) by [`TwilioSim::validate`].
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 use switchboard_core::{
     connector::{testing, Connector, Verdict},
     event::EventType,
+    outbound::OutboundRequest,
 };
+use switchboard_testkit::twilio::TwilioSim;
 use wiremock::{
     matchers::{header, method, path},
     Mock, MockServer, Request, ResponseTemplate,
@@ -18,39 +21,21 @@ const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const MESSAGES: &str = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json";
 // base64("AC0123456789abcdef0123456789abcdef:tw-token")
 const AUTH: &str = "Basic QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjp0dy10b2tlbg==";
-const POINTER: &str = "#/paths/~12010-04-01~1Accounts~1%7BAccountSid%7D~1Messages.json/post/requestBody/content/application~1x-www-form-urlencoded/schema";
 
-/// `shared/specs` beside the repository (or beside an ancestor, for worktrees).
-fn specs_dir() -> PathBuf {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    repo.canonicalize()
-        .unwrap()
-        .ancestors()
-        .map(|a| a.join("shared/specs"))
-        .find(|p| p.join("twilio-api-v2010.openapi.json").is_file())
-        .expect("../shared/specs/twilio-api-v2010.openapi.json must exist beside the repository")
-}
-
-fn validate_against_twilio_schema(form: &Map<String, Value>) {
-    let text = std::fs::read_to_string(specs_dir().join("twilio-api-v2010.openapi.json")).unwrap();
-    let mut root: Value = serde_json::from_str(&text).unwrap();
-    root.as_object_mut()
-        .unwrap()
-        .insert("$ref".into(), POINTER.into());
-    let validator = jsonschema::validator_for(&root).unwrap();
-    let instance = Value::Object(form.clone());
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "body violates Twilio's schema: {errors:?}"
+/// The captured request as Twilio received it, checked by the simulator.
+fn validate_against_twilio_schema(r: &Request) {
+    let mut out = OutboundRequest::post(
+        r.url.clone(),
+        "application/x-www-form-urlencoded",
+        r.body.clone(),
     );
-    // The schema's own required list must be one the test can fail.
+    out.headers = r.headers.clone();
+    TwilioSim::validate(&out).unwrap_or_else(|e| panic!("Twilio would refuse it: {e}\n{out}"));
+    let mut unsigned = out.clone();
+    unsigned.headers.remove("authorization");
     assert!(
-        !validator.is_valid(&json!({"Body": "x"})),
-        "schema requires To"
+        TwilioSim::validate(&unsigned).is_err(),
+        "the check can fail"
     );
 }
 
@@ -100,8 +85,9 @@ async fn lead_gets_a_follow_up_sms() {
     )
     .await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
-    let f = form(&server.received_requests().await.unwrap()[0]);
-    validate_against_twilio_schema(&f);
+    let received = &server.received_requests().await.unwrap()[0];
+    validate_against_twilio_schema(received);
+    let f = form(received);
     assert_eq!(f["To"], "+15551234567");
     assert_eq!(f["From"], "+15557654321");
     assert!(
@@ -122,8 +108,9 @@ async fn booking_confirmation_is_in_the_booking_time_zone() {
     );
     let out = testing::deliver(&*c, &testing::sample(EventType::BookingCreated)).await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
-    let f = form(&server.received_requests().await.unwrap()[0]);
-    validate_against_twilio_schema(&f);
+    let received = &server.received_requests().await.unwrap()[0];
+    validate_against_twilio_schema(received);
+    let f = form(received);
     assert_eq!(
         f["MessagingServiceSid"],
         "MG0123456789abcdef0123456789abcdef"
@@ -144,8 +131,9 @@ async fn staff_alert_goes_to_the_configured_number() {
     assert!(c.events().unwrap().contains(&EventType::TransferRequested));
     let out = testing::deliver(&*c, &testing::sample(EventType::TransferRequested)).await;
     assert_eq!(out.verdict, Verdict::Delivered, "{out:?}");
-    let f = form(&server.received_requests().await.unwrap()[0]);
-    validate_against_twilio_schema(&f);
+    let received = &server.received_requests().await.unwrap()[0];
+    validate_against_twilio_schema(received);
+    let f = form(received);
     assert_eq!(f["To"], "+15550001111");
     assert!(f["Body"]
         .as_str()
@@ -203,6 +191,8 @@ async fn concurrency_limit_is_retried_after_its_wait_and_outages_retried() {
         }
     );
     assert!(out.error.unwrap().contains("20429"));
+    // The concurrency window is the account's: the whole connector waits.
+    assert_eq!(out.pause.map(|p| p.wait), Some(Duration::from_secs(2)));
 
     let server = vendor(ResponseTemplate::new(500)).await;
     let out = testing::deliver(
@@ -211,6 +201,54 @@ async fn concurrency_limit_is_retried_after_its_wait_and_outages_retried() {
     )
     .await;
     assert_eq!(out.verdict, Verdict::Retry { after: None });
+}
+
+#[tokio::test]
+async fn a_full_sender_queue_is_transient_not_permanent() {
+    let server = vendor(ResponseTemplate::new(400).set_body_json(json!({
+        "code": 21611, "status": 400,
+        "message": "This 'From' number has exceeded the maximum number of queued messages",
+        "more_info": "https://www.twilio.com/docs/errors/21611"
+    })))
+    .await;
+    let out = testing::deliver(
+        &*connector(&server.uri(), json!({})),
+        &testing::sample(EventType::LeadCaptured),
+    )
+    .await;
+    assert_eq!(out.verdict, Verdict::Retry { after: None });
+    assert!(out.error.unwrap().contains("21611: This 'From' number"));
+}
+
+#[test]
+fn default_country_is_checked_and_reads_a_national_staff_number() {
+    let build = |extra: Value| {
+        let mut s = json!({"account_sid": SID, "auth_token": "t", "from": "+15557654321"});
+        s.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        testing::build(
+            &switchboard_connector_twilio::PLUGIN,
+            &testing::config("twilio", s),
+        )
+    };
+    let e = build(json!({"default_country": "UK"}))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("`default_country` 'UK'") && e.contains("\"GB\""),
+        "{e}"
+    );
+    let e = build(json!({"to": "07700 900123"}))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("`to`") && e.contains("default_country"), "{e}");
+    let c = build(json!({"to": "07700 900123", "default_country": "gb"})).unwrap();
+    let shown = testing::prepare(&*c, &testing::sample(EventType::TransferRequested)).unwrap()[0]
+        .to_string();
+    assert!(shown.contains("To=%2B447700900123"), "{shown}");
 }
 
 #[test]

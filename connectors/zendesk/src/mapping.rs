@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 use switchboard_core::{
     connector::MappingError,
-    template::{normalize_phone, Template},
+    template::{to_e164, Template},
 };
 
 use crate::tags;
@@ -148,11 +148,13 @@ fn check(ticket: &mut Map<String, Value>) -> Result<(), String> {
 }
 
 /// The requester from the rendered `{name, email, phone}`: the email wins,
-/// then a phone that can be written in E.164, else the agent.
+/// then a phone that is unambiguously international (a national number is
+/// never guessed into a country: the connector has no `default_country`),
+/// else the agent.
 fn requester(r: Option<&Value>) -> Requester {
     let get = |k: &str| text(r.and_then(|r| r.get(k)));
     let email = get("email").filter(|e| is_email(e));
-    let phone = get("phone").and_then(|p| normalize_phone(&p, "1"));
+    let phone = get("phone").and_then(|p| to_e164(&p, None).ok());
     let name = get("name");
     match (email, phone) {
         (Some(email), phone) => Requester::Email {
@@ -194,7 +196,12 @@ mod tests {
             }
         );
         assert_eq!(
-            r(json!({"name": "Sam", "email": "not an email", "phone": "(512) 555-0142"})),
+            r(json!({"name": "Sam", "phone": "(512) 555-0142"})),
+            Requester::Agent,
+            "a national number is never guessed into a country"
+        );
+        assert_eq!(
+            r(json!({"name": "Sam", "email": "not an email", "phone": "+1 (512) 555-0142"})),
             Requester::Phone {
                 name: "Sam".into(),
                 phone: "+15125550142".into()

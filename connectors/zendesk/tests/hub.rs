@@ -70,7 +70,7 @@ async fn a_phone_caller_is_the_requester_and_one_user_across_calls() {
     let sim = ZendeskSim::start().await;
     let hub = hub(&sim, "").await;
     for t in [EventType::CallCompleted, EventType::VoicemailLeft] {
-        let e = event(t, |v| v["data"]["from_number"] = json!("(512) 555-0142"));
+        let e = event(t, |v| v["data"]["from_number"] = json!("+1 (512) 555-0142"));
         let id = hub.post(&e).await;
         assert_eq!(hub.settled(&id, WAIT).await.status, "succeeded");
     }

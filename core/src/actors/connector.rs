@@ -7,6 +7,10 @@
 //! nothing is due. A panic inside a connector is caught, recorded as a failed
 //! attempt, and the actor is stopped so its supervisor restarts it clean; on
 //! (re)start it releases this node's leases and reloads due work from storage.
+//! Attempts are paced by the connector's `rate_limit` and held while its
+//! target asked for a pause ([`pacing`]).
+
+mod pacing;
 
 use std::{
     collections::VecDeque,
@@ -20,14 +24,16 @@ use futures::FutureExt;
 use tokio::sync::oneshot;
 
 use super::{
-    breaker::{Breaker, Gate},
+    breaker::{Breaker, Gate, TripRule},
     Subscriptions,
 };
 use crate::{
+    config::RateLimit,
     connector::{Connector, DeliveryRequest, Outcome, Verdict},
     delivery::{AttemptRecord, Job, NextStep},
     health::{HealthBoard, HealthDelta, HealthRecord},
     outbound::OutboundClient,
+    pacing::{Hold, PacingBoard, TokenBucket},
     retry::RetryPolicy,
     storage::{Lease, Store},
     telemetry::Metrics,
@@ -69,14 +75,18 @@ pub struct ConnectorSettings {
     pub release_on_start: bool,
     /// This node's live health view (success rate, breaker position).
     pub health: Arc<HealthBoard>,
-    /// Consecutive failures that open the breaker (0: never).
-    pub breaker_failures: u32,
+    /// When the breaker opens (`breaker_failures` 0: never).
+    pub breaker: TripRule,
     /// First breaker cooldown.
     pub breaker_cooldown: Duration,
     /// Disable the connector once all its attempts failed for this long (0: never).
     pub disable_after: Duration,
     /// The hub's metrics (attempt outcomes and latency).
     pub metrics: Arc<Metrics>,
+    /// Attempts per second at most (`rate_limit`); `None`: not paced.
+    pub rate_limit: Option<RateLimit>,
+    /// This node's pacing of every connector (pauses targets asked for).
+    pub pacing: Arc<PacingBoard>,
 }
 
 /// The actor.
@@ -97,6 +107,12 @@ pub struct ConnectorActor {
     /// Outcomes not yet written to the stored health.
     health: HealthDelta,
     health_flush_pending: bool,
+    /// Tokens for attempts, when the connector has a `rate_limit`.
+    bucket: Option<TokenBucket>,
+    /// The timer for the next token or the end of a pause.
+    resume: Option<(Instant, SpawnHandle)>,
+    /// The latest pause, to name it on deliveries whose window it outlasted.
+    last_hold: Option<Hold>,
 }
 
 /// Deliveries to attempt now (already leased to this node).
@@ -122,8 +138,12 @@ pub struct Retire;
 impl ConnectorActor {
     /// A new actor; start it with `Supervisor::start_in_arbiter`.
     pub fn new(s: ConnectorSettings) -> Self {
+        s.pacing.set_rate_limit(&s.name, s.rate_limit);
         ConnectorActor {
-            breaker: Breaker::new(s.breaker_failures, s.breaker_cooldown),
+            bucket: s.rate_limit.map(|l| TokenBucket::new(l, Instant::now())),
+            resume: None,
+            last_hold: None,
+            breaker: Breaker::new(s.breaker, s.breaker_cooldown),
             probe_timer: None,
             health: HealthDelta::default(),
             health_flush_pending: false,
@@ -159,6 +179,9 @@ impl ConnectorActor {
         if self.draining.is_some() {
             return self.finish_drain_if_idle();
         }
+        if let Some(hold) = self.s.pacing.held(&self.s.name, now_ms()) {
+            return self.hold_for_pause(hold, ctx);
+        }
         let now = Instant::now();
         match self.breaker.gate(now) {
             Gate::Free => {}
@@ -180,6 +203,10 @@ impl ConnectorActor {
                 self.expire(job, ctx);
                 continue;
             }
+            if !self.paced(now, ctx) {
+                self.queue.push_front((job, start_by));
+                break;
+            }
             self.start(job, ctx);
         }
         if !stale.is_empty() {
@@ -187,7 +214,7 @@ impl ConnectorActor {
             self.more_in_storage = true;
             self.release(stale, ctx);
         }
-        if self.saturated && self.queue.len() <= self.s.queue_limit / 2 {
+        if self.saturated && self.queue.len() <= self.queue_cap() / 2 {
             self.set_saturated(false);
         }
         if self.queue.is_empty() && self.in_flight < self.s.concurrency && self.more_in_storage {
@@ -253,14 +280,29 @@ impl ConnectorActor {
     }
 
     fn expire(&mut self, job: Job, ctx: &mut Context<Self>) {
-        let reason = "retry_for ran out before the next attempt could start (the target's circuit breaker was open); replay it to try again";
+        let outlasted = |h: &&Hold| {
+            job.first_attempt_at
+                .is_some_and(|first| !self.s.policy.within_window(first, h.until))
+        };
+        let why = match self.last_hold.as_ref().filter(outlasted) {
+            Some(hold) => pacing::held_by(hold),
+            None => "the target's circuit breaker was open".to_owned(),
+        };
+        self.expire_with(job, &why, ctx);
+    }
+
+    /// Fails a delivery whose retry window closed while `why` held it.
+    fn expire_with(&mut self, job: Job, why: &str, ctx: &mut Context<Self>) {
+        let reason = format!(
+            "retry_for ran out before the next attempt could start ({why}); replay it to try again"
+        );
         tracing::warn!(connector = %self.s.name, delivery = %job.delivery_id, "{reason}");
         let store = self.s.store.clone();
         let metrics = self.s.metrics.clone();
         let name = self.s.name.clone();
         ctx.spawn(
             async move {
-                match store.expire(&job.delivery_id, reason).await {
+                match store.expire(&job.delivery_id, &reason).await {
                     Ok(()) => metrics.delivery_expired(&name),
                     Err(e) => tracing::warn!(delivery = %job.delivery_id, error = %e, "cannot fail an expired delivery; it is tried again"),
                 }
@@ -447,13 +489,14 @@ impl ConnectorActor {
     }
 
     fn overflow(&mut self, ctx: &mut Context<Self>) {
-        if self.queue.len() <= self.s.queue_limit {
+        let cap = self.queue_cap();
+        if self.queue.len() <= cap {
             return;
         }
         self.set_saturated(true);
         let spill: Vec<String> = self
             .queue
-            .drain(self.s.queue_limit..)
+            .drain(cap..)
             .map(|(j, _)| j.delivery_id)
             .collect();
         self.more_in_storage = true;
@@ -511,7 +554,9 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bo
     let duration_ms = took.as_millis() as u64;
     let success = outcome.verdict == Verdict::Delivered;
     let first = job.first_attempt_at.unwrap_or(started_at);
-    let next = next_step(&s.policy, &outcome, number, first);
+    // A pause this answer (or another attempt's) asked for holds the retry too.
+    let held = s.pacing.learn(&s.name, outcome.pause.as_ref(), now_ms());
+    let next = next_step(&s.policy, &outcome, number, first, held.as_ref());
     log_attempt(s, &job, number, duration_ms, &outcome, next);
     let record = AttemptRecord {
         delivery_id: job.delivery_id.clone(),
@@ -519,7 +564,12 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bo
         started_at,
         duration_ms,
         status_code: outcome.status_code,
-        error: outcome.error.clone(),
+        error: pacing::attempt_error(
+            &outcome,
+            next,
+            held.as_ref()
+                .filter(|h| !s.policy.within_window(first, h.until)),
+        ),
         response_excerpt: outcome.response_excerpt.clone(),
         node: s.node.to_string(),
         request: outcome.request.clone(),
@@ -550,13 +600,23 @@ async fn disable_on_gone(s: &ConnectorSettings) {
     }
 }
 
-fn next_step(policy: &RetryPolicy, outcome: &Outcome, number: u32, first: Millis) -> NextStep {
+/// Where the delivery goes next. A retry waits `max(backoff, Retry-After)`
+/// and, while the connector is paused, for the pause's end too (not capped
+/// at an hour like `Retry-After`: a daily quota waits for its reset).
+fn next_step(
+    policy: &RetryPolicy,
+    outcome: &Outcome,
+    number: u32,
+    first: Millis,
+    held: Option<&Hold>,
+) -> NextStep {
     match outcome.verdict {
         Verdict::Delivered => NextStep::Succeeded,
         Verdict::Reject => NextStep::Failed,
         Verdict::Disable => NextStep::Disabled,
         Verdict::Retry { after } => {
-            let at = now_ms() + policy.delay(number, after).as_millis() as i64;
+            let backoff = now_ms() + policy.delay(number, after).as_millis() as i64;
+            let at = held.map_or(backoff, |h| backoff.max(h.until));
             if policy.within_window(first, at) {
                 NextStep::RetryAt(at)
             } else {
@@ -638,6 +698,7 @@ impl Supervised for ConnectorActor {
         self.pulling = false;
         self.wake = None;
         self.probe_timer = None;
+        self.resume = None;
     }
 }
 

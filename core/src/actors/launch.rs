@@ -11,12 +11,15 @@ use std::{
 
 use actix::{Addr, ArbiterHandle, Supervisor};
 
-use super::{AddConnector, ConnectorActor, ConnectorSettings, Router, Subscriptions};
+use super::{
+    breaker::TripRule, AddConnector, ConnectorActor, ConnectorSettings, Router, Subscriptions,
+};
 use crate::{
-    config::DeliveryConfig,
+    config::{DeliveryConfig, RateLimit},
     connector::Connector,
     health::HealthBoard,
     outbound::{OutboundClient, SendError},
+    pacing::PacingBoard,
     retry::RetryPolicy,
     storage::Store,
     telemetry::Metrics,
@@ -45,7 +48,20 @@ pub struct Launcher {
     pub health: Arc<HealthBoard>,
     /// The hub's metrics, recorded by every actor.
     pub metrics: Arc<Metrics>,
+    /// This node's pacing (rate limits, pauses), shared with the admin API.
+    pub pacing: Arc<PacingBoard>,
     next: Arc<AtomicUsize>,
+}
+
+/// A connector's own limits; `None` fields take `[delivery]`'s (or none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectorLimits {
+    /// Attempt timeout.
+    pub timeout: Option<Duration>,
+    /// Attempts in flight at most.
+    pub concurrency: Option<usize>,
+    /// Attempts per second at most.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Launcher {
@@ -74,41 +90,49 @@ impl Launcher {
             arbiters,
             health: Arc::default(),
             metrics,
+            pacing: Arc::default(),
             next: Arc::default(),
         }
     }
 
     /// Starts a supervised actor for `connector` on the next arbiter and
     /// registers it with the router under `name` (replacing any actor of
-    /// that name). `timeout` and `concurrency` default to `[delivery]`'s.
+    /// that name), within `limits`.
     /// `at_hub_start`: the hub is starting, so this node's leases on the
     /// connector are left over from a previous run and are released.
     pub fn start(
         &self,
         name: Arc<str>,
         connector: Arc<dyn Connector>,
-        timeout: Option<Duration>,
-        concurrency: Option<usize>,
+        limits: ConnectorLimits,
         at_hub_start: bool,
     ) -> Result<(), SendError> {
         let settings = ConnectorSettings {
             name: name.clone(),
             connector,
-            http: OutboundClient::new(&self.delivery, timeout.unwrap_or(self.delivery.timeout))?,
+            http: OutboundClient::new(
+                &self.delivery,
+                limits.timeout.unwrap_or(self.delivery.timeout),
+            )?,
             store: self.store.clone(),
             policy: RetryPolicy::from_config(&self.delivery),
             node: self.node.clone(),
             lease: self.lease,
-            concurrency: concurrency.unwrap_or(self.delivery.concurrency),
+            concurrency: limits.concurrency.unwrap_or(self.delivery.concurrency),
             queue_limit: self.delivery.queue_limit,
             poll: self.poll,
             subscriptions: self.subscriptions.clone(),
             release_on_start: at_hub_start,
             health: self.health.clone(),
-            breaker_failures: self.delivery.breaker_failures,
+            breaker: TripRule {
+                failures: self.delivery.breaker_failures,
+                window: self.delivery.breaker_window,
+            },
             breaker_cooldown: self.delivery.breaker_cooldown,
             disable_after: self.delivery.disable_after,
             metrics: self.metrics.clone(),
+            rate_limit: limits.rate_limit,
+            pacing: self.pacing.clone(),
         };
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.arbiters.len();
         let addr =

@@ -12,7 +12,7 @@ use crate::{
     delivery::DeliveryState,
     endpoints::OPERATOR_DISABLED,
     storage::{DeliveryFilter, PageRequest, ReplaySelector},
-    time::{parse_rfc3339, rfc3339},
+    time::{now_ms, parse_rfc3339, rfc3339},
 };
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
@@ -71,6 +71,7 @@ async fn connectors(
                 "disabled_reason": reason,
                 "counts": per_state,
                 "health": state.health.view(&c.name, health.get(&c.name)),
+                "pacing": state.pacing.view(&c.name, now_ms()),
             })
         })
         .collect();

@@ -69,6 +69,8 @@ pub struct AppState {
     pub endpoints: Arc<crate::endpoints::Endpoints>,
     /// This node's live view of target health.
     pub health: Arc<crate::health::HealthBoard>,
+    /// This node's pacing of every connector (rate limits, pauses).
+    pub pacing: Arc<crate::pacing::PacingBoard>,
     /// This hub's metrics registry.
     pub metrics: Arc<crate::telemetry::Metrics>,
     /// Whether `GET /metrics` answers without the admin token.

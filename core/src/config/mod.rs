@@ -6,6 +6,7 @@
 mod function;
 mod interpolate;
 mod load;
+mod rate_limit;
 mod secret;
 
 use std::{net::IpAddr, net::SocketAddr, path::PathBuf, time::Duration};
@@ -17,6 +18,7 @@ use crate::event::EventType;
 
 pub use function::{FunctionConfig, DEFAULT_FUNCTION_TIMEOUT, MAX_FUNCTION_TIMEOUT};
 pub use load::{ConfigError, ConfigSource};
+pub use rate_limit::RateLimit;
 pub use secret::Secret;
 
 /// The whole configuration file.
@@ -146,10 +148,16 @@ pub struct DeliveryConfig {
     pub proxy: Option<String>,
     /// Local address outbound connections are made from.
     pub local_address: Option<IpAddr>,
-    /// Consecutive failed attempts that open a target's circuit breaker: the
-    /// hub then stops sending to it except one probe per cooldown. 0 turns
-    /// the breaker off.
+    /// Consecutive failed attempts that, together with `breaker_window`, open
+    /// a target's circuit breaker: the hub then stops sending to it except
+    /// one probe per cooldown. 0 turns the breaker off.
     pub breaker_failures: u32,
+    /// How long a target must have failed every attempt (no success since the
+    /// first failure of the streak) before the breaker opens, so a flaky
+    /// target or a short burst of failures is never paused. 0: the failures
+    /// in a row alone open it.
+    #[serde(with = "humantime_serde")]
+    pub breaker_window: Duration,
     /// Wait before the first probe of an open breaker; doubles after each
     /// failed probe, up to 32 times this.
     #[serde(with = "humantime_serde")]
@@ -173,6 +181,7 @@ impl Default for DeliveryConfig {
             proxy: None,
             local_address: None,
             breaker_failures: 5,
+            breaker_window: Duration::from_secs(30),
             breaker_cooldown: Duration::from_secs(30),
             disable_after: Duration::from_secs(5 * 24 * 3600),
         }
@@ -226,6 +235,11 @@ pub struct ConnectorConfig {
     /// Attempt timeout for this connector.
     #[serde(default, with = "humantime_serde")]
     pub timeout: Option<Duration>,
+    /// Pace attempts instead of spending them on 429s: requests per second
+    /// (`5`, burst the same rounded up) or `{ per_second = 5, burst = 10 }`.
+    /// Each attempt takes one token, however many requests it makes.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
     /// The kind's own settings (`url`, `secret`, `token`...).
     #[serde(flatten)]
     pub settings: Map<String, Value>,

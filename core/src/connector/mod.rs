@@ -6,6 +6,7 @@
 //! network. New kinds register a [`Factory`] in a [`Registry`], one line each.
 
 pub mod http;
+pub mod limits;
 mod outcome;
 pub(crate) mod registry;
 pub mod testing;

@@ -53,7 +53,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// A verdict on an answer.
+    /// A verdict on an answer, with the pause its headers ask for (a `429`
+    /// or `503` with `Retry-After`, `X-RateLimit-Remaining: 0` with a reset).
     pub fn from_response(verdict: Verdict, resp: &Response) -> Self {
         let error = match verdict {
             Verdict::Delivered => None,
@@ -64,7 +65,7 @@ impl Outcome {
             status_code: Some(resp.status.as_u16()),
             error,
             response_excerpt: Some(resp.excerpt()),
-            pause: None,
+            pause: super::limits::pause_from_headers(resp),
             request: resp.request.clone(),
         }
     }

@@ -7,7 +7,7 @@ use tokio::sync::Mutex;
 
 use super::{validate_targets, EndpointError, EndpointRecord, EndpointSecret, OPERATOR_DISABLED};
 use crate::{
-    actors::{Launcher, RemoveConnector, Subscription, WakeConnectors},
+    actors::{ConnectorLimits, Launcher, RemoveConnector, Subscription, WakeConnectors},
     config::Secret,
     connector::webhook::{parse_url, ExpiringKey, Targets as WebhookTargets, WebhookConnector},
     ids,
@@ -311,8 +311,12 @@ impl Endpoints {
             None => {
                 let connector = Arc::new(WebhookConnector::with_expiring_keys(targets, keys));
                 let name = record.id.as_str().into();
-                self.launcher
-                    .start(name, connector.clone(), None, None, at_hub_start)?;
+                self.launcher.start(
+                    name,
+                    connector.clone(),
+                    ConnectorLimits::default(),
+                    at_hub_start,
+                )?;
                 running.insert(record.id.clone(), connector);
             }
         }

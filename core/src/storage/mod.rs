@@ -140,6 +140,17 @@ pub trait Store: Send + Sync + 'static {
     /// this one ran out) is left alone.
     async fn release(&self, node: &str, delivery_ids: Vec<String>) -> Result<(), StoreError>;
 
+    /// [`release`](Self::release), each delivery due no earlier than
+    /// `due_at`: its connector is paused until then, so no node takes it
+    /// sooner (a pause longer than the lease costs one write per delivery,
+    /// not a lease taken over into a storm of refused requests).
+    async fn release_until(
+        &self,
+        node: &str,
+        delivery_ids: Vec<String>,
+        due_at: Millis,
+    ) -> Result<(), StoreError>;
+
     /// Releases every lease a node holds on a connector (its actor restarted).
     async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError>;
 

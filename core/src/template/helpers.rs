@@ -12,6 +12,8 @@ use handlebars::{
 };
 use serde_json::Value;
 
+use super::phone::{self, PhoneError};
+
 pub(super) fn register(hb: &mut Handlebars<'static>) {
     hb.register_helper("json", Box::new(JsonHelper));
     hb.register_helper("default", Box::new(Default));
@@ -121,41 +123,25 @@ fn hash_str(h: &Helper<'_>, key: &str) -> Option<String> {
     h.hash_get(key).map(|v| text(v.value()))
 }
 
-/// `{{e164 phone}}` (optional `country="1"` for 10-digit national numbers).
+/// `{{e164 phone}}`: an international number (`+`, `00`) in E.164; a
+/// national number is returned trimmed and unchanged, never guessed as US.
+/// `{{e164 phone country="GB"}}` (ISO 3166 alpha-2, or a calling code such
+/// as `"1"`) reads national numbers in that country.
 fn e164(v: &Value, h: &Helper<'_>) -> Result<Value, RenderError> {
     let raw = text(v);
-    let country = hash_str(h, "country").unwrap_or_else(|| "1".into());
-    normalize_phone(&raw, &country)
-        .map(Value::String)
-        .ok_or_else(|| {
-            fail(format!(
-                "'{raw}' is not a phone number that can be written in E.164"
-            ))
-        })
+    let country = hash_str(h, "country");
+    match phone::to_e164(&raw, country.as_deref()) {
+        Ok(number) => Ok(Value::String(number)),
+        Err(PhoneError::National(trimmed)) => Ok(Value::String(trimmed)),
+        Err(e) => Err(fail(e.to_string())),
+    }
 }
 
-/// E.164 form of a phone number, if it is one (`country`: the calling code
-/// for national numbers, e.g. "1"). Public so connectors that must not fail
-/// on an odd number (a requester, a contact key) read it as `e164` does.
-pub fn normalize_phone(raw: &str, country: &str) -> Option<String> {
-    let trimmed = raw.trim();
-    if trimmed
-        .chars()
-        .any(|c| !(c.is_ascii_digit() || " +-().".contains(c)))
-    {
-        return None;
-    }
-    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    let full = if trimmed.starts_with('+') {
-        digits
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        rest.to_owned()
-    } else if country == "1" && digits.len() == 11 && digits.starts_with('1') {
-        digits
-    } else {
-        format!("{country}{}", digits.trim_start_matches('0'))
-    };
-    (8..=15).contains(&full.len()).then(|| format!("+{full}"))
+/// E.164 form of a phone number, if it is one, reading national numbers in
+/// `country` (ISO alpha-2 or calling code).
+#[cfg(test)]
+pub(super) fn normalize_phone(raw: &str, country: &str) -> Option<String> {
+    phone::to_e164(raw, Some(country)).ok()
 }
 
 /// `{{truncate text 160}}`: at most N characters, ending in `…` when cut

@@ -7,12 +7,13 @@
 
 mod helpers;
 mod lines;
+mod phone;
 mod set;
 
 use handlebars::Handlebars;
 use serde_json::Value;
 
-pub use helpers::normalize_phone;
+pub use phone::{known_country, to_e164, PhoneError};
 pub use set::TemplateSet;
 
 /// What a template renders, which decides how `{{value}}` is escaped and

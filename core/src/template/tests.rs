@@ -86,6 +86,30 @@ fn phone_normalisation() {
 }
 
 #[test]
+fn e164_never_guesses_a_country() {
+    // A national number without a country stays as written (no US guess).
+    assert_eq!(
+        render("{{e164 \"020 7946 0958\"}}").unwrap(),
+        "020 7946 0958"
+    );
+    assert_eq!(render("{{e164 \" 5125550142 \"}}").unwrap(), "5125550142");
+    assert_eq!(
+        render("{{e164 \"020 7946 0958\" country=\"GB\"}}").unwrap(),
+        "+442079460958"
+    );
+    assert_eq!(
+        render("{{e164 \"(512) 555-0142\" country=\"US\"}}").unwrap(),
+        "+15125550142"
+    );
+    assert_eq!(
+        render("{{e164 \"0044 20 7946 0958\"}}").unwrap(),
+        "+442079460958"
+    );
+    let e = render("{{e164 \"020 7946 0958\" country=\"XX\"}}").unwrap_err();
+    assert!(e.message.contains("unknown country 'XX'"), "{e}");
+}
+
+#[test]
 fn truncate_time_transcript_case_and_in() {
     assert_eq!(
         render("{{truncate data.summary.intent 4}}").unwrap(),

@@ -44,6 +44,7 @@ contract!(
     concurrent_duplicate_ids_create_once,
     leases_are_exclusive_across_leasers,
     expired_leases_are_taken_over,
+    released_until_waits_for_the_pause_end,
     attempts_move_deliveries_on,
     attempts_keep_the_request_sent,
     replay_makes_deliveries_due,
@@ -290,6 +291,52 @@ async fn expired_leases_are_taken_over(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(jobs.len(), 1, "release_node gives the node's leases back");
+}
+
+async fn released_until_waits_for_the_pause_end(store: Arc<dyn Store>) {
+    let r = store
+        .ingest(
+            new_event("evt_pause", &[("a", Admission::Dispatch)]),
+            lease("n1", 60_000),
+        )
+        .await
+        .unwrap();
+    let id = r.jobs[0].delivery_id.clone();
+    let resume = now_ms() + 30_000;
+    // Only the holder's give-back counts.
+    store
+        .release_until("n2", vec![id.clone()], resume)
+        .await
+        .unwrap();
+    assert!(
+        store.next_due("a").await.unwrap().unwrap() > resume,
+        "still n1's until its lease runs out"
+    );
+    store
+        .release_until("n1", vec![id.clone()], resume)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.next_due("a").await.unwrap(),
+        Some(resume),
+        "due at the pause end"
+    );
+    assert!(
+        store
+            .lease_due("a", &lease("n2", 60_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no node takes it during the pause"
+    );
+    let after = Lease {
+        node: "n2".into(),
+        now: resume,
+        until: resume + 60_000,
+    };
+    let jobs = store.lease_due("a", &after, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1, "due once the pause is over");
+    assert_eq!(jobs[0].delivery_id, id);
 }
 
 /// The masked request an attempt sent comes back as written; an attempt

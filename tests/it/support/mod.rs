@@ -5,6 +5,7 @@
 pub mod badtarget;
 mod browser;
 mod hub;
+pub mod limited;
 pub mod process;
 mod proxy;
 mod receiver;

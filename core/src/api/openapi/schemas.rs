@@ -73,6 +73,8 @@ pub struct ConnectorStatus {
     pub counts: BTreeMap<String, u64>,
     /// Failure streak, last success and failure, success rate, breaker.
     pub health: crate::health::HealthView,
+    /// Configured `rate_limit` and any pause the target asked for.
+    pub pacing: crate::pacing::PacingView,
 }
 
 /// Answer of `PATCH /v1/connectors/{name}`.

@@ -119,6 +119,17 @@ function healthCell(hv) {
     badge(word), h('div', { class: 'muted small', text: details.join(' · ') }));
 }
 
+// Pacing as the API reports it (`pacing` on connectors): the configured
+// rate limit and a pause the target asked for, if any.
+function pacingNote(p) {
+  if (!p || (!p.rate_limit && !p.paused_until)) return null;
+  const parts = [];
+  if (p.paused_until) parts.push(`paused until ${when(p.paused_until)}${p.reason ? `: ${p.reason}` : ''}`);
+  if (p.rate_limit) parts.push(`paced ${p.rate_limit.per_second}/s (burst ${p.rate_limit.burst})`);
+  return h('div', { class: 'pacing', 'data-paused': p.paused_until ? 'true' : 'false' },
+    p.paused_until ? badge('paused') : null, h('div', { class: 'muted small', text: parts.join(' · ') }));
+}
+
 function testFire(onSend) {
   const select = h('select', { class: 'test-type', 'aria-label': 'Sample event type' },
     EVENT_TYPES.map((t) => h('option', { value: t, text: t })));
@@ -138,7 +149,7 @@ async function connectorsPage() {
     h('td', { text: c.kind }),
     h('td', { text: c.events ? c.events.join(', ') : 'all' }),
     h('td', {}, badge(c.state), c.disabled_reason ? h('div', { class: 'muted', text: c.disabled_reason }) : null),
-    h('td', {}, healthCell(c.health)),
+    h('td', {}, healthCell(c.health), pacingNote(c.pacing)),
     ...STATES.map((s) => h('td', { class: 'num', text: c.counts[s] ?? 0 })),
     h('td', {}, testFire(async (t) => (await api('POST', `/v1/connectors/${encodeURIComponent(c.name)}/test`, { event_type: t })).id))));
   const table = data.length

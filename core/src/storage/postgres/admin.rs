@@ -7,23 +7,27 @@ use crate::{
     time::now_ms,
 };
 
-/// Releases these leases; returns the connectors that got work back.
+/// Releases these leases, each delivery due no earlier than `due_at` (0: as
+/// it was); returns the connectors that got work back.
 pub(crate) async fn release(
     pool: &PgPool,
     node: &str,
     ids: Vec<String>,
+    due_at: i64,
 ) -> Result<Vec<String>, StoreError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     Ok(sqlx::query_scalar(
         "WITH released AS (
-             UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL
+             UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL,
+                    next_attempt_at = GREATEST(next_attempt_at, $3)
              WHERE id = ANY($1) AND lease_owner = $2 RETURNING connector)
          SELECT DISTINCT connector FROM released",
     )
     .bind(&ids)
     .bind(node)
+    .bind(due_at)
     .fetch_all(pool)
     .await?)
 }

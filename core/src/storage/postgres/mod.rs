@@ -143,9 +143,22 @@ impl Store for PostgresStore {
     }
 
     async fn release(&self, node: &str, ids: Vec<String>) -> Result<(), StoreError> {
-        let connectors = admin::release(&self.pool, node, ids).await?;
+        let connectors = admin::release(&self.pool, node, ids, 0).await?;
         self.notify.work(connectors).await;
         Ok(())
+    }
+
+    async fn release_until(
+        &self,
+        node: &str,
+        ids: Vec<String>,
+        due_at: Millis,
+    ) -> Result<(), StoreError> {
+        // Not due before `due_at`: no node needs waking now; they find the
+        // work by its due time.
+        admin::release(&self.pool, node, ids, due_at)
+            .await
+            .map(drop)
     }
 
     async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError> {

@@ -152,7 +152,16 @@ impl Store for SqliteStore {
     }
 
     async fn release(&self, node: &str, ids: Vec<String>) -> Result<(), StoreError> {
-        write::release(&self.write, node, ids).await
+        write::release(&self.write, node, ids, 0).await
+    }
+
+    async fn release_until(
+        &self,
+        node: &str,
+        ids: Vec<String>,
+        due_at: Millis,
+    ) -> Result<(), StoreError> {
+        write::release(&self.write, node, ids, due_at).await
     }
 
     async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError> {

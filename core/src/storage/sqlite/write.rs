@@ -9,7 +9,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use crate::{
     delivery::Job,
     storage::{Lease, ReplaySelector, StoreError},
-    time::now_ms,
+    time::{now_ms, Millis},
 };
 
 pub(super) async fn lease_due(
@@ -68,16 +68,21 @@ pub(super) async fn lease_due(
         .collect()
 }
 
+/// Gives leases back, each delivery due no earlier than `due_at` (0: as it was).
 pub(super) async fn release(
     pool: &SqlitePool,
     node: &str,
     ids: Vec<String>,
+    due_at: Millis,
 ) -> Result<(), StoreError> {
     for chunk in ids.chunks(500) {
         let mut q = QueryBuilder::<Sqlite>::new(
-            "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ",
+            "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = MAX(next_attempt_at, ",
         );
-        q.push_bind(node).push(" AND id IN (");
+        q.push_bind(due_at)
+            .push(") WHERE lease_owner = ")
+            .push_bind(node)
+            .push(" AND id IN (");
         let mut sep = q.separated(", ");
         for id in chunk {
             sep.push_bind(id);
