@@ -4,7 +4,7 @@ use std::{fmt, str::FromStr, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{event::Event, time::Millis};
+use crate::{event::Event, outbound::SentRequest, time::Millis};
 
 /// Where a delivery stands. `pending -> succeeded | retrying -> ... -> failed`;
 /// `disabled` when its target was disabled (410 Gone or by the operator).
@@ -115,6 +115,9 @@ pub struct Attempt {
     pub response_excerpt: Option<String>,
     /// The hub node that made it.
     pub node: String,
+    /// The (last) request it sent, secrets masked; `null` when none was sent
+    /// (a mapping failure) and for webhooks, whose request is the event.
+    pub request: Option<SentRequest>,
 }
 
 /// A delivery with its attempts, for `GET /v1/deliveries/{id}`.
@@ -161,6 +164,8 @@ pub struct AttemptRecord {
     pub response_excerpt: Option<String>,
     /// The node that made it.
     pub node: String,
+    /// The (last) request sent, masked; `None` for webhooks.
+    pub request: Option<Arc<SentRequest>>,
 }
 
 /// What becomes of the delivery after an attempt.

@@ -235,3 +235,90 @@ async fn dashboard_adds_an_endpoint_test_fires_and_replays() {
     browser.close().await;
     hub.stop().await;
 }
+
+/// An `http` connector's delivery page shows the request each attempt sent:
+/// method and URL, headers with the token masked, the body as text (markup
+/// in it is shown, never interpreted).
+#[actix_rt::test]
+async fn dashboard_shows_the_request_an_attempt_sent() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    const TOKEN: &str = "tok-SECRET-dash-1";
+    let rx = Receiver::start();
+    let hub = TestHub::start(&format!(
+        r#"
+[[connectors]]
+name = "crm"
+kind = "http"
+method = "PUT"
+url = "{}/leads/{{{{data.call_id}}}}"
+auth = {{ type = "bearer", token = "{TOKEN}" }}
+body = '{{"name": "{{{{data.lead.name}}}}", "note": "<b id=\"injected\">bold</b>"}}'
+events = ["lead.captured"]
+"#,
+        rx.url
+    ))
+    .await;
+    let event = crate::support::fresh_event("lead.captured");
+    let (s, _) = hub.post_event(&event).await;
+    assert_eq!(s, 202);
+    let event_id = event["id"].as_str().unwrap();
+    assert!(hub.first_delivery_becomes(event_id, "succeeded").await);
+    let dlv = hub.deliveries_of(event_id).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let c = &browser.client;
+    c.goto(&format!("{}/", hub.url)).await.unwrap();
+    browser.submit_login(ADMIN).await;
+    browser.wait_for("tr[data-connector=\"crm\"]").await;
+    c.goto(&format!("{}/#/deliveries/{dlv}", hub.url))
+        .await
+        .unwrap();
+    let row = browser
+        .wait_for("tr.attempt-request[data-number=\"1\"]")
+        .await;
+    let text = |css: &'static str| {
+        let row = row.clone();
+        async move {
+            row.find(Locator::Css(css))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let call_id = event["data"]["call_id"].as_str().unwrap();
+    assert_eq!(
+        text("pre.request-line").await,
+        format!("PUT {}/leads/{call_id}", rx.url)
+    );
+    let headers = text("pre.request-headers").await;
+    assert!(headers.contains("authorization: ****"), "{headers}");
+    assert!(
+        headers.contains("content-type: application/json"),
+        "{headers}"
+    );
+    let body = text("pre.request-body").await;
+    assert!(
+        body.contains(r#"<b id=\"injected\">bold</b>"#),
+        "markup in the body is shown as text: {body}"
+    );
+    assert!(
+        c.find(Locator::Css("#injected")).await.is_err(),
+        "the body's markup never becomes an element"
+    );
+    let page = c.source().await.unwrap();
+    assert!(!page.contains(TOKEN), "the token is not on the page");
+    assert_eq!(
+        rx.received()[0].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str()),
+        "the target got the real token"
+    );
+
+    browser.close().await;
+    hub.stop().await;
+}

@@ -23,6 +23,7 @@ mod pacing;
 mod recovery;
 mod sdk;
 mod security;
+mod sent_request;
 mod signing;
 mod storage;
 mod templates;

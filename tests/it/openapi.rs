@@ -39,7 +39,7 @@ const ROUTES: &[(&str, &str)] = &[
 
 const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
 
-async fn document(hub: &TestHub) -> Value {
+pub(crate) async fn document(hub: &TestHub) -> Value {
     let resp = hub
         .client
         .get(format!("{}/openapi.json", hub.url))
@@ -159,7 +159,7 @@ async fn every_documented_route_is_served() {
 
 /// Validates `instance` against the schema the document gives `method path`
 /// for `status`, resolving `$ref`s within the document.
-fn check(doc: &Value, method: &str, path: &str, status: u16, instance: &Value) {
+pub(crate) fn check(doc: &Value, method: &str, path: &str, status: u16, instance: &Value) {
     let schema = &doc["paths"][path][method]["responses"][status.to_string()]["content"]
         ["application/json"]["schema"];
     assert!(schema.is_object(), "no schema for {method} {path} {status}");

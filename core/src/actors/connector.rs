@@ -572,6 +572,7 @@ async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bo
         ),
         response_excerpt: outcome.response_excerpt.clone(),
         node: s.node.to_string(),
+        request: outcome.request.clone(),
     };
     if next == NextStep::Disabled {
         // Before the delivery shows `disabled`, so whoever sees it sees the

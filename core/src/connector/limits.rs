@@ -87,6 +87,7 @@ mod tests {
             headers: map,
             body: bytes::Bytes::new(),
             elapsed: Duration::ZERO,
+            request: None,
         }
     }
 

@@ -1,10 +1,10 @@
 //! The verdict on an attempt, apart from when to try again (core's job).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use http::StatusCode;
 
-use crate::outbound::{Response, SendError};
+use crate::outbound::{Response, SendError, SendFailure, SentRequest};
 
 /// What an attempt's result means for the delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,10 @@ pub struct Outcome {
     pub response_excerpt: Option<String>,
     /// Set when the target asked the whole connector to wait (rate limit, quota).
     pub pause: Option<Pause>,
+    /// The (last) request sent, masked: the one `status_code` and
+    /// `response_excerpt` answer. `None` when nothing was sent, and for
+    /// webhooks (their request is the stored event, signed).
+    pub request: Option<Arc<SentRequest>>,
 }
 
 impl Outcome {
@@ -62,21 +66,23 @@ impl Outcome {
             error,
             response_excerpt: Some(resp.excerpt()),
             pause: super::limits::pause_from_headers(resp),
+            request: resp.request.clone(),
         }
     }
 
     /// No answer: connection error or timeout (retried), refused target (permanent).
-    pub fn from_send_error(e: &SendError) -> Self {
-        let verdict = match e {
+    pub fn from_send_error(e: &SendFailure) -> Self {
+        let verdict = match e.error {
             SendError::Refused(_) | SendError::Build(_) => Verdict::Reject,
             SendError::Timeout(_) | SendError::Connect(_) => Verdict::Retry { after: None },
         };
         Outcome {
             verdict,
             status_code: None,
-            error: Some(e.to_string()),
+            error: Some(e.error.to_string()),
             response_excerpt: None,
             pause: None,
+            request: e.request.clone(),
         }
     }
 
@@ -88,6 +94,7 @@ impl Outcome {
             error: Some(reason.into()),
             response_excerpt: None,
             pause: None,
+            request: None,
         }
     }
 
@@ -99,6 +106,7 @@ impl Outcome {
             error: Some(reason.into()),
             response_excerpt: None,
             pause: None,
+            request: None,
         }
     }
 
@@ -110,6 +118,7 @@ impl Outcome {
             error: None,
             response_excerpt: None,
             pause: None,
+            request: None,
         }
     }
 

@@ -217,10 +217,11 @@ impl Function {
     ) -> Result<Response, InvokeError> {
         let deadline = Instant::now() + self.spec.timeout;
         trace.attempts = 1;
-        let first = match tokio::time::timeout(self.spec.timeout, self.http.send(req)).await {
-            Err(_) => Err(SendError::Timeout(self.spec.timeout)),
-            Ok(r) => r,
-        };
+        let first =
+            match tokio::time::timeout(self.spec.timeout, self.http.send_unrecorded(req)).await {
+                Err(_) => Err(SendError::Timeout(self.spec.timeout)),
+                Ok(r) => r,
+            };
         let outcome = match first {
             Err(SendError::Connect(cause)) => {
                 let left = deadline.saturating_duration_since(Instant::now());
@@ -229,7 +230,7 @@ impl Function {
                 } else {
                     tracing::debug!(function = %self.spec.name, %cause, "connection failed; retrying once");
                     trace.attempts = 2;
-                    match tokio::time::timeout(left, self.http.send(req)).await {
+                    match tokio::time::timeout(left, self.http.send_unrecorded(req)).await {
                         Err(_) => Err(SendError::Timeout(self.spec.timeout)),
                         Ok(r) => r,
                     }

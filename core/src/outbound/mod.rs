@@ -3,8 +3,12 @@
 
 mod guard;
 mod request;
+mod sent;
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
@@ -12,6 +16,7 @@ use http::{HeaderMap, StatusCode};
 
 pub use guard::{is_private, TargetRefused};
 pub use request::OutboundRequest;
+pub use sent::{SentRequest, MASK, SENT_BODY_BYTES};
 
 use crate::config::DeliveryConfig;
 
@@ -37,6 +42,27 @@ pub enum SendError {
     Build(String),
 }
 
+/// A [`SendError`] with the request that got no answer, so the attempt log
+/// shows what was sent when the target timed out or refused the connection.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct SendFailure {
+    /// Why there was no answer.
+    pub error: SendError,
+    /// The masked request ([`OutboundClient::send`]); `None` from
+    /// [`OutboundClient::send_unrecorded`].
+    pub request: Option<Arc<SentRequest>>,
+}
+
+impl From<SendError> for SendFailure {
+    fn from(error: SendError) -> Self {
+        SendFailure {
+            error,
+            request: None,
+        }
+    }
+}
+
 /// An answer from a target, read up to [`MAX_READ_BYTES`].
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -48,6 +74,9 @@ pub struct Response {
     pub body: Bytes,
     /// How long the attempt took.
     pub elapsed: Duration,
+    /// The request this answers, masked ([`OutboundClient::send`]); `None`
+    /// from [`OutboundClient::send_unrecorded`].
+    pub request: Option<Arc<SentRequest>>,
 }
 
 impl Response {
@@ -124,7 +153,26 @@ impl OutboundClient {
     }
 
     /// Sends one request and reads at most [`MAX_READ_BYTES`] of the answer.
-    pub async fn send(&self, req: &OutboundRequest) -> Result<Response, SendError> {
+    /// The answer (or the failure) carries a masked [`SentRequest`] of what
+    /// was sent, for the attempt log.
+    pub async fn send(&self, req: &OutboundRequest) -> Result<Response, SendFailure> {
+        let sent = Arc::new(SentRequest::of(req));
+        match self.send_unrecorded(req).await {
+            Ok(mut resp) => {
+                resp.request = Some(sent);
+                Ok(resp)
+            }
+            Err(error) => Err(SendFailure {
+                error,
+                request: Some(sent),
+            }),
+        }
+    }
+
+    /// [`send`](Self::send) without the snapshot: for requests whose log
+    /// keeps no copy (signed webhooks, whose body is the stored event, and
+    /// function calls), so they pay nothing for it.
+    pub async fn send_unrecorded(&self, req: &OutboundRequest) -> Result<Response, SendError> {
         if !self.allow_private {
             guard::check_literal(&req.url)?;
             if self.proxied {
@@ -146,6 +194,7 @@ impl OutboundClient {
             headers,
             body,
             elapsed: started.elapsed(),
+            request: None,
         })
     }
 

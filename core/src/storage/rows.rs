@@ -5,7 +5,7 @@
 use sqlx::{ColumnIndex, Database, Decode, Row, Type};
 
 use crate::{
-    delivery::{Attempt, Delivery, DeliveryState},
+    delivery::{Attempt, AttemptRecord, Delivery, DeliveryState},
     event::{Event, EventType},
     functions::{InvocationRecord, Outcome},
     health::HealthRecord,
@@ -70,7 +70,11 @@ where
     })
 }
 
-/// `number, started_at, duration_ms, status_code, error, response_excerpt, node`.
+/// The columns [`attempt`] reads, in its order.
+pub(super) const ATTEMPT_COLUMNS: &str =
+    "number, started_at, duration_ms, status_code, error, response_excerpt, node, request";
+
+/// [`ATTEMPT_COLUMNS`].
 pub(super) fn attempt<R>(r: &R) -> Result<Attempt, StoreError>
 where
     R: Row,
@@ -86,7 +90,21 @@ where
         error: r.try_get(4)?,
         response_excerpt: r.try_get(5)?,
         node: r.try_get(6)?,
+        request: r
+            .try_get::<Option<String>, _>(7)?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("attempt request: {e}")))?,
     })
+}
+
+/// The `request` column of an attempt record: its [`SentRequest`] as JSON.
+///
+/// [`SentRequest`]: crate::outbound::SentRequest
+pub(super) fn request_json(a: &AttemptRecord) -> Option<String> {
+    a.request
+        .as_deref()
+        .map(|r| serde_json::to_string(r).expect("strings and a map serialize"))
 }
 
 /// `connector, status, COUNT(*)`.

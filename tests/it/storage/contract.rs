@@ -6,6 +6,7 @@ use switchboard_core::{
     delivery::{AttemptRecord, DeliveryState, NextStep},
     event::{Event, EventType},
     ids,
+    outbound::SentRequest,
     storage::{
         Admission, Backlog, DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest,
         ReplaySelector, Store,
@@ -45,6 +46,7 @@ contract!(
     expired_leases_are_taken_over,
     released_until_waits_for_the_pause_end,
     attempts_move_deliveries_on,
+    attempts_keep_the_request_sent,
     replay_makes_deliveries_due,
     deliveries_page_and_filter,
     next_due_tracks_retries_and_leases,
@@ -104,6 +106,7 @@ fn record(id: &str, node: &str, status: Option<u16>, error: Option<&str>) -> Att
         error: error.map(str::to_owned),
         response_excerpt: Some("body".into()),
         node: node.to_owned(),
+        request: None,
     }
 }
 
@@ -334,6 +337,51 @@ async fn released_until_waits_for_the_pause_end(store: Arc<dyn Store>) {
     let jobs = store.lease_due("a", &after, 10).await.unwrap();
     assert_eq!(jobs.len(), 1, "due once the pause is over");
     assert_eq!(jobs[0].delivery_id, id);
+}
+
+/// The masked request an attempt sent comes back as written; an attempt
+/// without one (a webhook) reads `None`.
+async fn attempts_keep_the_request_sent(store: Arc<dyn Store>) {
+    let r = store
+        .ingest(
+            new_event("evt_req", &[("crm", Admission::Dispatch)]),
+            lease("n1", 60_000),
+        )
+        .await
+        .unwrap();
+    let id = r.jobs[0].delivery_id.clone();
+    let sent = SentRequest {
+        method: "PUT".into(),
+        url: "https://api.example.com/v2/tickets?x=1".into(),
+        headers: [
+            ("authorization".to_owned(), "****".to_owned()),
+            ("content-type".to_owned(), "application/json".to_owned()),
+        ]
+        .into(),
+        body: r#"{"note":"caf\u00e9 ☕ \"quoted\""}"#.into(),
+        body_truncated: true,
+    };
+    let first = now_ms();
+    let with = AttemptRecord {
+        request: Some(Arc::new(sent.clone())),
+        ..record(&id, "n1", Some(500), Some("target answered 500"))
+    };
+    store
+        .record_attempt(with, NextStep::RetryAt(now_ms() - 5), first)
+        .await
+        .unwrap();
+    store
+        .record_attempt(
+            record(&id, "n1", Some(200), None),
+            NextStep::Succeeded,
+            first,
+        )
+        .await
+        .unwrap();
+    let d = store.delivery(&id).await.unwrap().unwrap();
+    assert_eq!(d.attempts.len(), 2);
+    assert_eq!(d.attempts[0].request.as_ref(), Some(&sent));
+    assert_eq!(d.attempts[1].request, None);
 }
 
 async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {

@@ -335,6 +335,20 @@ function bulkReplayForm(params) {
   return [h('h2', { text: 'Bulk replay (status and connector filters apply)' }), form];
 }
 
+// The request an attempt sent (non-webhook kinds), as the API keeps it:
+// secrets already masked by the hub, the body cut to its first 4 KiB.
+function sentRequestRow(number, r) {
+  const headers = Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join('\n');
+  return h('tr', { class: 'attempt-request', 'data-number': number },
+    h('td', {}),
+    h('td', { colspan: 6 },
+      h('div', { class: 'request-title', text: `Request sent by attempt ${number}` }),
+      h('pre', { class: 'request-line', text: `${r.method} ${r.url}` }),
+      h('pre', { class: 'request-headers', text: headers }),
+      h('pre', { class: 'request-body', text: r.body }),
+      r.body_truncated ? h('div', { class: 'muted request-cut', text: 'Body cut: only its first 4 KiB are kept.' }) : null));
+}
+
 async function deliveryPage(id) {
   const d = await api('GET', `/v1/deliveries/${encodeURIComponent(id)}`);
   const event = await api('GET', `/v1/events/${encodeURIComponent(d.event_id)}`);
@@ -350,14 +364,15 @@ async function deliveryPage(id) {
     }
     render();
   }));
-  const attempts = d.attempts.map((a) => h('tr', { class: 'attempt-row', 'data-number': a.number },
+  const attempts = d.attempts.flatMap((a) => [h('tr', { class: 'attempt-row', 'data-number': a.number },
     h('td', { class: 'num', text: a.number }),
     h('td', { text: when(a.started_at) }),
     h('td', { class: 'num', text: `${a.duration_ms} ms` }),
     h('td', { class: 'num', text: a.status_code ?? '—' }),
     h('td', { text: a.error || '' }),
     h('td', {}, a.response_excerpt ? h('pre', { text: a.response_excerpt }) : ''),
-    h('td', { class: 'mono', text: a.node })));
+    h('td', { class: 'mono', text: a.node })),
+  a.request ? sentRequestRow(a.number, a.request) : null]);
   return [
     h('h1', {}, 'Delivery ', h('span', { class: 'mono', text: d.id })),
     h('div', { class: 'panel' }, h('dl', { class: 'facts' },
@@ -374,7 +389,7 @@ async function deliveryPage(id) {
     h('table', { id: 'attempts' },
       h('thead', {}, h('tr', {}, ['#', 'Started', 'Took', 'Status', 'Error', 'Response (first 4 KiB)', 'Node'].map((t) => h('th', { text: t })))),
       h('tbody', {}, attempts.length ? attempts : h('tr', {}, h('td', { colspan: 7, class: 'muted', text: 'Not attempted yet.' })))),
-    h('h2', { text: 'Request: the event envelope (a webhook\'s body; other kinds map it with their template)' }),
+    h('h2', { text: 'The event envelope (a webhook\'s body; other kinds map it with their template and show each attempt\'s request above)' }),
     h('pre', { id: 'envelope', class: 'tall', text: JSON.stringify(event.envelope, null, 2) }),
   ];
 }

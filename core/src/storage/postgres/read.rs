@@ -5,7 +5,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use crate::{
     delivery::DeliveryDetail,
     storage::{
-        rows::{self, DELIVERY_COLUMNS},
+        rows::{self, ATTEMPT_COLUMNS, DELIVERY_COLUMNS},
         Backlog, DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError,
     },
     time::Millis,
@@ -110,10 +110,9 @@ pub(super) async fn delivery(
     else {
         return Ok(None);
     };
-    let attempts = sqlx::query(
-        "SELECT number, started_at, duration_ms, status_code, error, response_excerpt, node
-         FROM attempts WHERE delivery_id = $1 ORDER BY number",
-    )
+    let attempts = sqlx::query(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = $1 ORDER BY number"
+    ))
     .bind(id)
     .fetch_all(&mut *tx)
     .await?

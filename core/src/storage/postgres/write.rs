@@ -13,7 +13,7 @@ use super::RecordReq;
 use crate::{
     delivery::{DeliveryState, Job, NextStep},
     event::EventType,
-    storage::{Admission, Ingested, Lease, NewEvent, StoreError},
+    storage::{rows::request_json, Admission, Ingested, Lease, NewEvent, StoreError},
     time::now_ms,
 };
 
@@ -268,12 +268,13 @@ async fn record_round(
         .map(|r| r.0.response_excerpt.as_deref())
         .collect();
     let nodes: Vec<&str> = round.iter().map(|r| r.0.node.as_str()).collect();
+    let requests: Vec<Option<String>> = round.iter().map(|r| request_json(&r.0)).collect();
     sqlx::query(
-        "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node)
+        "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node, request)
          SELECT t.id, COALESCE((SELECT MAX(number) FROM attempts a WHERE a.delivery_id = t.id), 0) + 1,
-                t.started, t.duration, t.code, t.error, t.excerpt, t.node
-         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])
-              AS t(id, started, duration, code, error, excerpt, node)",
+                t.started, t.duration, t.code, t.error, t.excerpt, t.node, t.request
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
+              AS t(id, started, duration, code, error, excerpt, node, request)",
     )
     .bind(&ids)
     .bind(&started)
@@ -282,6 +283,7 @@ async fn record_round(
     .bind(&errors)
     .bind(&excerpts)
     .bind(&nodes)
+    .bind(&requests)
     .execute(&mut **tx)
     .await?;
     let states: Vec<&str> = round.iter().map(|r| r.1.state().as_str()).collect();

@@ -5,7 +5,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use crate::{
     delivery::{DeliveryDetail, DeliveryState},
     storage::{
-        rows::{self, DELIVERY_COLUMNS},
+        rows::{self, ATTEMPT_COLUMNS, DELIVERY_COLUMNS},
         Backlog, DeliveryFilter, EventRecord, Page, PageRequest, StateCount, StoreError,
     },
     time::Millis,
@@ -125,10 +125,9 @@ pub(super) async fn delivery(
     else {
         return Ok(None);
     };
-    let attempts = sqlx::query(
-        "SELECT number, started_at, duration_ms, status_code, error, response_excerpt, node
-         FROM attempts WHERE delivery_id = ? ORDER BY number",
-    )
+    let attempts = sqlx::query(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ? ORDER BY number"
+    ))
     .bind(id)
     .fetch_all(&mut *tx)
     .await?

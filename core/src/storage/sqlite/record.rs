@@ -4,7 +4,11 @@
 use rusqlite::{params, Connection};
 
 use super::RecordReq;
-use crate::{delivery::NextStep, storage::StoreError, time::now_ms};
+use crate::{
+    delivery::NextStep,
+    storage::{rows::request_json, StoreError},
+    time::now_ms,
+};
 
 /// Writes a batch of attempt records inside the caller's transaction. A
 /// delivery is attempted by one actor at a time, so a batch never holds two
@@ -15,9 +19,9 @@ pub(super) fn record(db: &Connection, batch: &[RecordReq]) -> Result<(), StoreEr
     }
     let now = now_ms();
     let mut attempt = db.prepare(
-        "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node)
+        "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node, request)
          VALUES (?1, (SELECT COALESCE(MAX(a.number), 0) + 1 FROM attempts a WHERE a.delivery_id = ?1),
-                 ?2, ?3, ?4, ?5, ?6, ?7)",
+                 ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     let mut delivery = db.prepare(
         "UPDATE deliveries SET status = ?2, attempt_count = attempt_count + 1, next_attempt_at = ?3,
@@ -34,6 +38,7 @@ pub(super) fn record(db: &Connection, batch: &[RecordReq]) -> Result<(), StoreEr
             a.error,
             a.response_excerpt,
             a.node,
+            request_json(a),
         ])?;
         let next_at = match next {
             NextStep::RetryAt(t) => Some(*t),
