@@ -2,7 +2,7 @@
 //! bodies of `POST /api/v2/tickets` and `POST /api/v2/users/create_or_update`.
 //!
 //! Zendesk publishes no permissively licensed spec in a repository (see
-//! `/work/shared/specs/SOURCES.md`), so these rules are written from the
+//! the project's vendor notes), so these rules are written from the
 //! vendor facts: a ticket needs a comment body, `priority` is one of four
 //! words, a requester is `{name, email}` or a `requester_id`. Two rules are
 //! stricter than Zendesk on purpose, because the connector promises them:
