@@ -163,6 +163,7 @@ async fn gives_up_when_retry_window_closes() {
 
 #[actix_rt::test]
 async fn a_hanging_target_does_not_delay_another() {
+    let _alone = crate::support::quiet_machine().await;
     let slow = Receiver::start();
     slow.set_default(Reply::Hang(Duration::from_secs(30)));
     let fast = Receiver::start();
@@ -195,6 +196,7 @@ async fn a_hanging_target_does_not_delay_another() {
 
 #[actix_rt::test]
 async fn a_full_queue_parks_deliveries_in_storage_and_loses_none() {
+    let _load = crate::support::heavy_load().await;
     let rx = Receiver::start();
     // Both slots hang while the events arrive: the actor's queue fills up.
     rx.script([

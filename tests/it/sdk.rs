@@ -67,6 +67,7 @@ async fn post_signed(url: &str, body: &[u8], timestamp: i64, tampered: Option<&[
 
 #[actix_rt::test]
 async fn sdk_receivers_verify_and_type_every_event() {
+    let _load = crate::support::heavy_load().await;
     if !sdk::tools_present() {
         return;
     }

@@ -302,6 +302,7 @@ async fn run(url: &str, nodes: usize, n: usize, kill: bool) -> Outcome {
 
 #[actix_rt::test]
 async fn three_nodes_share_5000_events() {
+    let _load = crate::support::heavy_load().await;
     let Some(pg) = pg("three_nodes").await else {
         return;
     };

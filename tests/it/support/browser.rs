@@ -15,6 +15,7 @@ use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    _load: tokio::sync::RwLockReadGuard<'static, ()>,
 }
 
 fn which(names: &[&str]) -> Option<String> {
@@ -31,6 +32,7 @@ impl Browser {
     /// Starts chromedriver and a headless chromium session, or `None` (after
     /// a loud message) when they are not installed outside CI.
     pub async fn start() -> Option<Browser> {
+        let load = super::heavy_load().await;
         let chromium = which(&["chromium", "chromium-browser", "google-chrome"]);
         let driver = which(&["chromedriver"]);
         let (Some(chromium), Some(driver)) = (chromium, driver) else {
@@ -87,6 +89,7 @@ impl Browser {
         Some(Browser {
             client,
             driver: child,
+            _load: load,
         })
     }
 
