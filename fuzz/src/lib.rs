@@ -48,9 +48,23 @@ pub fn template_render(data: &[u8]) {
             }
         }
     }
-    for shipped in switchboard::registry::registry().shipped() {
-        let t = Template::compile(shipped.name(), shipped.template.source, Mode::Json)
-            .expect("shipped templates compile");
+    for t in shipped_templates() {
         let _ = t.render_json(&context);
     }
+}
+
+/// Every shipped template, compiled once: compiling them per input would
+/// spend the run on the compiler instead of on rendering.
+fn shipped_templates() -> &'static [Template] {
+    static SHIPPED: std::sync::OnceLock<Vec<Template>> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        switchboard::registry::registry()
+            .shipped()
+            .iter()
+            .map(|s| {
+                Template::compile(s.name(), s.template.source, Mode::Json)
+                    .expect("shipped templates compile")
+            })
+            .collect()
+    })
 }
