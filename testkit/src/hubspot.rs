@@ -3,7 +3,7 @@
 //! notes with associations, the Bearer token, and 429s on a budget, with
 //! HubSpot's error bodies. Tests assert what the portal ends up with:
 //!
-//! ```ignore
+//! ```text
 //! let sim = HubSpotSim::start().await;
 //! let hub = VendorHub::start(PLUGIN, &sim.connector_toml("")).await;
 //! let id = hub.post(&lead).await;

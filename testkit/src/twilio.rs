@@ -3,7 +3,7 @@
 //! a non-E.164 `To`, opted-out recipients) and keeps every SMS it queued with
 //! its encoding and segment count, so a test asserts what the recipient got.
 //!
-//! ```ignore
+//! ```text
 //! let sim = TwilioSim::start().await;
 //! let hub = VendorHub::start(PLUGIN, &sim.connector_toml("")).await;
 //! let id = hub.post(&event).await;
