@@ -96,6 +96,14 @@ pub trait Connector: Send + Sync + 'static {
         }
     }
 
+    /// Whether the attempt log keeps a masked copy of each request sent
+    /// (`GET /v1/deliveries/{id}`). Signed webhooks say no: their request is
+    /// the stored event, and a webhook attempt's record size is a benchmarked
+    /// figure (BENCHMARKS.md).
+    fn keeps_sent_requests(&self) -> bool {
+        true
+    }
+
     /// Makes the attempt. The default sends each prepared request in turn
     /// and stops at the first answer that is not a success; connectors whose
     /// later requests depend on earlier answers override it.
@@ -106,7 +114,12 @@ pub trait Connector: Send + Sync + 'static {
         };
         let mut last = Outcome::delivered_without_request();
         for request in &requests {
-            last = match http.send(request).await {
+            let answer = if self.keeps_sent_requests() {
+                http.send(request).await
+            } else {
+                http.send_unrecorded(request).await.map_err(Into::into)
+            };
+            last = match answer {
                 Ok(resp) => self.judge(&resp),
                 Err(e) => Outcome::from_send_error(&e),
             };

@@ -13,13 +13,11 @@ use std::{
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde::Deserialize;
 
-use super::{
-    classify_status, Connector, ConnectorSpec, DeliveryRequest, MappingError, Outcome, Verdict,
-};
+use super::{classify_status, Connector, ConnectorSpec, DeliveryRequest, MappingError, Verdict};
 use crate::{
     config::Secret,
     event::EventType,
-    outbound::{OutboundClient, OutboundRequest, Response},
+    outbound::{OutboundRequest, Response},
     signing::{sign, SigningKey},
     time::{now_ms, Millis},
 };
@@ -198,25 +196,8 @@ impl Connector for WebhookConnector {
         Ok(vec![r])
     }
 
-    /// Sends without keeping a copy of the request: it is the stored event,
-    /// signed, and an attempt record's size is a benchmarked figure of the
-    /// webhook path (BENCHMARKS.md).
-    async fn deliver(&self, req: &DeliveryRequest<'_>, http: &OutboundClient) -> Outcome {
-        let requests = match self.prepare(req) {
-            Ok(r) => r,
-            Err(e) => return Outcome::rejected(format!("mapping failed: {e}")),
-        };
-        let mut last = Outcome::delivered_without_request();
-        for request in &requests {
-            last = match http.send_unrecorded(request).await {
-                Ok(resp) => self.judge(&resp),
-                Err(e) => Outcome::from_send_error(&e.into()),
-            };
-            if last.verdict != Verdict::Delivered {
-                break;
-            }
-        }
-        last
+    fn keeps_sent_requests(&self) -> bool {
+        false
     }
 
     fn classify(&self, response: &Response) -> Verdict {
