@@ -95,13 +95,21 @@ breaker_failures = 0
             event["id"] = format!("evt_{}", ulid::Ulid::new()).into();
         }
         let answer = self.client.ingest_json(&event).await.expect("hub answers");
-        assert_eq!(answer.status, 202, "ingest refused the event: {}", answer.text);
+        assert_eq!(
+            answer.status, 202,
+            "ingest refused the event: {}",
+            answer.text
+        );
         event["id"].as_str().expect("id is a string").to_owned()
     }
 
     /// GET an admin path; the JSON answer.
     pub async fn admin_get(&self, path: &str) -> Value {
-        self.client.admin_get(path).await.expect("hub answers").json()
+        self.client
+            .admin_get(path)
+            .await
+            .expect("hub answers")
+            .json()
     }
 
     /// POST an admin path with an empty JSON body; the status code.
