@@ -6,13 +6,15 @@
 //!
 //! - [`api`]: actix-web handlers. `POST /v1/events` checks the token, size and
 //!   JSON, validates against the [`event`] schemas, and hands the event to the
-//!   [`ingest`] committer.
-//! - [`ingest`]: group commit. Concurrent ingests are batched into one storage
-//!   transaction; each caller is answered only after its event and all its
-//!   deliveries are durable.
+//!   [`ingest`] path.
+//! - [`ingest`]: the subscriptions decide an event's deliveries, storage
+//!   commits the event with them, and only then does the router hear of them;
+//!   each caller is answered only after its event and all its deliveries are
+//!   durable.
 //! - [`storage`]: the [`storage::Store`] trait and its SQLite and PostgreSQL
-//!   implementations. Storage is the truth; every actor message is only a
-//!   wake-up.
+//!   implementations. Group commit lives here ([`storage::Batcher`]):
+//!   concurrent ingests and attempt records share one transaction. Storage is
+//!   the truth; every actor message is only a wake-up.
 //! - [`actors`]: the router fans committed deliveries out to one supervised
 //!   connector actor per connector; each owns a retry mailbox backed by storage.
 //! - [`connector`]: the plug-in trait prebuilt connectors implement, the
@@ -31,7 +33,7 @@
 //!   state; drives the circuit breaker and `disable_after`.
 //! - [`pacing`]: per-connector `rate_limit` and the pauses targets ask for
 //!   (429 with `Retry-After`, rate-limit headers, vendor quotas).
-//! - [`signing`], [`config`], [`event`], [`delivery`], [`time`]: shared vocabulary.
+//! - [`signing`], [`config`], [`event`], [`delivery`], [`ids`], [`time`]: shared vocabulary.
 //! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
 //! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
 //! - [`hub`]: wires it all together from a [`config::Config`].

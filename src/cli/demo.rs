@@ -10,6 +10,7 @@ use std::{
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
+use switchboard_client::HubClient;
 use switchboard_core::{
     config::Config,
     event::fixtures,
@@ -53,19 +54,12 @@ pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
         dir.path().join("demo.db").display()
     );
 
-    let client = reqwest::Client::new();
+    let client = HubClient::new(&hub_url).with_ingest_token("demo-ingest-token");
     for (kind, src) in fixtures() {
-        let resp = client
-            .post(format!("{hub_url}/v1/events"))
-            .bearer_auth("demo-ingest-token")
-            .header("Content-Type", "application/json")
-            .body(src)
-            .send()
-            .await?;
+        let answer = client.ingest(src).await.map_err(super::hub_error)?;
         println!(
             "POST /v1/events {kind:<20} -> {} {}",
-            resp.status().as_u16(),
-            resp.text().await?
+            answer.status, answer.text
         );
     }
     let deadline = Instant::now() + Duration::from_secs(10);

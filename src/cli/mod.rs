@@ -102,6 +102,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A hub that does not answer is most often one that is not running.
+fn hub_error(e: switchboard_client::ClientError) -> anyhow::Error {
+    let unreachable = matches!(e, switchboard_client::ClientError::Unreachable { .. });
+    let e = anyhow::Error::new(e);
+    if unreachable {
+        e.context("the hub did not answer (is `switchboard serve` running?)")
+    } else {
+        e
+    }
+}
+
 fn load_config(c: &ConfigArg) -> anyhow::Result<switchboard_core::config::Config> {
     let (config, source) = switchboard_core::config::Config::load(c.config.as_deref())?;
     tracing::debug!(%source, "configuration loaded");

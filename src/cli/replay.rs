@@ -2,9 +2,8 @@
 
 use std::{process::ExitCode, time::Duration};
 
-use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{json, Value};
+use switchboard_client::{HubClient, ReplayWindow};
 
 /// `switchboard replay --since TIME [--until TIME] [--connector NAME] [--status STATUS]`
 #[derive(Debug, clap::Args)]
@@ -41,28 +40,14 @@ pub struct Args {
 }
 
 pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
-    let client = reqwest::Client::new();
-    let base = a.url.trim_end_matches('/');
-    let body =
-        json!({"since": a.since, "until": a.until, "connector": a.connector, "status": a.status});
-    let resp = client
-        .post(format!("{base}/v1/replay"))
-        .bearer_auth(&a.token)
-        .json(&body)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach {base}: is `switchboard serve` running?"))?;
-    let status = resp.status();
-    let answer: Value = resp.json().await.unwrap_or_default();
-    if !status.is_success() {
-        bail!(
-            "hub answered {status}: {}",
-            answer["error"]["message"]
-                .as_str()
-                .unwrap_or("(no message)")
-        );
-    }
-    let total = answer["replayed"].as_u64().unwrap_or(0);
+    let hub = HubClient::new(&a.url).with_admin_token(&a.token);
+    let window = ReplayWindow {
+        since: a.since.clone(),
+        until: a.until.clone(),
+        connector: a.connector.clone(),
+        status: a.status.clone(),
+    };
+    let total = hub.replay(&window).await.map_err(super::hub_error)?;
     println!("{total} deliveries queued for replay");
     if a.no_wait || total == 0 {
         return Ok(ExitCode::SUCCESS);
@@ -72,7 +57,7 @@ pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
             .expect("valid template"),
     );
     loop {
-        let active = active_count(&client, base, a).await?;
+        let active = active_count(&hub, &window).await?;
         bar.set_position(total.saturating_sub(active));
         if active == 0 {
             break;
@@ -84,33 +69,13 @@ pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Deliveries in the replayed window still pending or retrying.
-async fn active_count(client: &reqwest::Client, base: &str, a: &Args) -> anyhow::Result<u64> {
+async fn active_count(hub: &HubClient, w: &ReplayWindow) -> anyhow::Result<u64> {
     let mut n = 0;
     for status in ["pending", "retrying"] {
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut q = vec![
-                ("status", status.to_owned()),
-                ("since", a.since.clone()),
-                ("limit", "500".into()),
-            ];
-            q.extend(a.until.clone().map(|u| ("until", u)));
-            q.extend(a.connector.clone().map(|c| ("connector", c)));
-            q.extend(cursor.clone().map(|c| ("cursor", c)));
-            let page: Value = client
-                .get(format!("{base}/v1/deliveries"))
-                .bearer_auth(&a.token)
-                .query(&q)
-                .send()
-                .await?
-                .json()
-                .await?;
-            n += page["data"].as_array().map_or(0, |d| d.len() as u64);
-            match page["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-        }
+        let mut q = vec![("status", status), ("since", w.since.as_str())];
+        q.extend(w.until.as_deref().map(|u| ("until", u)));
+        q.extend(w.connector.as_deref().map(|c| ("connector", c)));
+        n += hub.count_deliveries(&q).await.map_err(super::hub_error)?;
     }
     Ok(n)
 }

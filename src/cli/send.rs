@@ -3,6 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
+use switchboard_client::HubClient;
 
 /// `switchboard send FILE...`
 #[derive(Debug, clap::Args)]
@@ -24,24 +25,19 @@ pub struct Args {
 }
 
 pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
-    let client = reqwest::Client::new();
-    let endpoint = format!("{}/v1/events", a.url.trim_end_matches('/'));
+    let hub = HubClient::new(&a.url).with_ingest_token(&a.token);
     let mut failed = false;
     for file in &a.files {
         let body =
             std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let resp = client
-            .post(&endpoint)
-            .bearer_auth(&a.token)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach {endpoint}: is `switchboard serve` running?"))?;
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        println!("{}  {}  {}", file.display(), status.as_u16(), text.trim());
-        failed |= !status.is_success();
+        let answer = hub.ingest(body).await.map_err(super::hub_error)?;
+        println!(
+            "{}  {}  {}",
+            file.display(),
+            answer.status,
+            answer.text.trim()
+        );
+        failed |= !answer.is_success();
     }
     Ok(if failed {
         ExitCode::FAILURE

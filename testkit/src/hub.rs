@@ -5,6 +5,7 @@
 use std::{net::TcpListener, time::Duration};
 
 use serde_json::Value;
+use switchboard_client::HubClient;
 use switchboard_core::{
     config::Config,
     connector::{Plugin, Registry},
@@ -15,12 +16,12 @@ use tempfile::TempDir;
 const INGEST: &str = "testkit-ingest";
 const ADMIN: &str = "testkit-admin";
 
-/// A running hub and an HTTP client for its APIs. Start it inside an actix
+/// A running hub and a client of its APIs. Start it inside an actix
 /// system (`#[actix_rt::test]`).
 pub struct VendorHub {
     /// Base URL of the hub's APIs.
     pub url: String,
-    client: reqwest::Client,
+    client: HubClient,
     running: Option<RunningHub>,
     _dir: TempDir,
 }
@@ -77,8 +78,10 @@ breaker_failures = 0
         let url = format!("http://{}", listener.local_addr().expect("bound"));
         let running = hub.serve(listener, false).expect("serves");
         VendorHub {
+            client: HubClient::new(&url)
+                .with_ingest_token(INGEST)
+                .with_admin_token(ADMIN),
             url,
-            client: reqwest::Client::new(),
             running: Some(running),
             _dir: dir,
         }
@@ -91,44 +94,31 @@ breaker_failures = 0
         if event.get("id").is_none_or(Value::is_null) {
             event["id"] = format!("evt_{}", ulid::Ulid::new()).into();
         }
-        let resp = self
-            .client
-            .post(format!("{}/v1/events", self.url))
-            .bearer_auth(INGEST)
-            .json(&event)
-            .send()
-            .await
-            .expect("hub answers");
-        let status = resp.status().as_u16();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        assert_eq!(status, 202, "ingest refused the event: {body}");
+        let answer = self.client.ingest_json(&event).await.expect("hub answers");
+        assert_eq!(
+            answer.status, 202,
+            "ingest refused the event: {}",
+            answer.text
+        );
         event["id"].as_str().expect("id is a string").to_owned()
     }
 
     /// GET an admin path; the JSON answer.
     pub async fn admin_get(&self, path: &str) -> Value {
         self.client
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(ADMIN)
-            .send()
+            .admin_get(path)
             .await
             .expect("hub answers")
             .json()
-            .await
-            .unwrap_or(Value::Null)
     }
 
     /// POST an admin path with an empty JSON body; the status code.
     pub async fn admin_post(&self, path: &str) -> u16 {
         self.client
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(ADMIN)
-            .json(&serde_json::json!({}))
-            .send()
+            .admin_post(path, &serde_json::json!({}))
             .await
             .expect("hub answers")
-            .status()
-            .as_u16()
+            .status
     }
 
     /// The deliveries of an event (list form, no attempts).

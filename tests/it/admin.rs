@@ -4,16 +4,15 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use crate::support::{
+    fresh_event, ms, wait_until, Receiver, Reply, TestConfig, TestConnector, TestHub,
+};
 
 async fn hub(rx: &Receiver) -> TestHub {
-    TestHub::start(&format!(
-        "[[connectors]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"{0}/a\"\nsecret = \"{SECRET}\"\n\
-         [[connectors]]\nname = \"b\"\nkind = \"webhook\"\nevents = [\"lead.captured\"]\nurl = \"{0}/b\"\nsecret = \"{SECRET}\"\n",
-        rx.url
-    ))
+    TestHub::start(TestConfig::default().connectors([
+        TestConnector::webhook("a", &format!("{}/a", rx.url)),
+        TestConnector::webhook("b", &format!("{}/b", rx.url)).set("events", ["lead.captured"]),
+    ]))
     .await
 }
 
@@ -154,7 +153,12 @@ async fn event_view_and_replays() {
 async fn bulk_replay_of_failed_deliveries() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(400, None));
-    let hub = TestHub::start_tweaked(&format!("[[connectors]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"{}/a\"\nsecret = \"{SECRET}\"\n", rx.url), "retry_for = \"1h\"", "retry_for = \"100ms\"").await;
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("retry_for", ms(100))
+            .connector(TestConnector::webhook("a", &format!("{}/a", rx.url))),
+    )
+    .await;
     let since = chrono::Utc::now().to_rfc3339();
     for _ in 0..5 {
         hub.post_event(&fresh_event("call.started")).await;

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{fresh_event, wait_until, Receiver, TestHub, INGEST};
+use crate::support::{
+    fresh_event, wait_until, Receiver, TestConfig, TestConnector, TestHub, INGEST,
+};
 
 fn envelope_with(data_extra: &str) -> Vec<u8> {
     format!(
@@ -30,7 +32,7 @@ fn assert_refused(got: &(u16, Value), status: u16, code: &str, words: &str) {
 
 #[actix_rt::test]
 async fn malformed_bodies_get_one_clear_answer_each() {
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let deep = format!(", \"x\": {}{}", "[".repeat(20_000), "]".repeat(20_000));
     let cases: Vec<(&str, Vec<u8>, u16, &str, &str)> = vec![
         ("deep nesting", envelope_with(&deep), 400, "malformed_json", "recursion limit"),
@@ -81,11 +83,8 @@ async fn malformed_bodies_get_one_clear_answer_each() {
 #[actix_rt::test]
 async fn a_huge_string_within_the_limit_round_trips_exactly() {
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
-        rx.url
-    ))
-    .await;
+    let hub =
+        TestHub::start(TestConfig::default().connector(TestConnector::hook("crm", &rx.url))).await;
     let mut ev = fresh_event("call.completed");
     let text: String = "𝄞 naïve \u{202e} \"quoted\" \\ ".repeat(1_500);
     ev["data"]["notes"] = text.clone().into();
@@ -97,17 +96,14 @@ async fn a_huge_string_within_the_limit_round_trips_exactly() {
 #[actix_rt::test]
 async fn event_data_cannot_inject_headers() {
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        r#"[[connectors]]
-name = "api"
-kind = "http"
-url = "{}/api"
-headers = {{ "X-Caller" = "{{{{data.lead.name}}}}" }}
-body = '{{"id": "{{{{id}}}}"}}'
-"#,
-        rx.url
-    ))
-    .await;
+    let api = TestConnector::new("api", "http")
+        .set("url", format!("{}/api", rx.url))
+        .set(
+            "headers",
+            serde_json::json!({"X-Caller": "{{data.lead.name}}"}),
+        )
+        .set("body", r#"{"id": "{{id}}"}"#);
+    let hub = TestHub::start(TestConfig::default().connector(api)).await;
     let mut ev = fresh_event("lead.captured");
     ev["data"]["lead"]["name"] = "Eve\r\nX-Injected: yes\r\n\r\nGET /admin HTTP/1.1".into();
     assert_eq!(hub.post_event(&ev).await.0, 202);

@@ -4,7 +4,9 @@ use std::{process::Command, time::Duration};
 
 use switchboard_core::signing::{sign, SigningKey};
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub, ADMIN};
+use crate::support::{
+    fresh_event, ms, wait_until, Receiver, Reply, TestConfig, TestConnector, TestHub, ADMIN,
+};
 
 fn switchboard(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
@@ -172,7 +174,12 @@ fn verify_accepts_good_and_refuses_tampered() {
 async fn replay_command_recovers_failed_deliveries() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let hub = TestHub::start_tweaked(&format!("[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/h\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n", rx.url), "retry_for = \"1h\"", "retry_for = \"60ms\"").await;
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("retry_for", ms(60))
+            .connector(TestConnector::webhook("crm", &format!("{}/h", rx.url))),
+    )
+    .await;
     let since = chrono::Utc::now().to_rfc3339();
     for _ in 0..3 {
         hub.post_event(&fresh_event("voicemail.left")).await;

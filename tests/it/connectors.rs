@@ -15,37 +15,29 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
 };
 
-fn config(dir: &tempfile::TempDir, pagerduty: &str, zendesk: &str) -> String {
-    format!(
-        r#"
-[server]
-ingest_token = "it-ingest"
-admin_token = "it-admin"
+use crate::support::{TestConfig, TestConnector};
 
-[storage]
-url = "sqlite://{}"
-
-[delivery]
-first_retry = "1s"
-allow_private_targets = true
-
-[[connectors]]
-name = "oncall"
-kind = "pagerduty"
-events = ["lead.captured", "transfer.requested"]
-filter = 'data.transfer.urgency == "emergency" || data.lead.urgency == "emergency"'
-routing_key = "R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12"
-base_url = "{pagerduty}"
-
-[[connectors]]
-name = "helpdesk"
-kind = "zendesk"
-base_url = "{zendesk}"
-email = "agent@acme.test"
-api_token = "zd-token"
-"#,
-        dir.path().join("it.db").display()
-    )
+fn config(dir: &tempfile::TempDir, pagerduty: &str, zendesk: &str) -> Config {
+    let oncall = TestConnector::new("oncall", "pagerduty")
+        .set("events", ["lead.captured", "transfer.requested"])
+        .set(
+            "filter",
+            r#"data.transfer.urgency == "emergency" || data.lead.urgency == "emergency""#,
+        )
+        .set("routing_key", "R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12")
+        .set("base_url", pagerduty);
+    let helpdesk = TestConnector::new("helpdesk", "zendesk")
+        .set("base_url", zendesk)
+        .set("email", "agent@acme.test")
+        .set("api_token", "zd-token");
+    TestConfig::bare()
+        .server("ingest_token", "it-ingest")
+        .server("admin_token", "it-admin")
+        .database(&dir.path().join("it.db"))
+        .delivery("first_retry", Duration::from_secs(1))
+        .delivery("allow_private_targets", true)
+        .connectors([oncall, helpdesk])
+        .build()
 }
 
 async fn deliveries(client: &reqwest::Client, hub: &str) -> Vec<Value> {
@@ -90,7 +82,7 @@ async fn filtered_pagerduty_succeeds_and_rejected_zendesk_fails() {
         .await;
 
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::from_toml(&config(&dir, &pagerduty.uri(), &zendesk.uri()), "it").unwrap();
+    let config = config(&dir, &pagerduty.uri(), &zendesk.uri());
     let hub = Hub::start(&config, &registry()).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

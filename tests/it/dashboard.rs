@@ -3,13 +3,11 @@
 
 use fantoccini::Locator;
 
-use crate::support::{Browser, Receiver, TestHub, ADMIN};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use crate::support::{Browser, Receiver, TestConfig, TestConnector, TestHub, ADMIN};
 
 #[actix_rt::test]
 async fn dashboard_serves_static_pages_with_a_strict_policy() {
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     for (path, ct) in [
         ("/", "text/html"),
         ("/assets/app.js", "text/javascript"),
@@ -41,11 +39,8 @@ async fn dashboard_login_test_fire_delivery_and_replay() {
         return;
     };
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/crm\"\nsecret = \"{SECRET}\"\n",
-        rx.url
-    ))
-    .await;
+    let crm = TestConnector::webhook("crm", &format!("{}/crm", rx.url));
+    let hub = TestHub::start(TestConfig::default().connector(crm)).await;
     let c = &browser.client;
     c.goto(&format!("{}/", hub.url)).await.unwrap();
 
@@ -120,7 +115,7 @@ async fn dashboard_adds_an_endpoint_test_fires_and_replays() {
         return;
     };
     let rx = Receiver::start();
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let c = &browser.client;
     c.goto(&format!("{}/", hub.url)).await.unwrap();
     browser.submit_login(ADMIN).await;
@@ -246,20 +241,19 @@ async fn dashboard_shows_the_request_an_attempt_sent() {
     };
     const TOKEN: &str = "tok-SECRET-dash-1";
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        r#"
-[[connectors]]
-name = "crm"
-kind = "http"
-method = "PUT"
-url = "{}/leads/{{{{data.call_id}}}}"
-auth = {{ type = "bearer", token = "{TOKEN}" }}
-body = '{{"name": "{{{{data.lead.name}}}}", "note": "<b id=\"injected\">bold</b>"}}'
-events = ["lead.captured"]
-"#,
-        rx.url
-    ))
-    .await;
+    let crm = TestConnector::new("crm", "http")
+        .set("method", "PUT")
+        .set("url", format!("{}/leads/{{{{data.call_id}}}}", rx.url))
+        .set(
+            "auth",
+            serde_json::json!({"type": "bearer", "token": TOKEN}),
+        )
+        .set(
+            "body",
+            r#"{"name": "{{data.lead.name}}", "note": "<b id=\"injected\">bold</b>"}"#,
+        )
+        .set("events", ["lead.captured"]);
+    let hub = TestHub::start(TestConfig::default().connector(crm)).await;
     let event = crate::support::fresh_event("lead.captured");
     let (s, _) = hub.post_event(&event).await;
     assert_eq!(s, 202);

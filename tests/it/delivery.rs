@@ -8,18 +8,19 @@ use std::{
     time::Duration,
 };
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use switchboard_core::{
     connector::{webhook, Connector, ConnectorSpec, DeliveryRequest, MappingError, Registry},
     outbound::OutboundRequest,
 };
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
+use crate::support::{
+    fresh_event, ms, wait_until, Receiver, Reply, TestConfig, TestConnector, TestHub, SECRET,
+};
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn webhook_toml(name: &str, url: &str, extra: &str) -> String {
-    format!("[[connectors]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}/hook\"\nsecret = \"{SECRET}\"\n{extra}\n")
+/// The default test config with these connectors.
+fn with(connectors: impl IntoIterator<Item = TestConnector>) -> TestConfig {
+    TestConfig::default().connectors(connectors)
 }
 
 async fn delivery_detail(hub: &TestHub, event_id: &str) -> Value {
@@ -32,7 +33,7 @@ async fn delivery_detail(hub: &TestHub, event_id: &str) -> Value {
 async fn fails_twice_then_succeeds_with_growing_gaps() {
     let rx = Receiver::start();
     rx.script([Reply::Status(500, None), Reply::Status(502, None)]);
-    let hub = TestHub::start(&webhook_toml("crm", &rx.url, "")).await;
+    let hub = TestHub::start(with([TestConnector::hook("crm", &rx.url)])).await;
     let ev = fresh_event("lead.captured");
     assert_eq!(hub.post_event(&ev).await.0, 202);
     let id = ev["id"].as_str().unwrap();
@@ -88,7 +89,7 @@ async fn fails_twice_then_succeeds_with_growing_gaps() {
 async fn retry_after_is_honoured() {
     let rx = Receiver::start();
     rx.script([Reply::Status(429, Some(1))]);
-    let hub = TestHub::start(&webhook_toml("crm", &rx.url, "")).await;
+    let hub = TestHub::start(with([TestConnector::hook("crm", &rx.url)])).await;
     let ev = fresh_event("call.started");
     hub.post_event(&ev).await;
     assert!(wait_until(Duration::from_secs(5), async || rx.count() == 2).await);
@@ -105,7 +106,7 @@ async fn retry_after_is_honoured() {
 async fn gone_disables_the_endpoint() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(410, None));
-    let hub = TestHub::start(&webhook_toml("zap", &rx.url, "")).await;
+    let hub = TestHub::start(with([TestConnector::hook("zap", &rx.url)])).await;
     let first = fresh_event("call.started");
     hub.post_event(&first).await;
     let id = first["id"].as_str().unwrap();
@@ -134,12 +135,9 @@ async fn gone_disables_the_endpoint() {
 async fn gives_up_when_retry_window_closes() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let hub = TestHub::start_tweaked(
-        &webhook_toml("crm", &rx.url, ""),
-        "retry_for = \"1h\"",
-        "retry_for = \"400ms\"",
-    )
-    .await;
+    let hub =
+        TestHub::start(with([TestConnector::hook("crm", &rx.url)]).delivery("retry_for", ms(400)))
+            .await;
     let ev = fresh_event("call.started");
     hub.post_event(&ev).await;
     let id = ev["id"].as_str().unwrap();
@@ -167,11 +165,10 @@ async fn a_hanging_target_does_not_delay_another() {
     let slow = Receiver::start();
     slow.set_default(Reply::Hang(Duration::from_secs(30)));
     let fast = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "{}{}",
-        webhook_toml("slow", &slow.url, "concurrency = 2"),
-        webhook_toml("fast", &fast.url, "")
-    ))
+    let hub = TestHub::start(with([
+        TestConnector::hook("slow", &slow.url).set("concurrency", 2),
+        TestConnector::hook("fast", &fast.url),
+    ]))
     .await;
     let started = std::time::Instant::now();
     for _ in 0..20 {
@@ -203,10 +200,10 @@ async fn a_full_queue_parks_deliveries_in_storage_and_loses_none() {
         Reply::Hang(Duration::from_millis(1500)),
         Reply::Hang(Duration::from_millis(1500)),
     ]);
-    let hub = TestHub::start(&format!(
-        "queue_limit = 4\n{}",
-        webhook_toml("slow", &rx.url, "concurrency = 2")
-    ))
+    let hub = TestHub::start(
+        with([TestConnector::hook("slow", &rx.url).set("concurrency", 2)])
+            .delivery("queue_limit", 4),
+    )
     .await;
     let mut ids = std::collections::HashSet::new();
     for _ in 0..40 {
@@ -279,12 +276,11 @@ async fn a_panicking_connector_is_restarted_and_delivers() {
         build: panicky,
         templates: &[],
     });
-    let toml = format!(
-        "[[connectors]]\nname = \"buggy\"\nkind = \"panicky\"\nurl = \"{}/hook\"\nsecret = \"{SECRET}\"\n{}",
-        rx.url,
-        webhook_toml("healthy", &other.url, "")
-    );
-    let hub = TestHub::start_with(&toml, &registry).await;
+    let buggy = TestConnector::new("buggy", "panicky")
+        .set("url", format!("{}/hook", rx.url))
+        .set("secret", SECRET);
+    let config = with([buggy, TestConnector::hook("healthy", &other.url)]);
+    let hub = TestHub::start_with(config, &registry).await;
     let events: Vec<_> = (0..5).map(|_| fresh_event("lead.captured")).collect();
     for ev in &events {
         assert_eq!(hub.post_event(ev).await.0, 202);
@@ -333,10 +329,8 @@ async fn a_panicking_connector_is_restarted_and_delivers() {
 #[actix_rt::test]
 async fn private_targets_are_refused_by_default() {
     let rx = Receiver::start();
-    let hub = TestHub::start_tweaked(
-        &webhook_toml("crm", &rx.url, ""),
-        "allow_private_targets = true",
-        "allow_private_targets = false",
+    let hub = TestHub::start(
+        with([TestConnector::hook("crm", &rx.url)]).delivery("allow_private_targets", false),
     )
     .await;
     let ev = fresh_event("call.started");
@@ -358,8 +352,13 @@ async fn private_targets_are_refused_by_default() {
 #[actix_rt::test]
 async fn subscriptions_and_per_type_urls() {
     let rx = Receiver::start();
-    let extra = format!("events = [\"lead.captured\", \"booking.created\"]\n[connectors.urls]\n\"booking.created\" = \"{}/bookings\"", rx.url);
-    let hub = TestHub::start(&webhook_toml("crm", &rx.url, &extra)).await;
+    let crm = TestConnector::hook("crm", &rx.url)
+        .set("events", ["lead.captured", "booking.created"])
+        .set(
+            "urls",
+            json!({"booking.created": format!("{}/bookings", rx.url)}),
+        );
+    let hub = TestHub::start(with([crm])).await;
     for t in ["call.started", "lead.captured", "booking.created"] {
         let (s, body) = hub.post_event(&fresh_event(t)).await;
         assert_eq!(s, 202);

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
+use crate::support::{fresh_event, wait_until, Receiver, Reply, TestConfig, TestHub};
 
 fn plain_hmac(secret: &str, body: &[u8]) -> String {
     let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
@@ -35,7 +35,7 @@ async fn post(hub: &TestHub, kind: &str) -> (String, u64) {
 #[actix_rt::test]
 async fn lifecycle_signed_deliveries_rotation_and_delete() {
     let rx = Receiver::start();
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let ep = create(
         &hub,
         json!({"url": format!("{}/zap", rx.url), "events": ["lead.captured", "call.completed"],
@@ -145,7 +145,7 @@ async fn lifecycle_signed_deliveries_rotation_and_delete() {
 #[actix_rt::test]
 async fn endpoints_survive_a_restart_with_their_secrets() {
     let rx = Receiver::start();
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let ep = create(&hub, json!({"url": format!("{}/hook", rx.url)})).await;
     let secret = ep["secret"].as_str().unwrap().to_owned();
     let hub = hub.restart().await;
@@ -159,7 +159,7 @@ async fn endpoints_survive_a_restart_with_their_secrets() {
 #[actix_rt::test]
 async fn test_event_goes_to_that_endpoint_only() {
     let (a, b) = (Receiver::start(), Receiver::start());
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let ep = create(&hub, json!({"url": format!("{}/a", a.url)})).await;
     create(&hub, json!({"url": format!("{}/b", b.url)})).await;
     let id = ep["id"].as_str().unwrap();
@@ -198,7 +198,7 @@ async fn test_event_goes_to_that_endpoint_only() {
 async fn gone_disables_an_endpoint_until_it_is_re_enabled() {
     let rx = Receiver::start();
     rx.script([Reply::Status(410, None)]);
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let ep = create(&hub, json!({"url": format!("{}/hook", rx.url)})).await;
     let id = ep["id"].as_str().unwrap();
     let (first, _) = post(&hub, "call.started").await;
@@ -237,7 +237,7 @@ async fn gone_disables_an_endpoint_until_it_is_re_enabled() {
 #[actix_rt::test]
 async fn patch_changes_targets_and_subscription_in_place() {
     let (a, b) = (Receiver::start(), Receiver::start());
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let ep = create(
         &hub,
         json!({"url": format!("{}/a", a.url), "events": ["lead.captured"]}),
@@ -285,7 +285,7 @@ async fn patch_changes_targets_and_subscription_in_place() {
 
 #[actix_rt::test]
 async fn bad_requests_name_the_field() {
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     for (body, path) in [
         (json!({"url": "ftp://example.com"}), "/url"),
         (json!({}), "/url"),

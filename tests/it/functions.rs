@@ -10,7 +10,9 @@ use std::{
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use switchboard::registry::registry;
-use switchboard_core::{config::Config, hub::Hub, signing::SigningKey};
+use switchboard_core::{hub::Hub, signing::SigningKey};
+
+use crate::support::TestConfig;
 
 /// What the endpoint saw: (path, verified by standardwebhooks, event header, body).
 type Seen = Arc<Mutex<Vec<(String, bool, String, Value)>>>;
@@ -96,22 +98,25 @@ fn start_endpoint() -> Endpoint {
     Endpoint { base, secret, seen }
 }
 
-const AVAILABILITY: &str = r#"
-[functions.parameters]
-type = "object"
-required = ["date", "postcode"]
-additionalProperties = false
-[functions.parameters.properties.date]
-type = "string"
-format = "date"
-[functions.parameters.properties.postcode]
-type = "string"
-[functions.result]
-type = "object"
-required = ["available"]
-[functions.result.properties.available]
-type = "boolean"
-"#;
+/// The `check_availability` arguments' schema (and, for `wrong_result`, the result's).
+fn availability() -> Value {
+    json!({
+        "parameters": {
+            "type": "object",
+            "required": ["date", "postcode"],
+            "additionalProperties": false,
+            "properties": {
+                "date": {"type": "string", "format": "date"},
+                "postcode": {"type": "string"}
+            }
+        },
+        "result": {
+            "type": "object",
+            "required": ["available"],
+            "properties": {"available": {"type": "boolean"}}
+        }
+    })
+}
 
 struct TestHub {
     url: String,
@@ -122,34 +127,43 @@ struct TestHub {
 
 async fn start_hub(ep: &Endpoint) -> TestHub {
     let dir = tempfile::tempdir().unwrap();
-    let function = |name: &str, path: &str, extra: &str| {
-        format!(
-            "[[functions]]\nname = \"{name}\"\ndescription = \"test {name}\"\nurl = \"{}{path}\"\nsecret = \"{}\"\n{extra}\n",
-            ep.base, ep.secret
-        )
+    let function = |name: &str, path: &str, extra: Value| {
+        let mut f = json!({
+            "name": name,
+            "description": format!("test {name}"),
+            "url": format!("{}{path}", ep.base),
+            "secret": ep.secret,
+        });
+        f.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        f
     };
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let text = [
-        format!(
-            "[server]\ningest_token = \"it-ingest\"\nadmin_token = \"it-admin\"\n[storage]\nurl = \"sqlite://{}\"\n[delivery]\nallow_private_targets = true\n",
-            dir.path().join("hub.db").display()
-        ),
-        function("check_availability", "/availability", AVAILABILITY),
-        function("echo", "/echo", ""),
-        function("slow", "/slow", "timeout = \"200ms\""),
-        function("broken", "/status500", ""),
-        function("chatty", "/notjson", ""),
-        function("wrong_result", "/badresult", AVAILABILITY),
-        format!(
-            "[[functions]]\nname = \"gone\"\nurl = \"http://{closed}/x\"\nsecret = \"{}\"\n",
-            ep.secret
-        ),
-    ]
-    .concat();
-    let config = Config::from_toml(&text, "functions test").unwrap();
+    let config = TestConfig::bare()
+        .server("ingest_token", "it-ingest")
+        .server("admin_token", "it-admin")
+        .database(&dir.path().join("hub.db"))
+        .delivery("allow_private_targets", true)
+        .function(function(
+            "check_availability",
+            "/availability",
+            availability(),
+        ))
+        .function(function("echo", "/echo", json!({})))
+        .function(function("slow", "/slow", json!({"timeout": "200ms"})))
+        .function(function("broken", "/status500", json!({})))
+        .function(function("chatty", "/notjson", json!({})))
+        .function(function("wrong_result", "/badresult", availability()))
+        .function(json!({
+            "name": "gone",
+            "url": format!("http://{closed}/x"),
+            "secret": ep.secret,
+        }))
+        .build();
     let hub = Hub::start(&config, &registry()).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

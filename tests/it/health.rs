@@ -6,27 +6,14 @@ use std::{net::TcpListener, time::Duration};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use switchboard::registry::registry;
-use switchboard_core::config::Config;
+use crate::support::{
+    fresh_event, limited::LimitedTarget, ms, wait_until, Receiver, Reply, TestConfig,
+    TestConnector, TestHub,
+};
 
-use crate::support::{fresh_event, limited::LimitedTarget, wait_until, Receiver, Reply, TestHub};
-
-/// A test hub whose default config has each `(from, to)` replaced.
-async fn hub_with(extra: &str, changes: &[(&str, &str)]) -> TestHub {
-    let dir = tempfile::tempdir().unwrap();
-    let mut text = TestHub::config(&dir, extra);
-    for (from, to) in changes {
-        assert!(text.contains(from), "'{from}' is not in the test config");
-        text = text.replace(from, to);
-    }
-    let config = Config::from_toml(&text, "test").unwrap();
-    TestHub::start_config(dir, config, &registry()).await
-}
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn webhook(name: &str, url: &str) -> String {
-    format!("[[connectors]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}/hook\"\nsecret = \"{SECRET}\"\n")
+/// The `crm` webhook connector, posting to `{url}/hook`.
+fn crm(url: &str) -> TestConnector {
+    TestConnector::hook("crm", url)
 }
 
 async fn connector(hub: &TestHub, name: &str) -> Value {
@@ -44,15 +31,13 @@ async fn connector(hub: &TestHub, name: &str) -> Value {
 async fn breaker_stops_hammering_a_dead_target_and_probes_it() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let hub = hub_with(
-        &format!(
-            "concurrency = 1\nbreaker_cooldown = \"400ms\"\n{}",
-            webhook("crm", &rx.url)
-        ),
-        &[(
-            "breaker_failures = 0",
-            "breaker_failures = 3\nbreaker_window = \"100ms\"",
-        )],
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("concurrency", 1)
+            .delivery("breaker_cooldown", ms(400))
+            .delivery("breaker_failures", 3)
+            .delivery("breaker_window", ms(100))
+            .connector(crm(&rx.url)),
     )
     .await;
     let mut ids = Vec::new();
@@ -121,10 +106,11 @@ async fn failing_for_disable_after_disables_until_re_enabled() {
     let (rx, ep_rx) = (Receiver::start(), Receiver::start());
     rx.set_default(Reply::Status(503, None));
     ep_rx.set_default(Reply::Status(502, None));
-    let hub = TestHub::start(&format!(
-        "disable_after = \"300ms\"\n{}",
-        webhook("crm", &rx.url)
-    ))
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("disable_after", ms(300))
+            .connector(crm(&rx.url)),
+    )
     .await;
     let (_, ep) = hub
         .admin_post("/v1/endpoints", json!({"url": format!("{}/ep", ep_rx.url)}))
@@ -209,15 +195,13 @@ async fn failing_for_disable_after_disables_until_re_enabled() {
 async fn no_attempt_starts_after_retry_for_while_the_breaker_is_open() {
     let rx = Receiver::start();
     rx.set_default(Reply::Status(500, None));
-    let hub = hub_with(
-        &format!("breaker_cooldown = \"600ms\"\n{}", webhook("crm", &rx.url)),
-        &[
-            (
-                "breaker_failures = 0",
-                "breaker_failures = 1\nbreaker_window = \"0s\"",
-            ),
-            ("retry_for = \"1h\"", "retry_for = \"300ms\""),
-        ],
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("breaker_cooldown", ms(600))
+            .delivery("breaker_failures", 1)
+            .delivery("breaker_window", ms(0))
+            .delivery("retry_for", ms(300))
+            .connector(crm(&rx.url)),
     )
     .await;
     let ev = fresh_event("call.started");
@@ -277,9 +261,10 @@ async fn a_flaky_target_keeps_the_retry_schedule_with_the_breaker_on() {
     let target = LimitedTarget::start(None);
     target.fail_first(2);
     // The breaker on, with its default window and cooldown (30 s each).
-    let hub = hub_with(
-        &webhook("crm", &target.url),
-        &[("breaker_failures = 0", "breaker_failures = 3")],
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("breaker_failures", 3)
+            .connector(crm(&target.url)),
     )
     .await;
     let started = std::time::Instant::now();
@@ -323,12 +308,12 @@ async fn a_refusing_target_opens_the_breaker_only_after_the_window() {
         l.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}");
-    let hub = hub_with(
-        &format!("breaker_cooldown = \"300ms\"\n{}", webhook("crm", &url)),
-        &[(
-            "breaker_failures = 0",
-            "breaker_failures = 3\nbreaker_window = \"1s\"",
-        )],
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("breaker_cooldown", ms(300))
+            .delivery("breaker_failures", 3)
+            .delivery("breaker_window", Duration::from_secs(1))
+            .connector(crm(&url)),
     )
     .await;
     let mut ids = Vec::new();

@@ -2,15 +2,12 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{fresh_event, Receiver, TestHub, ADMIN, INGEST};
+use crate::support::{fresh_event, Receiver, TestConfig, TestConnector, TestHub, ADMIN, INGEST};
 
 async fn hub() -> (TestHub, Receiver) {
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"all\"\nkind = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
-        rx.url
-    ))
-    .await;
+    let hub =
+        TestHub::start(TestConfig::default().connector(TestConnector::hook("all", &rx.url))).await;
     (hub, rx)
 }
 

@@ -2,33 +2,30 @@
 //! real loopback receiver, every event acknowledged and delivered exactly once.
 //! No timing is asserted; benchmarks are not tests.
 
-use std::process::Command;
+use clap::Parser;
 
-#[test]
-fn quick_mode_acknowledges_and_delivers_every_event() {
-    let out = Command::new(env!("CARGO_BIN_EXE_loadgen"))
-        .args([
-            "--quick",
-            "--no-progress",
-            "--hub-bin",
-            env!("CARGO_BIN_EXE_switchboard"),
-        ])
-        .output()
-        .expect("loadgen runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "loadgen --quick failed:\n{stdout}\n{stderr}"
-    );
-    let figure = |name: &str| -> f64 {
-        stdout
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no '{name}' in:\n{stdout}"))
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_mode_acknowledges_and_delivers_every_event() {
+    let cli = loadgen::Cli::try_parse_from([
+        "loadgen",
+        "--quick",
+        "--no-progress",
+        "--hub-bin",
+        env!("CARGO_BIN_EXE_switchboard"),
+    ])
+    .expect("loadgen's own arguments parse");
+    let reports = loadgen::run(cli).await.expect("loadgen --quick succeeds");
+    let [quick] = reports.as_slice() else {
+        panic!("one report for the quick scenario: {reports:?}");
     };
-    assert_eq!(figure("events acknowledged"), 1400.0);
-    assert_eq!(figure("deliveries arrived"), 4200.0);
+    assert_eq!(
+        quick.median("events acknowledged"),
+        Some(1400.0),
+        "{quick:?}"
+    );
+    assert_eq!(
+        quick.median("deliveries arrived"),
+        Some(4200.0),
+        "{quick:?}"
+    );
 }

@@ -3,9 +3,9 @@
 
 use std::{collections::BTreeMap, net::TcpListener, time::Duration};
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub, ADMIN};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use crate::support::{
+    fresh_event, wait_until, Receiver, Reply, TestConfig, TestConnector, TestHub, ADMIN,
+};
 
 /// Parsed exposition: (metric name, sorted labels) -> value.
 type Samples = BTreeMap<(String, BTreeMap<String, String>), f64>;
@@ -66,11 +66,13 @@ async fn metrics_move_as_events_are_ingested_and_delivered() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/crm\"\nsecret = \"{SECRET}\"\n\
-         [[connectors]]\nname = \"dead\"\nkind = \"webhook\"\nevents = [\"booking.created\"]\nurl = \"http://{dead}/x\"\nsecret = \"{SECRET}\"\n",
-        rx.url
-    ))
+    let hub = TestHub::start(
+        TestConfig::default().connectors([
+            TestConnector::webhook("crm", &format!("{}/crm", rx.url)),
+            TestConnector::webhook("dead", &format!("http://{dead}/x"))
+                .set("events", ["booking.created"]),
+        ]),
+    )
     .await;
 
     let (text, before) = scrape(&hub).await;
@@ -219,12 +221,7 @@ async fn metrics_move_as_events_are_ingested_and_delivered() {
 
 #[actix_rt::test]
 async fn metrics_can_require_the_admin_token() {
-    let hub = TestHub::start_tweaked(
-        "",
-        "max_body_bytes = 65536",
-        "max_body_bytes = 65536\nmetrics_require_token = true",
-    )
-    .await;
+    let hub = TestHub::start(TestConfig::default().server("metrics_require_token", true)).await;
     assert_eq!(hub.post_event(&fresh_event("call.started")).await.0, 202);
     let url = format!("{}/metrics", hub.url);
     let anonymous = hub.client.get(&url).send().await.unwrap();

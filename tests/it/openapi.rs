@@ -5,7 +5,9 @@ use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
 
-use crate::support::{fresh_event, wait_until, Receiver, TestHub, ADMIN, INGEST};
+use crate::support::{
+    fresh_event, wait_until, Receiver, TestConfig, TestConnector, TestHub, ADMIN, INGEST,
+};
 
 /// Every API route of the product contract (DESIGN.md sections 2, 7, 8).
 const ROUTES: &[(&str, &str)] = &[
@@ -65,7 +67,7 @@ fn operations(doc: &Value) -> BTreeSet<(String, String)> {
 
 #[actix_rt::test]
 async fn openapi_document_is_3_1_and_lists_every_route() {
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let doc = document(&hub).await;
     let version = doc["openapi"].as_str().expect("`openapi` is a string");
     assert!(version.starts_with("3.1"), "{version}");
@@ -124,7 +126,7 @@ async fn openapi_document_is_3_1_and_lists_every_route() {
 /// fallback answers `no such route` for anything not mounted).
 #[actix_rt::test]
 async fn every_documented_route_is_served() {
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let doc = document(&hub).await;
     for (method, path) in operations(&doc) {
         let concrete = path
@@ -182,11 +184,11 @@ pub(crate) fn check(doc: &Value, method: &str, path: &str, status: u16, instance
 #[actix_rt::test]
 async fn real_answers_match_the_documented_schemas() {
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/crm\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nrate_limit = {{ per_second = 50, burst = 10 }}\n",
-        rx.url
-    ))
-    .await;
+    let crm = TestConnector::webhook("crm", &format!("{}/crm", rx.url)).set(
+        "rate_limit",
+        serde_json::json!({"per_second": 50, "burst": 10}),
+    );
+    let hub = TestHub::start(TestConfig::default().connector(crm)).await;
     let doc = document(&hub).await;
     // Each connector shows its pacing: the rate limit and any pause.
     let status = &doc["components"]["schemas"]["ConnectorStatus"];

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use crate::support::{fresh_event, wait_until, Proxy, Receiver, TestHub};
+use crate::support::{
+    fresh_event, wait_until, Proxy, Receiver, TestConfig, TestConnector, TestHub,
+};
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn webhook(url: &str) -> String {
-    format!("[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\n")
+/// The default test config with a `crm` webhook connector posting to `url`.
+fn webhook(url: &str) -> TestConfig {
+    TestConfig::default().connector(TestConnector::webhook("crm", url))
 }
 
 #[actix_rt::test]
@@ -16,7 +17,7 @@ async fn webhooks_go_through_the_configured_proxy() {
     let rx = Receiver::start();
     let proxy = Proxy::start();
     let target = format!("{}/hook", rx.url);
-    let hub = TestHub::start(&format!("proxy = \"{}\"\n{}", proxy.url, webhook(&target))).await;
+    let hub = TestHub::start(webhook(&target).delivery("proxy", &proxy.url)).await;
     let (status, _) = hub.post_event(&fresh_event("lead.captured")).await;
     assert_eq!(status, 202);
     assert!(wait_until(Duration::from_secs(5), async || rx.count() == 1).await);
@@ -37,10 +38,10 @@ async fn through_a_proxy_the_guard_still_refuses_private_targets() {
     // `localhost` resolves to loopback: refused before anything reaches the
     // proxy, although the proxy itself is on loopback (the operator chose it).
     let target = rx.url.replace("127.0.0.1", "localhost") + "/hook";
-    let hub = TestHub::start_tweaked(
-        &format!("proxy = \"{}\"\n{}", proxy.url, webhook(&target)),
-        "allow_private_targets = true",
-        "allow_private_targets = false",
+    let hub = TestHub::start(
+        webhook(&target)
+            .delivery("proxy", &proxy.url)
+            .delivery("allow_private_targets", false),
     )
     .await;
     let ev = fresh_event("lead.captured");
@@ -65,11 +66,9 @@ async fn local_address_sets_the_source_ip() {
     // Linux routes all of 127.0.0.0/8 to loopback: send from 127.0.0.2 to a
     // receiver on 127.0.0.1 and look at the peer address it saw.
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "local_address = \"127.0.0.2\"\n{}",
-        webhook(&format!("{}/hook", rx.url))
-    ))
-    .await;
+    let hub =
+        TestHub::start(webhook(&format!("{}/hook", rx.url)).delivery("local_address", "127.0.0.2"))
+            .await;
     hub.post_event(&fresh_event("call.started")).await;
     assert!(wait_until(Duration::from_secs(5), async || rx.count() == 1).await);
     let peer = rx.received()[0].peer.unwrap();
@@ -78,7 +77,7 @@ async fn local_address_sets_the_source_ip() {
 
     // Without it, the kernel picks 127.0.0.1: the check above can tell.
     let rx = Receiver::start();
-    let hub = TestHub::start(&webhook(&format!("{}/hook", rx.url))).await;
+    let hub = TestHub::start(webhook(&format!("{}/hook", rx.url))).await;
     hub.post_event(&fresh_event("call.started")).await;
     assert!(wait_until(Duration::from_secs(5), async || rx.count() == 1).await);
     assert_eq!(rx.received()[0].peer.unwrap().ip().to_string(), "127.0.0.1");
@@ -88,8 +87,10 @@ async fn local_address_sets_the_source_ip() {
 #[test]
 fn a_local_address_not_on_this_host_is_a_clear_config_error() {
     let dir = tempfile::tempdir().unwrap();
-    let text = TestHub::config(&dir, "local_address = \"192.0.2.77\"\n");
-    let err = switchboard_core::config::Config::from_toml(&text, "test")
+    let err = TestConfig::default()
+        .delivery("local_address", "192.0.2.77")
+        .in_dir(dir.path())
+        .load()
         .unwrap_err()
         .to_string();
     assert!(

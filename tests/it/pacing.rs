@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use switchboard_core::{
     connector::{
         webhook, Connector, ConnectorSpec, DeliveryRequest, MappingError, Outcome, Registry,
@@ -23,13 +23,12 @@ use switchboard_core::{
 use crate::support::{
     fresh_event,
     limited::{Answer, Limit, LimitedTarget},
-    wait_until, Receiver, TestHub,
+    wait_until, Receiver, TestConfig, TestConnector, TestHub, SECRET,
 };
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn webhook_toml(name: &str, url: &str, extra: &str) -> String {
-    format!("[[connectors]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}/hook\"\nsecret = \"{SECRET}\"\n{extra}\n")
+/// The default test config with these connectors.
+fn with(connectors: impl IntoIterator<Item = TestConnector>) -> TestConfig {
+    TestConfig::default().connectors(connectors)
 }
 
 async fn connector(hub: &TestHub, name: &str) -> Value {
@@ -88,19 +87,16 @@ async fn rate_limit_paces_attempts_so_the_target_never_answers_429() {
     };
     // The same load without a rate limit runs into the target's limit.
     let unpaced = LimitedTarget::start(Some(limit));
-    let hub = TestHub::start(&webhook_toml("crm", &unpaced.url, "")).await;
+    let hub = TestHub::start(with([TestConnector::hook("crm", &unpaced.url)])).await;
     let ids = post(&hub, 30).await;
     assert!(all_succeed(&hub, &ids, "crm", Duration::from_secs(20)).await);
     assert!(unpaced.answered(429) > 0, "the target enforces its limit");
     hub.stop().await;
 
     let target = LimitedTarget::start(Some(limit));
-    let hub = TestHub::start(&webhook_toml(
-        "crm",
-        &target.url,
-        "rate_limit = { per_second = 10, burst = 2 }",
-    ))
-    .await;
+    let crm = TestConnector::hook("crm", &target.url)
+        .set("rate_limit", json!({"per_second": 10, "burst": 2}));
+    let hub = TestHub::start(with([crm])).await;
     let c = connector(&hub, "crm").await;
     assert_eq!(c["pacing"]["rate_limit"]["per_second"], 10.0, "{c}");
     assert_eq!(c["pacing"]["rate_limit"]["burst"], 2, "{c}");
@@ -125,14 +121,12 @@ async fn retry_after_pauses_the_whole_connector_longer_than_its_lease() {
     let other = Receiver::start();
     // One attempt at a time, so the others wait leased in the queue; the
     // pause (4 s) outlasts the lease (3 s): they must wait in storage.
-    let hub = TestHub::start_tweaked(
-        &format!(
-            "{}{}",
-            webhook_toml("crm", &target.url, "concurrency = 1"),
-            webhook_toml("other", &other.url, "")
-        ),
-        "lease = \"30s\"",
-        "lease = \"3s\"",
+    let hub = TestHub::start(
+        with([
+            TestConnector::hook("crm", &target.url).set("concurrency", 1),
+            TestConnector::hook("other", &other.url),
+        ])
+        .storage("lease", Duration::from_secs(3)),
     )
     .await;
     let ids = post(&hub, 6).await;
@@ -201,7 +195,7 @@ async fn remaining_zero_pauses_until_the_reset() {
             ("X-RateLimit-Reset", &reset.to_string()),
         ],
     )]);
-    let hub = TestHub::start(&webhook_toml("crm", &target.url, "")).await;
+    let hub = TestHub::start(with([TestConnector::hook("crm", &target.url)])).await;
     let first = post(&hub, 1).await;
     assert!(all_succeed(&hub, &first, "crm", Duration::from_secs(5)).await);
     assert!(
@@ -276,12 +270,11 @@ async fn a_connectors_pause_holds_all_its_deliveries_and_no_others() {
         build: quota,
         templates: &[],
     });
-    let toml = format!(
-        "[[connectors]]\nname = \"vendor\"\nkind = \"quota\"\nurl = \"{}/hook\"\nsecret = \"{SECRET}\"\n{}",
-        target.url,
-        webhook_toml("other", &other.url, "")
-    );
-    let hub = TestHub::start_with(&toml, &registry).await;
+    let vendor = TestConnector::new("vendor", "quota")
+        .set("url", format!("{}/hook", target.url))
+        .set("secret", SECRET);
+    let config = with([vendor, TestConnector::hook("other", &other.url)]);
+    let hub = TestHub::start_with(config, &registry).await;
     let first = post(&hub, 1).await;
     assert!(
         wait_until(Duration::from_secs(3), async || paused_until(
@@ -329,10 +322,9 @@ async fn a_connectors_pause_holds_all_its_deliveries_and_no_others() {
 async fn a_pause_past_retry_for_fails_naming_it() {
     let target = LimitedTarget::start(None);
     target.script([Answer::new(429, &[("Retry-After", "7200")])]);
-    let hub = TestHub::start_tweaked(
-        &webhook_toml("crm", &target.url, ""),
-        "retry_for = \"1h\"",
-        "retry_for = \"2s\"",
+    let hub = TestHub::start(
+        with([TestConnector::hook("crm", &target.url)])
+            .delivery("retry_for", Duration::from_secs(2)),
     )
     .await;
     let ids = post(&hub, 1).await;

@@ -24,11 +24,11 @@ async fn sigkill_with_target_down_loses_nothing() {
         &format!("http://127.0.0.1:{target_port}"),
     );
     let mut hub = Proc::spawn(&config, hub_port).await;
-    let client = reqwest::Client::new();
+    let api = hub.api();
     let mut acked = HashSet::new();
     for _ in 0..50 {
         let ev = fresh_event("lead.captured");
-        assert_eq!(post(&client, &hub.url, &ev).await, Some(202));
+        assert_eq!(post(&api, &ev).await, Some(202));
         acked.insert(ev["id"].as_str().unwrap().to_owned());
     }
     actix_rt::time::sleep(Duration::from_millis(300)).await;
@@ -63,12 +63,11 @@ async fn sigkill_during_concurrent_ingest_loses_nothing_acknowledged() {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut writers = Vec::new();
     for _ in 0..8 {
-        let (url, acked, stop) = (hub.url.clone(), acked.clone(), stop.clone());
+        let (api, acked, stop) = (hub.api(), acked.clone(), stop.clone());
         writers.push(actix_rt::spawn(async move {
-            let client = reqwest::Client::new();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let ev = fresh_event("call.completed");
-                match post(&client, &url, &ev).await {
+                match post(&api, &ev).await {
                     Some(202) => {
                         acked
                             .lock()
@@ -118,10 +117,7 @@ async fn sigterm_lets_in_flight_attempts_finish() {
     let config = write_config(dir.path(), hub_port, &rx.url);
     let mut hub = Proc::spawn(&config, hub_port).await;
     let ev = fresh_event("booking.created");
-    assert_eq!(
-        post(&reqwest::Client::new(), &hub.url, &ev).await,
-        Some(202)
-    );
+    assert_eq!(post(&hub.api(), &ev).await, Some(202));
     assert!(wait_until(Duration::from_secs(5), async || rx.count() == 1).await);
     hub.signal(libc::SIGTERM);
     let status = hub.wait();

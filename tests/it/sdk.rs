@@ -15,10 +15,8 @@ use switchboard_core::{
 use crate::support::{
     fixtures,
     sdk::{self, Receiver},
-    wait_until, TestHub,
+    wait_until, TestConfig, TestConnector, TestHub, SECRET,
 };
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// `value` with only what `schema` requires, recursively.
 fn only_required(value: &Value, schema: &Value) -> Value {
@@ -110,11 +108,10 @@ async fn sdk_receivers_verify_and_type_every_event() {
         py.sdk_path
     );
 
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"node\"\nkind = \"webhook\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\n\n\
-         [[connectors]]\nname = \"python\"\nkind = \"webhook\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\n",
-        node.url, py.url
-    ))
+    let hub = TestHub::start(TestConfig::default().connectors([
+        TestConnector::webhook("node", &node.url),
+        TestConnector::webhook("python", &py.url),
+    ]))
     .await;
     let mut events: Vec<Value> = fixtures()
         .iter()

@@ -4,32 +4,30 @@
 
 use std::{net::TcpListener, time::Duration};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use wiremock::{
     matchers::{method, path},
     Mock, MockServer, ResponseTemplate,
 };
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
+use crate::support::{
+    fresh_event, wait_until, Receiver, Reply, TestConfig, TestConnector, TestHub,
+};
 
 const TOKEN: &str = "tok-SECRET-7f3a9c";
-const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// An `http` connector PUTting a lead to `base`, with a bearer token.
-fn http_connector(name: &str, base: &str) -> String {
-    format!(
-        r#"
-[[connectors]]
-name = "{name}"
-kind = "http"
-method = "PUT"
-url = "{base}/v1/calls/{{{{data.call_id}}}}/lead"
-headers = {{ "X-Event-Type" = "{{{{type}}}}" }}
-auth = {{ type = "bearer", token = "{TOKEN}" }}
-body = '{{"name": "{{{{data.lead.name}}}}", "phone": "{{{{e164 data.lead.phone}}}}"}}'
-events = ["lead.captured"]
-"#
-    )
+fn http_connector(name: &str, base: &str) -> TestConnector {
+    TestConnector::new(name, "http")
+        .set("method", "PUT")
+        .set("url", format!("{base}/v1/calls/{{{{data.call_id}}}}/lead"))
+        .set("headers", json!({"X-Event-Type": "{{type}}"}))
+        .set("auth", json!({"type": "bearer", "token": TOKEN}))
+        .set(
+            "body",
+            r#"{"name": "{{data.lead.name}}", "phone": "{{e164 data.lead.phone}}"}"#,
+        )
+        .set("events", ["lead.captured"])
 }
 
 /// Posts a fresh event of `kind` and returns it.
@@ -72,11 +70,10 @@ async fn http_attempts_show_the_masked_request_and_webhooks_none() {
         .mount(&target)
         .await;
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "{}\n[[connectors]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"{WEBHOOK_SECRET}\"\n",
+    let hub = TestHub::start(TestConfig::default().connectors([
         http_connector("crm", &target.uri()),
-        rx.url
-    ))
+        TestConnector::hook("hook", &rx.url),
+    ]))
     .await;
     let event = post(&hub, "lead.captured").await;
     let call_id = event["data"]["call_id"].as_str().unwrap().to_owned();
@@ -142,12 +139,11 @@ async fn failed_attempts_keep_the_request_too() {
     // A target that never answers: the attempt times out (2 s in tests).
     let hanging = Receiver::start();
     hanging.set_default(Reply::Hang(Duration::from_secs(30)));
-    let hub = TestHub::start(&format!(
-        "{}{}{}",
+    let hub = TestHub::start(TestConfig::default().connectors([
         http_connector("broken", &target.uri()),
         http_connector("gone", &closed),
-        http_connector("slow", &hanging.url)
-    ))
+        http_connector("slow", &hanging.url),
+    ]))
     .await;
     let event = post(&hub, "lead.captured").await;
 
@@ -204,11 +200,11 @@ async fn a_vendor_connector_keeps_the_request_it_sent() {
         .mount(&zendesk)
         .await;
     let api_token = "zd-SECRET-4411";
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"helpdesk\"\nkind = \"zendesk\"\nbase_url = \"{}\"\nemail = \"agent@acme.test\"\napi_token = \"{api_token}\"\n",
-        zendesk.uri()
-    ))
-    .await;
+    let helpdesk = TestConnector::new("helpdesk", "zendesk")
+        .set("base_url", zendesk.uri())
+        .set("email", "agent@acme.test")
+        .set("api_token", api_token);
+    let hub = TestHub::start(TestConfig::default().connector(helpdesk)).await;
     let event = post(&hub, "call.completed").await;
     let detail = attempted(&hub, &event, "helpdesk").await;
     let request = &detail["attempts"][0]["request"];

@@ -6,9 +6,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use standardwebhooks::Webhook;
 
-use crate::support::{fixtures, wait_until, Receiver, TestHub};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use crate::support::{fixtures, wait_until, Receiver, TestConfig, TestConnector, TestHub, SECRET};
 
 fn plain_hmac(secret: &str, body: &[u8]) -> String {
     let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
@@ -19,11 +17,8 @@ fn plain_hmac(secret: &str, body: &[u8]) -> String {
 #[actix_rt::test]
 async fn six_event_types_delivered_with_both_signatures() {
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"all\"\nkind = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"{SECRET}\"\n",
-        rx.url
-    ))
-    .await;
+    let hub =
+        TestHub::start(TestConfig::default().connector(TestConnector::hook("all", &rx.url))).await;
     for (_, src) in fixtures() {
         let (status, body) = hub.post_event(&serde_json::from_str(&src).unwrap()).await;
         assert_eq!(status, 202, "{body}");

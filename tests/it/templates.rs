@@ -12,6 +12,8 @@ use switchboard_core::{
     event::{fixtures, Event},
 };
 
+use crate::support::{TestConfig, TestConnector};
+
 /// Settings that make each prebuilt kind serve every shipped template.
 fn settings(kind: &str) -> serde_json::Value {
     match kind {
@@ -68,16 +70,14 @@ fn every_shipped_template_renders_its_golden_request() {
     assert_eq!(checked, 12, "every shipped template has a golden file");
 }
 
-fn check(dir: &tempfile::TempDir, connector: &str) -> (bool, String) {
-    let config = dir.path().join("switchboard.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\ningest_token = \"i\"\nadmin_token = \"a\"\n[storage]\nurl = \"sqlite://{}\"\n{connector}",
-            dir.path().join("c.db").display()
-        ),
-    )
-    .unwrap();
+/// `switchboard check` of a config file with this one connector.
+fn check(dir: &tempfile::TempDir, connector: TestConnector) -> (bool, String) {
+    let config = TestConfig::bare()
+        .server("ingest_token", "i")
+        .server("admin_token", "a")
+        .database(&dir.path().join("c.db"))
+        .connector(connector)
+        .write(dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["check", "--config"])
         .arg(&config)
@@ -91,21 +91,27 @@ fn check(dir: &tempfile::TempDir, connector: &str) -> (bool, String) {
     (out.status.success(), text)
 }
 
-fn zendesk_with(dir: &tempfile::TempDir, template: &str) -> String {
+fn zendesk_with(dir: &tempfile::TempDir, template: &str) -> TestConnector {
     let tdir = dir.path().join("tpl");
     std::fs::create_dir_all(&tdir).unwrap();
     std::fs::write(tdir.join("call.completed.hbs"), template).unwrap();
-    format!(
-        "[[connectors]]\nname = \"helpdesk\"\nkind = \"zendesk\"\nsubdomain = \"acme\"\nemail = \"a@acme.test\"\napi_token = \"t\"\ntemplates_dir = \"{}\"\n",
-        tdir.display()
-    )
+    TestConnector::new("helpdesk", "zendesk")
+        .set("subdomain", "acme")
+        .set("email", "a@acme.test")
+        .set("api_token", "t")
+        .set("templates_dir", tdir.display().to_string())
+}
+
+/// The `pd` pagerduty connector.
+fn pagerduty() -> TestConnector {
+    TestConnector::new("pd", "pagerduty").set("routing_key", "R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12")
 }
 
 #[test]
 fn check_passes_the_shipped_templates() {
     let dir = tempfile::tempdir().unwrap();
-    let connectors = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\nfilter = 'data.transfer.urgency == \"emergency\"'\n";
-    let (ok, text) = check(&dir, connectors);
+    let pd = pagerduty().set("filter", r#"data.transfer.urgency == "emergency""#);
+    let (ok, text) = check(&dir, pd);
     assert!(ok, "{text}");
     assert!(
         text.contains("ok    pd") && text.contains("transfer.requested"),
@@ -120,8 +126,7 @@ fn check_passes_the_shipped_templates() {
 #[test]
 fn check_warns_about_a_pager_that_pages_on_every_lead() {
     let dir = tempfile::tempdir().unwrap();
-    let pd = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\n";
-    let (ok, text) = check(&dir, &format!("{pd}events = [\"lead.captured\"]\n"));
+    let (ok, text) = check(&dir, pagerduty().set("events", ["lead.captured"]));
     assert!(ok, "a warning does not fail check: {text}");
     assert!(
         text.contains("warn  pd") && text.contains("pages on every lead.captured"),
@@ -133,7 +138,7 @@ fn check_warns_about_a_pager_that_pages_on_every_lead() {
     );
 
     // With `events` omitted the kind's default filter pages on transfers only.
-    let (ok, text) = check(&dir, pd);
+    let (ok, text) = check(&dir, pagerduty());
     assert!(ok && !text.contains("warn"), "{text}");
     assert!(
         text.contains("skip  pd") && text.contains("default filter"),
@@ -145,7 +150,7 @@ fn check_warns_about_a_pager_that_pages_on_every_lead() {
 fn check_names_file_and_line_of_a_missing_field() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = "{\n  \"ticket\": {\n    \"subject\": \"{{data.summary.headline}}\",\n    \"comment\": {\"body\": \"x\"}\n  }\n}\n";
-    let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
+    let (ok, text) = check(&dir, zendesk_with(&dir, tpl));
     assert!(!ok, "{text}");
     let file = dir.path().join("tpl/call.completed.hbs");
     assert!(
@@ -161,7 +166,7 @@ fn check_names_file_and_line_of_a_missing_field() {
 fn check_names_file_and_line_of_invalid_json() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = "{\n  \"ticket\": {\n    \"subject\": \"Call\",\n    \"comment\": {\"body\": {{data.summary.text}}}\n  }\n}\n";
-    let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
+    let (ok, text) = check(&dir, zendesk_with(&dir, tpl));
     assert!(!ok, "{text}");
     let file = dir.path().join("tpl/call.completed.hbs");
     assert!(
@@ -174,7 +179,7 @@ fn check_names_file_and_line_of_invalid_json() {
 fn check_names_file_and_line_of_a_syntax_error_and_a_bad_filter() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = "{\n  \"ticket\": {\n    {{#if data.summary}}\n  }\n}\n";
-    let (ok, text) = check(&dir, &zendesk_with(&dir, tpl));
+    let (ok, text) = check(&dir, zendesk_with(&dir, tpl));
     assert!(!ok, "{text}");
     let file = dir.path().join("tpl/call.completed.hbs");
     assert!(
@@ -182,8 +187,7 @@ fn check_names_file_and_line_of_a_syntax_error_and_a_bad_filter() {
         "{text}"
     );
 
-    let bad_filter = "[[connectors]]\nname = \"pd\"\nkind = \"pagerduty\"\nrouting_key = \"R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12\"\nfilter = 'data.x = 1'\n";
-    let (ok, text) = check(&dir, bad_filter);
+    let (ok, text) = check(&dir, pagerduty().set("filter", "data.x = 1"));
     assert!(!ok, "{text}");
     assert!(
         text.contains("connector 'pd' (pagerduty): `filter`") && text.contains("column 8"),

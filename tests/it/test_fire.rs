@@ -4,20 +4,21 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{wait_until, Receiver, TestHub};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use crate::support::{wait_until, Receiver, TestConfig, TestConnector, TestHub};
 
 #[actix_rt::test]
 async fn test_fire_reaches_only_the_chosen_connector() {
     let rx = Receiver::start();
-    let hub = TestHub::start(&format!(
-        "[[connectors]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"{0}/a\"\nsecret = \"{SECRET}\"\n\
-         [[connectors]]\nname = \"b\"\nkind = \"webhook\"\nurl = \"{0}/b\"\nsecret = \"{SECRET}\"\n\
-         [[connectors]]\nname = \"leads\"\nkind = \"webhook\"\nevents = [\"lead.captured\"]\nurl = \"{0}/l\"\nsecret = \"{SECRET}\"\n",
-        rx.url
-    ))
-    .await;
+    let hub =
+        TestHub::start(
+            TestConfig::default().connectors([
+                TestConnector::webhook("a", &format!("{}/a", rx.url)),
+                TestConnector::webhook("b", &format!("{}/b", rx.url)),
+                TestConnector::webhook("leads", &format!("{}/l", rx.url))
+                    .set("events", ["lead.captured"]),
+            ]),
+        )
+        .await;
     let (s, fired) = hub
         .admin_post(
             "/v1/connectors/b/test",

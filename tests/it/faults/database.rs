@@ -7,12 +7,14 @@ use std::{path::Path, str::FromStr};
 use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection, Executor};
 
 use crate::support::{
-    process::{free_port, serve_failing, write_config_at},
+    process::{free_port, process_config, serve_failing},
     root::{root_or_skip, ReadOnlyView},
 };
 
 fn config_for(dir: &Path, db: &Path) -> std::path::PathBuf {
-    write_config_at(dir, free_port(), db, "http://127.0.0.1:9", "")
+    process_config(free_port(), "http://127.0.0.1:9")
+        .database(db)
+        .write(dir)
 }
 
 async fn connect(db: &Path) -> sqlx::SqliteConnection {

@@ -6,12 +6,11 @@
 
 use std::{collections::HashSet, io::Write, time::Duration};
 
-use switchboard::registry::registry;
-use switchboard_core::config::{Config, StorageConfig};
+use switchboard_core::config::StorageConfig;
 
 use crate::support::{
     fresh_event, process::delivered_ids, root::root_or_skip, root::Tmpfs, wait_until, Receiver,
-    TestHub,
+    TestConfig, TestConnector, TestHub,
 };
 
 /// Fills the file system holding `path` until a write fails with ENOSPC.
@@ -43,17 +42,12 @@ async fn disk_full_answers_503_then_recovers_without_losing_acknowledged_events(
     let disk = Tmpfs::mount("16m");
     let db = disk.path().join("hub.db");
     let rx = Receiver::start();
-    let dir = tempfile::tempdir().unwrap();
-    let text = TestHub::config(
-        &dir,
-        &format!("[[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n", rx.url),
+    let hub = TestHub::start(
+        TestConfig::default()
+            .database(&db)
+            .connector(TestConnector::hook("crm", &rx.url)),
     )
-    .replace(
-        &format!("sqlite://{}/hub.db", dir.path().display()),
-        &format!("sqlite://{}", db.display()),
-    );
-    let config = Config::from_toml(&text, "test").unwrap();
-    let hub = TestHub::start_config(dir, config, &registry()).await;
+    .await;
 
     let mut acked = HashSet::new();
     for _ in 0..20 {

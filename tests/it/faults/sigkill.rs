@@ -11,6 +11,7 @@ use std::{
 };
 
 use rand::{Rng, SeedableRng};
+use switchboard_client::HubClient;
 
 use crate::support::{
     fresh_event,
@@ -22,14 +23,13 @@ const ROUNDS: usize = 20;
 const WRITERS: usize = 6;
 
 /// Posts events until stopped or the hub stops answering; returns the acknowledged ids.
-async fn load(url: String, stop: Arc<AtomicBool>, acked: Arc<Mutex<HashSet<String>>>) {
-    let client = reqwest::Client::new();
+async fn load(api: HubClient, stop: Arc<AtomicBool>, acked: Arc<Mutex<HashSet<String>>>) {
     let kinds = ["lead.captured", "call.completed", "booking.created"];
     let mut i = 0;
     while !stop.load(Ordering::Relaxed) {
         let ev = fresh_event(kinds[i % kinds.len()]);
         i += 1;
-        match post(&client, &url, &ev).await {
+        match post(&api, &ev).await {
             Some(202) => {
                 acked
                     .lock()
@@ -69,7 +69,7 @@ async fn twenty_random_sigkills_lose_no_acknowledged_event() {
         let mut hub = Proc::spawn(&config, port).await;
         let stop = Arc::new(AtomicBool::new(false));
         let writers: Vec<_> = (0..WRITERS)
-            .map(|_| actix_rt::spawn(load(hub.url.clone(), stop.clone(), acked.clone())))
+            .map(|_| actix_rt::spawn(load(hub.api(), stop.clone(), acked.clone())))
             .collect();
         let after = rng.gen_range(200..2000);
         actix_rt::time::sleep(Duration::from_millis(after)).await;

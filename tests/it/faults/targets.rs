@@ -7,24 +7,15 @@ use serde_json::Value;
 
 use crate::support::{
     badtarget::{BadTarget, Misbehaviour},
-    fresh_event, wait_until, TestHub,
+    fresh_event, ms, wait_until, TestConfig, TestConnector, TestHub,
 };
 
 /// Attempt timeout of the connector under test.
 const TIMEOUT_MS: u64 = 700;
 
 async fn hub_for(target: &BadTarget) -> TestHub {
-    TestHub::start(&format!(
-        r#"[[connectors]]
-name = "bad"
-kind = "webhook"
-url = "{}/hook"
-secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-timeout = "{TIMEOUT_MS}ms"
-"#,
-        target.url
-    ))
-    .await
+    let bad = TestConnector::hook("bad", &target.url).set("timeout", ms(TIMEOUT_MS));
+    TestHub::start(TestConfig::default().connector(bad)).await
 }
 
 /// Posts one event and waits until its delivery has `attempts` attempts; returns the detail.

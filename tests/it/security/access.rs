@@ -5,37 +5,38 @@
 use crate::support::{
     fresh_event,
     process::{free_port, serve_failing},
-    TestHub, ADMIN, INGEST,
+    TestConfig, TestHub, ADMIN, INGEST,
 };
 
-fn config_with_server(dir: &std::path::Path, server: &str) -> std::path::PathBuf {
-    let path = dir.join("switchboard.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:{}\"\n{server}\n[storage]\nurl = \"sqlite://{}/hub.db\"\n",
-            free_port(),
-            dir.display()
-        ),
-    )
-    .unwrap();
-    path
+/// A config file with only these `[server]` keys (and a listener and database).
+fn config_with_server(dir: &std::path::Path, server: &[(&str, &str)]) -> std::path::PathBuf {
+    server
+        .iter()
+        .fold(TestConfig::bare().listen(free_port()), |c, (key, value)| {
+            c.server(key, *value)
+        })
+        .in_dir(dir)
+        .write(dir)
 }
 
 #[actix_rt::test]
 async fn the_hub_refuses_to_start_without_two_distinct_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    for (server, expected) in [
-        ("admin_token = \"a-token\"", "ingest_token"),
-        ("ingest_token = \"i-token\"", "admin_token"),
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[("admin_token", "a-token")], "ingest_token"),
+        (&[("ingest_token", "i-token")], "admin_token"),
         (
-            "ingest_token = \"same-token\"\nadmin_token = \"same-token\"",
+            &[
+                ("ingest_token", "same-token"),
+                ("admin_token", "same-token"),
+            ],
             "must differ from server.ingest_token",
         ),
-    ] {
+    ];
+    for (server, expected) in cases {
         let (ok, stderr) = serve_failing(&config_with_server(dir.path(), server));
-        assert!(!ok, "{server}");
-        assert!(stderr.contains(expected), "{server}: {stderr}");
+        assert!(!ok, "{server:?}");
+        assert!(stderr.contains(expected), "{server:?}: {stderr}");
         assert!(
             !stderr.contains("same-token"),
             "the error shows no token: {stderr}"
@@ -45,7 +46,7 @@ async fn the_hub_refuses_to_start_without_two_distinct_tokens() {
 
 #[actix_rt::test]
 async fn neither_token_grants_the_other_api() {
-    let hub = TestHub::start("").await;
+    let hub = TestHub::start(TestConfig::default()).await;
     let ev = fresh_event("call.started");
     let (status, body) = hub
         .post_raw(
@@ -74,12 +75,7 @@ async fn neither_token_grants_the_other_api() {
 
 #[actix_rt::test]
 async fn oversized_headers_get_431() {
-    let hub = TestHub::start_tweaked(
-        "",
-        "max_body_bytes = 65536",
-        "max_body_bytes = 65536\nmax_header_bytes = 4096",
-    )
-    .await;
+    let hub = TestHub::start(TestConfig::default().server("max_header_bytes", 4096)).await;
     let ev = fresh_event("call.started");
     let resp = hub
         .client
@@ -110,10 +106,10 @@ async fn oversized_headers_get_431() {
 
 #[actix_rt::test]
 async fn a_client_over_its_ingest_rate_gets_429_with_retry_after() {
-    let hub = TestHub::start_tweaked(
-        "",
-        "max_body_bytes = 65536",
-        "max_body_bytes = 65536\ningest_rate_limit = 1\ningest_rate_burst = 3",
+    let hub = TestHub::start(
+        TestConfig::default()
+            .server("ingest_rate_limit", 1)
+            .server("ingest_rate_burst", 3),
     )
     .await;
     let mut statuses = Vec::new();

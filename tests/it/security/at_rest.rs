@@ -6,12 +6,12 @@
 use std::{path::Path, process::Stdio, time::Duration};
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::{
     fresh_event,
     process::{free_port, post, serve_failing, serve_failing_with, write_config, Proc},
-    wait_until, Receiver, ADMIN,
+    wait_until, Receiver,
 };
 
 const KEY_VAR: &str = "SWITCHBOARD_STORAGE__SECRET_KEY";
@@ -22,16 +22,16 @@ async fn start(config: &Path, port: u16, key: Option<&str>) -> Proc {
 }
 
 async fn create_endpoint(hub: &Proc, target: &str) -> String {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/endpoints", hub.url))
-        .bearer_auth(ADMIN)
-        .json(&json!({"url": format!("{target}/ep"), "events": ["lead.captured"]}))
-        .send()
+    let answer = hub
+        .api()
+        .admin_post(
+            "/v1/endpoints",
+            &json!({"url": format!("{target}/ep"), "events": ["lead.captured"]}),
+        )
         .await
         .unwrap();
-    assert_eq!(resp.status(), 201);
-    let ep: Value = resp.json().await.unwrap();
-    ep["secret"].as_str().unwrap().to_owned()
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer.json()["secret"].as_str().unwrap().to_owned()
 }
 
 /// Whether any of the database's files (main, WAL) holds `needle`.
@@ -45,9 +45,8 @@ fn database_holds(dir: &Path, needle: &str) -> bool {
 /// Posts a lead and waits for the endpoint to receive it, signed by `secret`.
 async fn delivered_signed(hub: &Proc, rx: &Receiver, secret: &str) -> bool {
     let before = rx.count();
-    let client = reqwest::Client::new();
     assert_eq!(
-        post(&client, &hub.url, &fresh_event("lead.captured")).await,
+        post(&hub.api(), &fresh_event("lead.captured")).await,
         Some(202)
     );
     wait_until(Duration::from_secs(10), async || {

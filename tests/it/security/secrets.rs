@@ -4,10 +4,12 @@
 
 use std::{process::Stdio, time::Duration};
 
+use serde_json::json;
+
 use crate::support::{
     fresh_event,
-    process::{free_port, write_config_at, Proc},
-    wait_until, Receiver, Reply, ADMIN, INGEST,
+    process::{free_port, process_config, Proc},
+    wait_until, Receiver, Reply, TestConnector, ADMIN, INGEST,
 };
 
 const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -21,31 +23,22 @@ async fn secrets_stay_out_of_logs_errors_and_the_admin_api() {
     // Failing answers make the hub log retries, the chattiest path.
     rx.set_default(Reply::Status(500, None));
     let port = free_port();
-    let extra = format!(
-        r#"
-[[connectors]]
-name = "api"
-kind = "http"
-url = "{url}/api"
-headers = {{ "X-Source" = "switchboard" }}
-auth = {{ type = "bearer", token = "${{API_TOKEN_FOR_TEST}}" }}
-body = '{{"id": "{{{{id}}}}"}}'
-
-[[connectors]]
-name = "hubspot"
-kind = "hubspot"
-token = "{HUBSPOT_TOKEN}"
-base_url = "{url}"
-"#,
-        url = rx.url
-    );
-    let config = write_config_at(
-        dir.path(),
-        port,
-        &dir.path().join("hub.db"),
-        &rx.url,
-        &extra,
-    );
+    let api = TestConnector::new("api", "http")
+        .set("url", format!("{}/api", rx.url))
+        .set("headers", json!({"X-Source": "switchboard"}))
+        .set(
+            "auth",
+            json!({"type": "bearer", "token": "${API_TOKEN_FOR_TEST}"}),
+        )
+        .set("body", r#"{"id": "{{id}}"}"#);
+    let hubspot = TestConnector::new("hubspot", "hubspot")
+        .set("token", HUBSPOT_TOKEN)
+        .set("base_url", &rx.url);
+    let config = process_config(port, &rx.url)
+        .connector(api)
+        .connector(hubspot)
+        .in_dir(dir.path())
+        .write(dir.path());
     let log_path = dir.path().join("hub.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut hub = Proc::spawn_with(

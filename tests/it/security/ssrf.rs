@@ -6,13 +6,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{fresh_event, wait_until, Receiver, Reply, TestHub};
-
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn webhook(name: &str, url: &str) -> String {
-    format!("[[connectors]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\n")
-}
+use crate::support::{
+    fresh_event, wait_until, Receiver, Reply, TestConfig, TestConnector, TestHub,
+};
 
 /// The first attempt of each delivery of a fresh event, once all have one.
 async fn first_attempts(hub: &TestHub, n: usize) -> Vec<Value> {
@@ -42,18 +38,17 @@ async fn private_targets_are_refused_by_address_and_by_name() {
     let rx = Receiver::start();
     let port = rx.url.rsplit(':').next().unwrap().to_owned();
     let connectors = [
-        webhook("by-address", &format!("{}/hook", rx.url)),
-        webhook("by-name", &format!("http://localhost:{port}/hook")),
-        webhook(
+        TestConnector::hook("by-address", &rx.url),
+        TestConnector::webhook("by-name", &format!("http://localhost:{port}/hook")),
+        TestConnector::webhook(
             "mapped-v6",
             &format!("http://[::ffff:127.0.0.1]:{port}/hook"),
         ),
-    ]
-    .concat();
-    let hub = TestHub::start_tweaked(
-        &connectors,
-        "allow_private_targets = true",
-        "allow_private_targets = false",
+    ];
+    let hub = TestHub::start(
+        TestConfig::default()
+            .delivery("allow_private_targets", false)
+            .connectors(connectors),
     )
     .await;
     for a in first_attempts(&hub, 3).await {
@@ -72,7 +67,8 @@ async fn redirects_are_not_followed() {
     let elsewhere = Receiver::start();
     let rx = Receiver::start();
     rx.set_default(Reply::Redirect(307, format!("{}/stolen", elsewhere.url)));
-    let hub = TestHub::start(&webhook("crm", &format!("{}/hook", rx.url))).await;
+    let hub =
+        TestHub::start(TestConfig::default().connector(TestConnector::hook("crm", &rx.url))).await;
     let attempts = first_attempts(&hub, 1).await;
     assert_eq!(attempts[0]["status_code"], 307, "{attempts:?}");
     assert!(wait_until(Duration::from_secs(5), async || rx.count() >= 2).await);

@@ -17,42 +17,28 @@ use switchboard_core::{
 };
 
 use super::support::{pg, storage_config, Receiver};
+use crate::support::{ms, wait_until, TestConfig, TestConnector};
 
-fn hub_config(url: &str, node: &str, target: &str, poll: &str) -> Config {
-    let secret = switchboard_core::signing::SigningKey::generate();
-    Config::from_toml(
-        &format!(
-            r#"
-[server]
-ingest_token = "it-ingest"
-admin_token = "it-admin"
-
-[storage]
-url = "{url}"
-lease = "2s"
-poll_interval = "{poll}"
-
-[node]
-id = "{node}"
-
-[delivery]
-timeout = "1s"
-first_retry = "100ms"
-allow_private_targets = true
-# Every delivery fails on purpose here (or times out under load); the
-# breaker would hold them for its cooldown. Its own tests are in health.rs.
-breaker_failures = 0
-
-[[connectors]]
-name = "target"
-kind = "webhook"
-url = "{target}"
-secret = "{secret}"
-"#
-        ),
-        "test configuration",
-    )
-    .expect("config")
+fn hub_config(url: &str, node: &str, target: &str, poll: Duration) -> Config {
+    TestConfig::bare()
+        .server("ingest_token", "it-ingest")
+        .server("admin_token", "it-admin")
+        .storage_url(url)
+        .storage("lease", Duration::from_secs(2))
+        .storage("poll_interval", poll)
+        .node(node)
+        .delivery("timeout", Duration::from_secs(1))
+        .delivery("first_retry", ms(100))
+        .delivery("allow_private_targets", true)
+        // Every delivery fails on purpose here (or times out under load); the
+        // breaker would hold them for its cooldown. Its own tests are in health.rs.
+        .delivery("breaker_failures", 0)
+        .connector(
+            TestConnector::new("target", "webhook")
+                .set("url", target)
+                .set("secret", switchboard_core::signing::SigningKey::generate()),
+        )
+        .build()
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> Value {
@@ -70,7 +56,7 @@ async fn get(client: &reqwest::Client, url: &str) -> Value {
 /// Six events, each failing once at the target then delivered; checks the log.
 async fn delivers_with_a_retry(url: &str) {
     let receiver = Receiver::start(1, Duration::ZERO, 1);
-    let config = hub_config(url, "node-a", &receiver.url, "1s");
+    let config = hub_config(url, "node-a", &receiver.url, Duration::from_secs(1));
     let hub = Hub::start(&config, &registry()).await.expect("hub");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -107,19 +93,16 @@ async fn delivers_with_a_retry(url: &str) {
     assert!(first_latency < Duration::from_secs(1));
 
     // The target answers before the hub records the attempt: wait for the log.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let page = loop {
-        let page = get(&client, &format!("{base}/v1/deliveries?connector=target")).await;
-        let done = page["data"]
+    let mut page = Value::Null;
+    wait_until(Duration::from_secs(10), async || {
+        page = get(&client, &format!("{base}/v1/deliveries?connector=target")).await;
+        page["data"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|d| d["status"] == "succeeded");
-        if done || Instant::now() > deadline {
-            break page;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+            .all(|d| d["status"] == "succeeded")
+    })
+    .await;
     let list = page["data"].as_array().unwrap();
     assert_eq!(list.len(), 6);
     for d in list {
@@ -143,18 +126,17 @@ async fn delivers_with_a_retry(url: &str) {
         .await
         .unwrap();
     assert!(replay.status().is_success());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while receiver
-        .snapshot()
-        .values()
-        .find(|s| s.event == events[0].0)
-        .unwrap()
-        .succeeded
-        < 2
-    {
-        assert!(Instant::now() < deadline, "replayed delivery not made");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let replayed = wait_until(Duration::from_secs(5), async || {
+        receiver
+            .snapshot()
+            .values()
+            .find(|s| s.event == events[0].0)
+            .unwrap()
+            .succeeded
+            >= 2
+    })
+    .await;
+    assert!(replayed, "replayed delivery not made");
     running.stop().await;
 }
 
@@ -181,7 +163,7 @@ async fn work_released_elsewhere_is_picked_up_promptly() {
         return;
     };
     let receiver = Receiver::start(0, Duration::ZERO, 1);
-    let config = hub_config(&pg.url, "node-a", &receiver.url, "60s");
+    let config = hub_config(&pg.url, "node-a", &receiver.url, Duration::from_secs(60));
     let hub = Hub::start(&config, &registry()).await.expect("hub");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -199,30 +181,29 @@ async fn work_released_elsewhere_is_picked_up_promptly() {
     let delivery = receiver.snapshot().into_keys().next().unwrap();
     let other_node = storage::open(&storage_config(&pg.url)).await.unwrap();
     // Replay leaves in-flight deliveries alone: wait until the success is recorded.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while other_node
-        .delivery(&delivery)
-        .await
-        .unwrap()
-        .unwrap()
-        .delivery
-        .status
-        != DeliveryState::Succeeded
-    {
-        assert!(Instant::now() < deadline, "the attempt was never recorded");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let recorded = wait_until(Duration::from_secs(5), async || {
+        other_node
+            .delivery(&delivery)
+            .await
+            .unwrap()
+            .unwrap()
+            .delivery
+            .status
+            == DeliveryState::Succeeded
+    })
+    .await;
+    assert!(recorded, "the attempt was never recorded");
     let replayed = other_node
         .replay(&ReplaySelector::Delivery(delivery.clone()))
         .await
         .unwrap();
     assert_eq!(replayed, vec![("target".to_owned(), 1)]);
     let asked = Instant::now();
-    let deadline = asked + Duration::from_secs(5);
-    while receiver.snapshot()[&delivery].succeeded < 2 {
-        assert!(Instant::now() < deadline, "the notice did not wake the hub");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let woken = wait_until(Duration::from_secs(5), async || {
+        receiver.snapshot()[&delivery].succeeded >= 2
+    })
+    .await;
+    assert!(woken, "the notice did not wake the hub");
     println!(
         "replay through another node delivered in {:?}",
         asked.elapsed()

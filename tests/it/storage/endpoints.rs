@@ -5,19 +5,12 @@
 use std::time::Duration;
 
 use serde_json::json;
-use switchboard::registry::registry;
-use switchboard_core::config::Config;
 
 use super::support::pg;
-use crate::support::{fresh_event, wait_until, Receiver, TestHub};
+use crate::support::{fresh_event, wait_until, Receiver, TestConfig, TestHub};
 
 async fn node(url: &str, id: &str) -> TestHub {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!("url = \"sqlite://{}/hub.db\"", dir.path().display());
-    let text = TestHub::config(&dir, &format!("[node]\nid = \"{id}\"\n"))
-        .replace(&sqlite, &format!("url = \"{url}\""));
-    let config = Config::from_toml(&text, "test").unwrap();
-    TestHub::start_config(dir, config, &registry()).await
+    TestHub::start(TestConfig::default().storage_url(url).node(id)).await
 }
 
 #[actix_rt::test]

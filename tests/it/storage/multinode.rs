@@ -15,7 +15,10 @@ use std::{
 
 use futures::StreamExt;
 
+use serde_json::json;
+
 use super::support::{free_port, pg, Receiver};
+use crate::support::{ms, wait_until, TestConfig, TestConnector};
 
 /// One hub process.
 struct Node {
@@ -33,43 +36,28 @@ impl Drop for Node {
 
 fn spawn_node(dir: &Path, url: &str, id: &str, target: &str) -> Node {
     let port = free_port();
-    let secret = switchboard_core::signing::SigningKey::generate();
+    let target = TestConnector::new("target", "webhook")
+        .set("url", target)
+        .set("secret", switchboard_core::signing::SigningKey::generate())
+        .set("headers", json!({ "x-node": id }));
+    let text = TestConfig::bare()
+        .listen(port)
+        .server("ingest_token", "it-ingest")
+        .server("admin_token", "it-admin")
+        .storage_url(url)
+        .storage("lease", Duration::from_secs(2))
+        .storage("poll_interval", ms(250))
+        .node(id)
+        .delivery("timeout", Duration::from_secs(1))
+        .delivery("first_retry", ms(200))
+        .delivery("allow_private_targets", true)
+        // Every delivery fails on purpose here (or times out under load); the
+        // breaker would hold them for its cooldown. Its own tests are in health.rs.
+        .delivery("breaker_failures", 0)
+        .connector(target)
+        .to_toml();
     let config = dir.join(format!("{id}.toml"));
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:{port}"
-ingest_token = "it-ingest"
-admin_token = "it-admin"
-
-[storage]
-url = "{url}"
-lease = "2s"
-poll_interval = "250ms"
-
-[node]
-id = "{id}"
-
-[delivery]
-timeout = "1s"
-first_retry = "200ms"
-allow_private_targets = true
-# Every delivery fails on purpose here (or times out under load); the
-# breaker would hold them for its cooldown. Its own tests are in health.rs.
-breaker_failures = 0
-
-[[connectors]]
-name = "target"
-kind = "webhook"
-url = "{target}"
-secret = "{secret}"
-headers = {{ "x-node" = "{id}" }}
-"#
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, text).unwrap();
     let log = std::fs::File::create(dir.join(format!("{id}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .arg("serve")
@@ -89,33 +77,29 @@ headers = {{ "x-node" = "{id}" }}
 }
 
 async fn wait_ready(client: &reqwest::Client, node: &Node) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = client.get(format!("{}/readyz", node.base)).send().await {
-            if r.status() == 200 {
-                let body: serde_json::Value = r.json().await.unwrap();
-                assert_eq!(
-                    body["node"],
-                    node.id.as_str(),
-                    "/readyz reports the node id"
-                );
-                return;
+    let mut ready = serde_json::Value::Null;
+    let up = wait_until(Duration::from_secs(30), async || {
+        match client.get(format!("{}/readyz", node.base)).send().await {
+            Ok(r) if r.status() == 200 => {
+                ready = r.json().await.unwrap();
+                true
             }
+            _ => false,
         }
-        assert!(
-            Instant::now() < deadline,
-            "node {} never got ready",
-            node.id
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
+    assert!(up, "node {} never got ready", node.id);
+    assert_eq!(
+        ready["node"],
+        node.id.as_str(),
+        "/readyz reports the node id"
+    );
 }
 
 /// Waits until no delivery is pending or retrying: targets answer before the
 /// hub records the attempt, so the log lags the receiver a little.
 async fn wait_settled(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let settled = wait_until(Duration::from_secs(30), async || {
         let mut active = 0;
         for status in ["pending", "retrying"] {
             let page: serde_json::Value = client
@@ -129,15 +113,10 @@ async fn wait_settled(client: &reqwest::Client, base: &str) {
                 .unwrap();
             active += page["data"].as_array().unwrap().len();
         }
-        if active == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "deliveries still active in the log"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        active == 0
+    })
+    .await;
+    assert!(settled, "deliveries still active in the log");
 }
 
 fn event_body(id: &str) -> String {
@@ -207,9 +186,11 @@ async fn run(url: &str, nodes: usize, n: usize, kill: bool) -> Outcome {
         .args(["migrate", "--config"])
         .arg({
             let p = dir.path().join("migrate.toml");
-            std::fs::write(&p, format!(
-                    "[server]\ningest_token = \"i\"\nadmin_token = \"a\"\n[storage]\nurl = \"{url}\"\n"
-                )).unwrap();
+            let migrate = TestConfig::bare()
+                .server("ingest_token", "i")
+                .server("admin_token", "a")
+                .storage_url(url);
+            std::fs::write(&p, migrate.to_toml()).unwrap();
             p
         })
         .stderr(Stdio::null())
@@ -249,31 +230,27 @@ async fn run(url: &str, nodes: usize, n: usize, kill: bool) -> Outcome {
     let acked = load.await.unwrap();
     let ingest_secs = started.elapsed().as_secs_f64();
     let acked_set: HashSet<&String> = acked.iter().collect();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let seen = receiver.snapshot();
-        let done: HashSet<&String> = seen
-            .values()
+    let undelivered = || {
+        let done: HashSet<String> = receiver
+            .snapshot()
+            .into_values()
             .filter(|s| s.succeeded > 0)
-            .map(|s| &s.event)
+            .map(|s| s.event)
             .collect();
-        if acked_set.iter().all(|e| done.contains(*e)) {
-            break;
-        }
-        if Instant::now() > deadline {
-            let logs: String = procs
-                .iter()
-                .map(|p| {
-                    std::fs::read_to_string(dir.path().join(format!("{}.log", p.id)))
-                        .unwrap_or_default()
-                })
-                .collect();
-            panic!(
-                "{} acknowledged events never delivered; node logs:\n{logs}",
-                acked_set.iter().filter(|e| !done.contains(**e)).count()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        acked_set.iter().filter(|e| !done.contains(**e)).count()
+    };
+    if !wait_until(Duration::from_secs(90), async || undelivered() == 0).await {
+        let logs: String = procs
+            .iter()
+            .map(|p| {
+                std::fs::read_to_string(dir.path().join(format!("{}.log", p.id)))
+                    .unwrap_or_default()
+            })
+            .collect();
+        panic!(
+            "{} acknowledged events never delivered; node logs:\n{logs}",
+            undelivered()
+        );
     }
     let deliver_secs = started.elapsed().as_secs_f64();
     wait_settled(&client, &procs[0].base).await;

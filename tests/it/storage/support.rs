@@ -219,14 +219,8 @@ impl Receiver {
 
     /// Waits until `n` deliveries succeeded, or `limit` passes; returns the count.
     pub async fn wait_delivered(&self, n: usize, limit: Duration) -> usize {
-        let deadline = Instant::now() + limit;
-        loop {
-            let got = self.delivered();
-            if got >= n || Instant::now() > deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::support::wait_until(limit, async || self.delivered() >= n).await;
+        self.delivered()
     }
 }
 

@@ -4,6 +4,7 @@ use std::net::TcpListener;
 
 use serde_json::Value;
 use switchboard::registry::registry;
+use switchboard_client::{Answer, Auth, ClientError, HubClient};
 use switchboard_core::{
     config::Config,
     connector::Registry,
@@ -12,14 +13,19 @@ use switchboard_core::{
 };
 use tempfile::TempDir;
 
+use super::TestConfig;
+
 pub const INGEST: &str = "test-ingest-token";
 pub const ADMIN: &str = "test-admin-token";
 
-/// A running hub plus an HTTP client for it.
+/// A running hub plus clients for it.
 pub struct TestHub {
     pub url: String,
     pub store: std::sync::Arc<dyn Store>,
+    /// Plain HTTP, for requests the hub client does not shape (odd headers, redirects).
     pub client: reqwest::Client,
+    /// The hub's APIs with the test tokens.
+    pub api: HubClient,
     running: Option<RunningHub>,
     pub dir: TempDir,
     config: Config,
@@ -27,52 +33,15 @@ pub struct TestHub {
 }
 
 impl TestHub {
-    /// `[delivery]` for fast tests: retries in milliseconds, private targets allowed.
-    pub fn config(dir: &TempDir, extra: &str) -> String {
-        format!(
-            r#"
-[server]
-ingest_token = "{INGEST}"
-admin_token = "{ADMIN}"
-max_body_bytes = 65536
-
-[storage]
-url = "sqlite://{}/hub.db"
-lease = "30s"
-
-[delivery]
-timeout = "2s"
-first_retry = "50ms"
-retry_for = "1h"
-allow_private_targets = true
-# Tests of retries and replays fail targets on purpose; the breaker's own
-# tests turn it on.
-breaker_failures = 0
-{extra}
-"#,
-            dir.path().display()
-        )
-    }
-
-    /// Starts a hub with the shipped registry and the given connectors TOML.
-    pub async fn start(connectors: &str) -> Self {
-        Self::start_with(connectors, &registry()).await
-    }
-
-    /// Starts a hub whose default test config has `from` replaced by `to`
-    /// (e.g. a shorter `retry_for`).
-    pub async fn start_tweaked(extra: &str, from: &str, to: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let text = Self::config(&dir, extra);
-        assert!(text.contains(from), "'{from}' is not in the test config");
-        let config = Config::from_toml(&text.replace(from, to), "test").unwrap();
-        Self::start_config(dir, config, &registry()).await
+    /// Starts a hub with the shipped registry.
+    pub async fn start(config: TestConfig) -> Self {
+        Self::start_with(config, &registry()).await
     }
 
     /// Starts a hub with a custom registry.
-    pub async fn start_with(extra: &str, registry: &Registry) -> Self {
+    pub async fn start_with(config: TestConfig, registry: &Registry) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::from_toml(&Self::config(&dir, extra), "test").unwrap();
+        let config = config.in_dir(dir.path()).build();
         Self::start_config(dir, config, registry).await
     }
 
@@ -84,9 +53,12 @@ breaker_failures = 0
         let url = format!("http://{}", listener.local_addr().unwrap());
         let running = hub.serve(listener, false).unwrap();
         TestHub {
-            url,
             store,
             client: reqwest::Client::new(),
+            api: HubClient::new(&url)
+                .with_ingest_token(INGEST)
+                .with_admin_token(ADMIN),
+            url,
             running: Some(running),
             dir,
             config,
@@ -105,12 +77,7 @@ breaker_failures = 0
 
     /// Posts an event body with the ingest token; returns status and JSON.
     pub async fn post_event(&self, body: &Value) -> (u16, Value) {
-        self.post_raw(
-            serde_json::to_vec(body).unwrap(),
-            "application/json",
-            Some(INGEST),
-        )
-        .await
+        answered(self.api.ingest_json(body).await)
     }
 
     /// Posts raw bytes to `/v1/events`.
@@ -120,44 +87,18 @@ breaker_failures = 0
         content_type: &str,
         token: Option<&str>,
     ) -> (u16, Value) {
-        let mut req = self
-            .client
-            .post(format!("{}/v1/events", self.url))
-            .header("Content-Type", content_type)
-            .body(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let auth = token.map_or(Auth::Anonymous, Auth::Bearer);
+        answered(self.api.ingest_as(body, content_type, auth).await)
     }
 
     /// GET with the admin token.
     pub async fn admin_get(&self, path: &str) -> (u16, Value) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        answered(self.api.admin_get(path).await)
     }
 
     /// POST JSON with the admin token.
     pub async fn admin_post(&self, path: &str, body: Value) -> (u16, Value) {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(ADMIN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        answered(self.api.admin_post(path, &body).await)
     }
 
     /// Any method with the admin token and an optional JSON body.
@@ -167,16 +108,7 @@ breaker_failures = 0
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.url))
-            .bearer_auth(ADMIN);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        answered(self.api.admin(method, path, body.as_ref()).await)
     }
 
     /// Deliveries of an event, via the admin API.
@@ -204,4 +136,10 @@ breaker_failures = 0
             r.stop().await;
         }
     }
+}
+
+/// Status and JSON body (`null` if none) of an answer the hub must give.
+fn answered(answer: Result<Answer, ClientError>) -> (u16, Value) {
+    let answer = answer.expect("the test hub answers");
+    (answer.status, answer.json())
 }

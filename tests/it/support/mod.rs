@@ -4,6 +4,7 @@
 
 pub mod badtarget;
 mod browser;
+mod config;
 mod hub;
 pub mod limited;
 pub mod process;
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use browser::Browser;
+pub use config::{ms, TestConfig, TestConnector, SECRET};
 pub use hub::{TestHub, ADMIN, INGEST};
 pub use proxy::Proxy;
 pub use receiver::{Receiver, Reply};

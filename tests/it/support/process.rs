@@ -9,10 +9,9 @@ use std::{
     time::Duration,
 };
 
-use super::{wait_until, Receiver, ADMIN, INGEST};
+use switchboard_client::HubClient;
 
-/// The webhook secret of [`write_config`]'s connector.
-pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+use super::{ms, wait_until, Receiver, TestConfig, TestConnector, ADMIN, INGEST};
 
 /// A free loopback port (bound, then released).
 pub fn free_port() -> u16 {
@@ -23,45 +22,26 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Writes `switchboard.toml` in `dir`: the database at `db`, one webhook
-/// connector `crm` to `{target}/hook`, fast retries, plus `extra` TOML
-/// appended (more connectors, say).
-pub fn write_config_at(dir: &Path, port: u16, db: &Path, target: &str, extra: &str) -> PathBuf {
-    let path = dir.join("switchboard.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"[server]
-listen = "127.0.0.1:{port}"
-ingest_token = "{INGEST}"
-admin_token = "{ADMIN}"
-
-[storage]
-url = "sqlite://{}"
-
-[delivery]
-timeout = "2s"
-first_retry = "100ms"
-max_backoff = "500ms"
-allow_private_targets = true
-
-[[connectors]]
-name = "crm"
-kind = "webhook"
-url = "{target}/hook"
-secret = "{SECRET}"
-{extra}
-"#,
-            db.display()
-        ),
-    )
-    .unwrap();
-    path
+/// A process hub's configuration: listening on `port`, one webhook
+/// connector `crm` to `{target}/hook`, fast retries, otherwise the hub's own
+/// defaults (breaker on, 24 h of retries). Add a database (`in_dir`,
+/// `database`) before writing it.
+pub fn process_config(port: u16, target: &str) -> TestConfig {
+    TestConfig::bare()
+        .listen(port)
+        .server("ingest_token", INGEST)
+        .server("admin_token", ADMIN)
+        .delivery("timeout", Duration::from_secs(2))
+        .delivery("first_retry", ms(100))
+        .delivery("max_backoff", ms(500))
+        .delivery("allow_private_targets", true)
+        .connector(TestConnector::webhook("crm", &format!("{target}/hook")))
 }
 
-/// [`write_config_at`] with the database in `dir/hub.db`.
+/// Writes [`process_config`] with the database in `dir/hub.db` to
+/// `dir/switchboard.toml`; the path.
 pub fn write_config(dir: &Path, port: u16, target: &str) -> PathBuf {
-    write_config_at(dir, port, &dir.join("hub.db"), target, "")
+    process_config(port, target).in_dir(dir).write(dir)
 }
 
 /// A running hub process.
@@ -106,6 +86,13 @@ impl Proc {
         .await;
         assert!(up, "hub did not start");
         Proc { child, url }
+    }
+
+    /// A client of the process's APIs with the test tokens.
+    pub fn api(&self) -> HubClient {
+        HubClient::new(&self.url)
+            .with_ingest_token(INGEST)
+            .with_admin_token(ADMIN)
     }
 
     /// Sends a signal (SIGKILL, SIGTERM) to the process.
@@ -158,16 +145,9 @@ pub fn serve_failing_with(config: &Path, env: &[(&str, &str)]) -> (bool, String)
     )
 }
 
-/// Posts an event with the ingest token; `None` when the hub did not answer.
-pub async fn post(client: &reqwest::Client, url: &str, ev: &serde_json::Value) -> Option<u16> {
-    let resp = client
-        .post(format!("{url}/v1/events"))
-        .bearer_auth(INGEST)
-        .json(ev)
-        .send()
-        .await
-        .ok()?;
-    Some(resp.status().as_u16())
+/// Posts an event; `None` when the hub did not answer.
+pub async fn post(hub: &HubClient, ev: &serde_json::Value) -> Option<u16> {
+    Some(hub.ingest_json(ev).await.ok()?.status)
 }
 
 /// Event ids the receiver got at least once.

@@ -10,6 +10,7 @@ use std::{
 };
 
 use anyhow::{bail, Context};
+use switchboard_client::HubClient;
 
 /// A signing secret for the benchmark's webhooks (signatures are not checked
 /// by the receiver; signing cost is still paid by the hub).
@@ -17,7 +18,7 @@ const SECRET: &str = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 /// Ingest token of the benchmark hub.
 pub const INGEST_TOKEN: &str = "loadgen-ingest";
 /// Admin token of the benchmark hub.
-pub const ADMIN_TOKEN: &str = "loadgen-admin";
+const ADMIN_TOKEN: &str = "loadgen-admin";
 
 /// One webhook connector of the hub under test.
 #[derive(Debug, Clone)]
@@ -129,6 +130,13 @@ impl HubProcess {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// A client of the hub's APIs with both tokens.
+    pub fn client(&self) -> HubClient {
+        HubClient::new(&self.base)
+            .with_ingest_token(INGEST_TOKEN)
+            .with_admin_token(ADMIN_TOKEN)
     }
 
     /// The hub's log (stderr), for error messages.

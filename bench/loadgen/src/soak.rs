@@ -4,10 +4,10 @@
 
 use std::{sync::atomic::Ordering::Relaxed, time::Duration};
 
-use anyhow::{bail, ensure};
+use anyhow::ensure;
 
 use crate::{
-    hub::{HubProcess, HubSpec, ADMIN_TOKEN},
+    hub::{HubProcess, HubSpec},
     load::{self, Pace},
     receiver::Receiver,
     scenarios::{endpoints, mb, wait_for, Ctx, Figures},
@@ -20,15 +20,12 @@ fn fds(pid: u32) -> u64 {
 
 /// Deliveries the hub holds for `connector`, all states together.
 async fn stored_deliveries(hub: &HubProcess, connector: &str) -> anyhow::Result<u64> {
-    let resp = reqwest::Client::new()
-        .get(format!("{}/v1/connectors", hub.base))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await?;
-    if !resp.status().is_success() {
-        bail!("GET /v1/connectors answered {}", resp.status());
-    }
-    let body: serde_json::Value = resp.json().await?;
+    let body = hub
+        .client()
+        .admin_get("/v1/connectors")
+        .await?
+        .success()?
+        .json();
     let counts = body["data"]
         .as_array()
         .and_then(|list| list.iter().find(|c| c["name"] == connector))

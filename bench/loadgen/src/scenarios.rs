@@ -8,12 +8,13 @@ use std::{
     time::Duration,
 };
 
-use anyhow::{bail, ensure};
+use anyhow::ensure;
 use hdrhistogram::Histogram;
+use switchboard_client::ReplayWindow;
 
 use crate::{
     clock::now_us,
-    hub::{Endpoint, HubProcess, HubSpec, ADMIN_TOKEN},
+    hub::{Endpoint, HubProcess, HubSpec},
     load::{self, Pace},
     profile::Profiler,
     receiver::{Receiver, Stats},
@@ -292,16 +293,15 @@ pub async fn backlog(ctx: &Ctx, n: u64) -> anyhow::Result<Figures> {
 }
 
 async fn replay(hub: &HubProcess, connector: &str) -> anyhow::Result<()> {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/replay", hub.base))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&serde_json::json!({"since": "2000-01-01T00:00:00Z", "connector": connector}))
-        .timeout(Duration::from_secs(600))
-        .send()
+    let window = ReplayWindow {
+        since: "2000-01-01T00:00:00Z".into(),
+        connector: Some(connector.into()),
+        ..ReplayWindow::default()
+    };
+    hub.client()
+        .with_timeout(Duration::from_secs(600))
+        .replay(&window)
         .await?;
-    if !resp.status().is_success() {
-        bail!("replay answered {}: {}", resp.status(), resp.text().await?);
-    }
     Ok(())
 }
 

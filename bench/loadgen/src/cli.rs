@@ -1,25 +1,21 @@
-//! `loadgen`: starts a hub, loads it with events, measures what arrives at a
-//! loopback receiver, and prints the median of several runs (BENCHMARKS.md).
+//! The command line: which scenarios to run, how often, and the report of
+//! each (the median of its runs).
 
-mod clock;
-mod hub;
-mod load;
-mod proc;
-mod profile;
-mod receiver;
-mod scenarios;
-mod soak;
-
-use std::{path::PathBuf, process::ExitCode};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use scenarios::{Ctx, Figures};
+
+use crate::{
+    clock, hub,
+    scenarios::{self, Ctx, Figures},
+    soak,
+};
 
 /// Benchmarks of the Switchboard hub. Every scenario starts its own hub
 /// (`switchboard serve` on a temporary SQLite file) and loopback receiver.
 #[derive(Debug, Parser)]
 #[command(name = "loadgen", version)]
-struct Cli {
+pub struct Cli {
     /// The `switchboard` binary [default: the one next to loadgen].
     #[arg(long, global = true, env = "SWITCHBOARD_BIN")]
     hub_bin: Option<PathBuf>,
@@ -42,8 +38,9 @@ struct Cli {
     scenario: Option<Scenario>,
 }
 
+/// The scenarios of BENCHMARKS.md.
 #[derive(Debug, Subcommand)]
-enum Scenario {
+pub enum Scenario {
     /// A few seconds: every event acknowledged and delivered once (run by the tests).
     Quick,
     /// 1. Ingest throughput with N clients and M connectors.
@@ -106,20 +103,40 @@ enum Scenario {
     },
 }
 
-#[tokio::main(worker_threads = 2)]
-async fn main() -> ExitCode {
-    clock::now_us();
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("loadgen: {e:#}");
-            ExitCode::FAILURE
-        }
+/// What one scenario configuration measured over its runs.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The configuration, e.g. `fanout endpoints=10 deliveries=100000`.
+    pub label: String,
+    /// Each figure with its median and every run's value, in report order.
+    pub figures: Vec<Figure>,
+}
+
+/// One named figure of a [`Report`].
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// Name, e.g. `events/s`.
+    pub name: &'static str,
+    /// Median over the runs.
+    pub median: f64,
+    /// Every run's value, in run order.
+    pub runs: Vec<f64>,
+}
+
+impl Report {
+    /// The median of the figure called `name`, if the scenario reports it.
+    pub fn median(&self, name: &str) -> Option<f64> {
+        self.figures
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.median)
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the scenarios `cli` asks for, printing each report as it is done;
+/// returns the reports.
+pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
+    clock::now_us();
     let ctx = Ctx {
         bin: hub::locate(cli.hub_bin)?,
         progress: !cli.no_progress && !cli.quick,
@@ -141,8 +158,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         ctx.bin.display()
     );
+    let mut reports = Vec::new();
     match scenario {
-        Scenario::Quick => repeat("quick", runs, || scenarios::quick(&ctx)).await?,
+        Scenario::Quick => repeat(&mut reports, "quick", runs, || scenarios::quick(&ctx)).await?,
         Scenario::Ingest {
             clients,
             connectors,
@@ -151,7 +169,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for &m in &connectors {
                 for &n in &clients {
                     let label = format!("ingest connectors={m} clients={n}");
-                    repeat(&label, runs, || scenarios::ingest(&ctx, m, n, secs)).await?;
+                    repeat(&mut reports, &label, runs, || {
+                        scenarios::ingest(&ctx, m, n, secs)
+                    })
+                    .await?;
                 }
             }
         }
@@ -161,12 +182,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             for &n in &endpoints {
                 let label = format!("fanout endpoints={n} deliveries={deliveries}");
-                repeat(&label, runs, || scenarios::fanout(&ctx, n, deliveries)).await?;
+                repeat(&mut reports, &label, runs, || {
+                    scenarios::fanout(&ctx, n, deliveries)
+                })
+                .await?;
             }
         }
         Scenario::Latency { rates, secs } => {
             for &r in &rates {
-                repeat(&format!("latency rate={r}/s"), runs, || {
+                repeat(&mut reports, &format!("latency rate={r}/s"), runs, || {
                     scenarios::latency(&ctx, r, secs, 0, 0, 0)
                 })
                 .await?;
@@ -178,26 +202,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             breaker_failures: b,
         } => {
             let base = format!("isolation rate={rate}/s breaker_failures={b}");
-            repeat(&format!("{base} baseline"), runs, || {
+            repeat(&mut reports, &format!("{base} baseline"), runs, || {
                 scenarios::latency(&ctx, rate, secs, 0, 0, b)
             })
             .await?;
-            repeat(&format!("{base} +10 hanging"), runs, || {
+            repeat(&mut reports, &format!("{base} +10 hanging"), runs, || {
                 scenarios::latency(&ctx, rate, secs, 10, 0, b)
             })
             .await?;
-            repeat(&format!("{base} +10 failing"), runs, || {
+            repeat(&mut reports, &format!("{base} +10 failing"), runs, || {
                 scenarios::latency(&ctx, rate, secs, 0, 10, b)
             })
             .await?;
         }
         Scenario::Backlog { events } => {
-            repeat(&format!("backlog events={events}"), runs, || {
-                scenarios::backlog(&ctx, events)
-            })
+            repeat(
+                &mut reports,
+                &format!("backlog events={events}"),
+                runs,
+                || scenarios::backlog(&ctx, events),
+            )
             .await?
         }
-        Scenario::Idle => repeat("idle", runs, || scenarios::idle(&ctx)).await?,
+        Scenario::Idle => repeat(&mut reports, "idle", runs, || scenarios::idle(&ctx)).await?,
         Scenario::Soak {
             rate,
             secs,
@@ -206,17 +233,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             every,
         } => {
             let label = format!("soak {rate}/s {secs}s {failing}/{endpoints} failing");
-            repeat(&label, 1, || {
+            repeat(&mut reports, &label, 1, || {
                 soak::soak(&ctx, rate, secs, endpoints, failing, every)
             })
             .await?
         }
     }
-    Ok(())
+    Ok(reports)
 }
 
-/// Runs a scenario `runs` times and prints each figure's median and all runs.
-async fn repeat<F, Fut>(label: &str, runs: usize, mut f: F) -> anyhow::Result<()>
+/// Runs a scenario `runs` times, prints each figure's median and all runs,
+/// and adds the report to `reports`.
+async fn repeat<F, Fut>(
+    reports: &mut Vec<Report>,
+    label: &str,
+    runs: usize,
+    mut f: F,
+) -> anyhow::Result<()>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Figures>>,
@@ -227,16 +260,24 @@ where
         all.push(f().await.map_err(|e| e.context(label.to_owned()))?);
     }
     println!("{label}");
+    let mut figures = Vec::new();
     for (k, (name, _)) in all[0].iter().enumerate() {
-        let mut values: Vec<f64> = all.iter().map(|r| r[k].1).collect();
-        let shown: Vec<String> = values.iter().map(|v| fmt(*v)).collect();
-        values.sort_by(f64::total_cmp);
+        let runs: Vec<f64> = all.iter().map(|r| r[k].1).collect();
+        let shown: Vec<String> = runs.iter().map(|v| fmt(*v)).collect();
+        let mut sorted = runs.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
         println!(
             "  {name:<30} {:>12}   runs: {}",
-            fmt(values[values.len() / 2]),
+            fmt(median),
             shown.join(", ")
         );
+        figures.push(Figure { name, median, runs });
     }
+    reports.push(Report {
+        label: label.to_owned(),
+        figures,
+    });
     Ok(())
 }
 
