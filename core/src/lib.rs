@@ -13,8 +13,11 @@
 //! - [`storage`]: the [`storage::Store`] trait and its SQLite and PostgreSQL
 //!   implementations. Storage is the truth; every actor message is only a
 //!   wake-up.
-//! - [`actors`]: the router fans committed deliveries out to one supervised
-//!   connector actor per connector; each owns a retry mailbox backed by storage.
+//! - [`actors`]: the connector table (subscription, actor, disabled,
+//!   saturated per connector) decides an event's deliveries and hands the
+//!   committed ones to one supervised connector actor per connector; each
+//!   owns a retry mailbox backed by storage. The router wakes, retires and
+//!   drains the actors.
 //! - [`connector`]: the plug-in trait prebuilt connectors implement, the
 //!   registry, and the built-in `webhook` kind. Connectors map an event to
 //!   requests and classify answers; [`retry`] owns the timing.
