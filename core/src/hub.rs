@@ -1,6 +1,6 @@
 //! Wiring: storage, connectors, actors and the HTTP server, from a [`Config`].
 
-use std::{net::TcpListener, sync::Arc, sync::RwLock};
+use std::{collections::HashSet, net::TcpListener, sync::Arc, sync::RwLock};
 
 use actix::{Actor, Addr, Arbiter};
 use actix_web::{dev::ServerHandle, web, App, HttpServer};
@@ -8,8 +8,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::{
     actors::{
-        ConnectorLimits, DrainAll, Launcher, Router, Subscription, Subscriptions, WakeAll,
-        WakeConnectors,
+        ConnectorLimits, ConnectorTable, DrainAll, HubContext, HubParts, Launcher, Router,
+        Subscription, WakeAll, WakeConnectors,
     },
     api::{self, AppState, ConnectorInfo},
     config::{Config, ConfigError},
@@ -92,31 +92,38 @@ impl Hub {
         let built = build_connectors(config, registry)?;
         let store = storage::open(&config.storage).await?;
         let node: Arc<str> = config.node.resolved_id().into();
-        let subscriptions = Arc::new(Subscriptions::default());
+        let table = Arc::new(ConnectorTable::default());
         let metrics = Arc::new(Metrics::new());
+        let disabled: HashSet<String> = store
+            .disabled()
+            .await?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         for ((_, connector), c) in built.iter().zip(&config.connectors) {
-            subscriptions.upsert(Subscription::from_config(c, &**connector)?);
+            let subscription = Subscription::from_config(c, &**connector)?;
+            table.subscribe(subscription, disabled.contains(&c.name));
         }
-        for (name, _) in store.disabled().await? {
-            subscriptions.set_disabled(&name, true);
-        }
-        let router = Router::default().start();
+        let router = Router::new(table.clone()).start();
         let arbiters: Vec<Arbiter> = (0..std::thread::available_parallelism()
             .map_or(2, |n| n.get()))
             .map(|_| Arbiter::new())
             .collect();
         let poll =
             (!config.storage.url.starts_with("sqlite:")).then_some(config.storage.poll_interval);
-        let launcher = Launcher::new(
-            store.clone(),
-            router.clone(),
-            subscriptions.clone(),
-            config.delivery.clone(),
-            node.clone(),
-            config.storage.lease,
+        let parts = HubParts {
+            store: store.clone(),
+            table: table.clone(),
+            node: node.clone(),
+            lease: config.storage.lease,
             poll,
+            metrics: metrics.clone(),
+        };
+        let launcher = Launcher::new(
+            Arc::new(HubContext::new(parts, &config.delivery)),
+            router.clone(),
+            config.delivery.clone(),
             arbiters.iter().map(|a| a.handle()).collect(),
-            metrics.clone(),
         );
         for ((name, connector), c) in built.into_iter().zip(&config.connectors) {
             let limits = ConnectorLimits {
@@ -126,8 +133,8 @@ impl Hub {
             };
             launcher.start(name, connector, limits, true)?;
         }
-        let health = launcher.health.clone();
-        let pacing = launcher.pacing.clone();
+        let health = launcher.hub.health.clone();
+        let pacing = launcher.hub.pacing.clone();
         let endpoints = Arc::new(Endpoints::new(launcher));
         endpoints.start_all().await?;
         if let Some(notices) = store.endpoint_notices() {
@@ -138,8 +145,7 @@ impl Hub {
         }
         let ingestor = Ingestor::new(
             store.clone(),
-            subscriptions.clone(),
-            router.clone(),
+            table.clone(),
             node.clone(),
             config.storage.lease,
             metrics.clone(),
@@ -174,7 +180,7 @@ impl Hub {
             ingestor,
             store,
             router: router.clone(),
-            subscriptions,
+            subscriptions: table,
             connectors: RwLock::new(connectors),
             node,
             functions,

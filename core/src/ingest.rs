@@ -1,12 +1,11 @@
-//! The ingest path: subscriptions decide the deliveries, storage commits event
-//! and deliveries together, and only then does the router hear of them.
+//! The ingest path: the connector table decides the deliveries, storage
+//! commits event and deliveries together, and only then are the jobs handed
+//! to the connector actors (through the same table).
 
 use std::{sync::Arc, time::Duration};
 
-use actix::Addr;
-
 use crate::{
-    actors::{Route, Router, Subscriptions, WakeConnectors},
+    actors::ConnectorTable,
     event::Event,
     storage::{Admission, Ingested, Lease, NewDelivery, NewEvent, Store, StoreError},
     telemetry::Metrics,
@@ -16,27 +15,24 @@ use crate::{
 #[derive(Clone)]
 pub struct Ingestor {
     store: Arc<dyn Store>,
-    subscriptions: Arc<Subscriptions>,
-    router: Addr<Router>,
+    table: Arc<ConnectorTable>,
     node: Arc<str>,
     lease: Duration,
     metrics: Arc<Metrics>,
 }
 
 impl Ingestor {
-    /// An ingestor committing to `store` and routing through `router`.
+    /// An ingestor committing to `store` and dispatching through `table`.
     pub fn new(
         store: Arc<dyn Store>,
-        subscriptions: Arc<Subscriptions>,
-        router: Addr<Router>,
+        table: Arc<ConnectorTable>,
         node: Arc<str>,
         lease: Duration,
         metrics: Arc<Metrics>,
     ) -> Self {
         Ingestor {
             store,
-            subscriptions,
-            router,
+            table,
             node,
             lease,
             metrics,
@@ -46,14 +42,14 @@ impl Ingestor {
     /// Commits the event with its deliveries; returns once durable. A known
     /// event id creates nothing (`created == false`).
     pub async fn ingest(&self, event: Event) -> Result<Ingested, StoreError> {
-        let deliveries = self.subscriptions.deliveries_for(&event);
+        let deliveries = self.table.deliveries_for(&event);
         self.ingest_to(event, deliveries).await
     }
 
     /// The deliveries `event` would get, limited to one connector (the
     /// dashboard's test-fire of a configured connector).
     pub fn deliveries_to(&self, event: &Event, connector: &str) -> Vec<NewDelivery> {
-        self.subscriptions
+        self.table
             .deliveries_for(event)
             .into_iter()
             .filter(|d| &*d.connector == connector)
@@ -67,10 +63,10 @@ impl Ingestor {
         event: Event,
         deliveries: Vec<NewDelivery>,
     ) -> Result<Ingested, StoreError> {
-        let parked: Vec<String> = deliveries
+        let parked: Vec<Arc<str>> = deliveries
             .iter()
             .filter(|d| d.admission == Admission::Park)
-            .map(|d| d.connector.to_string())
+            .map(|d| d.connector.clone())
             .collect();
         let kind = event.kind;
         let lease = Lease::new(self.node.clone(), self.lease);
@@ -82,11 +78,11 @@ impl Ingestor {
             self.metrics.event_ingested(kind);
             let jobs = std::mem::take(&mut ingested.jobs);
             if !jobs.is_empty() {
-                self.router.do_send(Route(jobs));
+                self.table.dispatch(jobs);
             }
             // A full actor may have looked in storage just before this commit.
             if !parked.is_empty() {
-                self.router.do_send(WakeConnectors(parked));
+                self.table.wake(parked);
             }
         }
         Ok(ingested)

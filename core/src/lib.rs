@@ -7,7 +7,7 @@
 //! - [`api`]: actix-web handlers. `POST /v1/events` checks the token, size and
 //!   JSON, validates against the [`event`] schemas, and hands the event to the
 //!   [`ingest`] path.
-//! - [`ingest`]: the subscriptions decide an event's deliveries, storage
+//! - [`ingest`]: the connector table decides an event's deliveries, storage
 //!   commits the event with them, and only then does the router hear of them;
 //!   each caller is answered only after its event and all its deliveries are
 //!   durable.
@@ -15,8 +15,11 @@
 //!   implementations. Group commit lives here ([`storage::Batcher`]):
 //!   concurrent ingests and attempt records share one transaction. Storage is
 //!   the truth; every actor message is only a wake-up.
-//! - [`actors`]: the router fans committed deliveries out to one supervised
-//!   connector actor per connector; each owns a retry mailbox backed by storage.
+//! - [`actors`]: the connector table (subscription, actor, disabled,
+//!   saturated per connector) decides an event's deliveries and hands the
+//!   committed ones to one supervised connector actor per connector; each
+//!   owns a retry mailbox backed by storage. The router wakes, retires and
+//!   drains the actors.
 //! - [`connector`]: the plug-in trait prebuilt connectors implement, the
 //!   registry, and the built-in `webhook` kind. Connectors map an event to
 //!   requests and classify answers; [`retry`] owns the timing.

@@ -80,7 +80,7 @@ impl Connector for PagerDuty {
             .templates
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
-        let mut body = t.render_json(&vendor::envelope(req.event)?)?;
+        let mut body = t.render_json(&*vendor::envelope_ref(req.event)?)?;
         limits::cut_summary(&mut body);
         limits::check(t, &body)?;
         let obj = body.as_object_mut().expect("checked");

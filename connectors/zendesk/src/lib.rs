@@ -56,7 +56,7 @@ impl Zendesk {
             .templates
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
-        mapping::plan(t, &vendor::envelope(req.event)?, req.delivery_id)
+        mapping::plan(t, &*vendor::envelope_ref(req.event)?, req.delivery_id)
     }
 }
 

@@ -9,216 +9,131 @@
 //! (re)start it releases this node's leases and reloads due work from storage.
 //! Attempts are paced by the connector's `rate_limit` and held while its
 //! target asked for a pause ([`pacing`]).
+//!
+//! The parts: [`mailbox`] decides what to start, hand back or expire;
+//! [`attempt`] makes one attempt; [`health`] keeps the breaker and the health
+//! record; [`lifecycle`] is the actix side (start, restart, messages).
 
 mod attempt;
+mod health;
+mod lifecycle;
+mod mailbox;
 mod pacing;
+mod timer;
 
-use std::{
-    collections::VecDeque,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{future::Future, sync::Arc, time::Instant};
 
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
+use self::{
+    attempt::Ran,
+    health::Unflushed,
+    mailbox::{Limits, Mailbox, Next},
+    timer::Timer,
+};
 use super::{
-    breaker::{Breaker, Gate, TripRule},
-    Subscriptions,
+    breaker::{Breaker, Gate},
+    ConnectorSettings,
 };
 use crate::{
-    config::RateLimit,
-    connector::Connector,
     delivery::{Job, NextStep},
-    health::{HealthBoard, HealthDelta, HealthRecord},
-    outbound::OutboundClient,
-    pacing::{Hold, PacingBoard, TokenBucket},
-    retry::RetryPolicy,
-    storage::{Lease, Store},
-    telemetry::Metrics,
-    time::{now_ms, rfc3339, Millis},
+    health::BreakerState,
+    pacing::{Hold, TokenBucket},
+    storage::Lease,
+    time::{now_ms, Millis},
 };
 
-/// Attempt outcomes are written to the stored health at most this often.
-const HEALTH_FLUSH: Duration = Duration::from_millis(200);
-
-/// What a connector actor needs, cloned on every restart.
-#[derive(Clone)]
-pub struct ConnectorSettings {
-    /// Connector name.
-    pub name: Arc<str>,
-    /// The plug-in.
-    pub connector: Arc<dyn Connector>,
-    /// Its HTTP client (timeout, SSRF guard).
-    pub http: OutboundClient,
-    /// Storage.
-    pub store: Arc<dyn Store>,
-    /// Retry schedule.
-    pub policy: RetryPolicy,
-    /// This node's id.
-    pub node: Arc<str>,
-    /// Lease duration.
-    pub lease: Duration,
-    /// Attempts in flight at most.
-    pub concurrency: usize,
-    /// Jobs held in memory beyond the in-flight ones (`[delivery] queue_limit`).
-    pub queue_limit: usize,
-    /// Poll storage this often for work other nodes released (multi-node only).
-    pub poll: Option<Duration>,
-    /// Shared subscription table (to mark this connector disabled).
-    pub subscriptions: Arc<Subscriptions>,
-    /// Release this node's leases on the connector's deliveries at the first
-    /// start too (a hub restarting after a crash), not only at restarts. Off
-    /// for a connector created while the hub runs: it cannot have stale
-    /// leases, and its new deliveries are already leased to it in flight.
-    pub release_on_start: bool,
-    /// This node's live health view (success rate, breaker position).
-    pub health: Arc<HealthBoard>,
-    /// When the breaker opens (`breaker_failures` 0: never).
-    pub breaker: TripRule,
-    /// First breaker cooldown.
-    pub breaker_cooldown: Duration,
-    /// Disable the connector once all its attempts failed for this long (0: never).
-    pub disable_after: Duration,
-    /// The hub's metrics (attempt outcomes and latency).
-    pub metrics: Arc<Metrics>,
-    /// Attempts per second at most (`rate_limit`); `None`: not paced.
-    pub rate_limit: Option<RateLimit>,
-    /// This node's pacing of every connector (pauses targets asked for).
-    pub pacing: Arc<PacingBoard>,
-}
+pub use lifecycle::{Dispatch, Drain, Retire, Wake};
 
 /// The actor.
 pub struct ConnectorActor {
-    s: ConnectorSettings,
-    in_flight: usize,
-    /// Leased jobs waiting for a slot, each with the instant it must start by.
-    queue: VecDeque<(Job, Instant)>,
-    more_in_storage: bool,
-    /// Queue full: ingest parks new deliveries in storage instead of sending them.
-    saturated: bool,
-    pulling: bool,
-    wake: Option<(Millis, SpawnHandle)>,
-    draining: Option<Vec<oneshot::Sender<()>>>,
-    restarted: bool,
+    s: Arc<ConnectorSettings>,
+    mailbox: Mailbox,
     breaker: Breaker,
-    probe_timer: Option<SpawnHandle>,
-    /// Outcomes not yet written to the stored health.
-    health: HealthDelta,
-    health_flush_pending: bool,
-    /// Tokens for attempts, when the connector has a `rate_limit`.
-    bucket: Option<TokenBucket>,
-    /// The timer for the next token or the end of a pause.
-    resume: Option<(Instant, SpawnHandle)>,
+    /// Release this node's leases when (re)starting: set for a restart, and
+    /// at the first start after a hub restart.
+    release_leases: bool,
+    /// Answered once idle, while draining; `None`: not draining.
+    draining: Option<Vec<oneshot::Sender<()>>>,
+    /// The next due retry known (wall clock).
+    wake: Timer<Millis>,
+    /// The next token, or the end of a pause.
+    resume: Timer<Instant>,
+    /// The breaker's next probe.
+    probe: Timer<Instant>,
+    /// Attempt outcomes not yet written to the stored health.
+    health: Unflushed,
     /// The latest pause, to name it on deliveries whose window it outlasted.
     last_hold: Option<Hold>,
 }
 
-/// Deliveries to attempt now (already leased to this node).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Dispatch(pub Vec<Job>);
-
-/// Look in storage for due work.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Wake;
-
-/// Stop starting attempts, give queued work back, answer when idle.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Drain;
-
-/// [`Drain`], then stop for good (the connector was removed).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Retire;
+/// The actor's clock: tokio's, so tests can pause it.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
 
 impl ConnectorActor {
     /// A new actor; start it with `Supervisor::start_in_arbiter`.
-    pub fn new(s: ConnectorSettings) -> Self {
-        s.pacing.set_rate_limit(&s.name, s.rate_limit);
+    pub fn new(s: Arc<ConnectorSettings>) -> Self {
+        let hub = &s.hub;
+        hub.pacing.set_rate_limit(&s.name, s.rate_limit);
+        let limits = Limits {
+            lease: hub.lease,
+            timeout: s.http.timeout(),
+            concurrency: s.concurrency,
+            queue_limit: hub.queue_limit,
+        };
+        let bucket = s.rate_limit.map(|l| TokenBucket::new(l, now()));
         ConnectorActor {
-            bucket: s.rate_limit.map(|l| TokenBucket::new(l, Instant::now())),
-            resume: None,
-            last_hold: None,
-            breaker: Breaker::new(s.breaker, s.breaker_cooldown),
-            probe_timer: None,
-            health: HealthDelta::default(),
-            health_flush_pending: false,
-            s,
-            in_flight: 0,
-            queue: VecDeque::new(),
-            more_in_storage: true,
-            saturated: false,
-            pulling: false,
-            wake: None,
+            mailbox: Mailbox::new(limits, hub.policy, bucket),
+            breaker: Breaker::new(hub.breaker, hub.breaker_cooldown),
+            release_leases: s.release_on_start,
             draining: None,
-            restarted: false,
+            wake: Timer::default(),
+            resume: Timer::default(),
+            probe: Timer::default(),
+            health: Unflushed::default(),
+            last_hold: None,
+            s,
         }
     }
 
-    /// How long a leased job may wait in the queue: it must start early
-    /// enough to finish (timeout) and be recorded before its lease runs out,
-    /// or another node could attempt it at the same time.
-    fn start_window(&self) -> Duration {
-        let lease = self.s.lease;
-        lease
-            .saturating_sub(self.s.http.timeout())
-            .saturating_sub(lease / 4)
-            .max(lease / 4)
-    }
-
-    fn enqueue(&mut self, jobs: Vec<Job>, leased_at: Instant) {
-        let start_by = leased_at + self.start_window();
-        self.queue.extend(jobs.into_iter().map(|j| (j, start_by)));
-    }
-
+    /// Starts what may start now, hands back what may not, and pulls from
+    /// storage when the queue runs dry.
     fn fill(&mut self, ctx: &mut Context<Self>) {
         if self.draining.is_some() {
             return self.finish_drain_if_idle();
         }
-        if let Some(hold) = self.s.pacing.held(&self.s.name, now_ms()) {
+        if let Some(hold) = self.s.hub.pacing.held(&self.s.name, now_ms()) {
             return self.hold_for_pause(hold, ctx);
         }
-        let now = Instant::now();
+        let now = now();
         match self.breaker.gate(now) {
             Gate::Free => {}
             Gate::Shut(probe_at) => return self.hold(probe_at, ctx),
             // The probe waits for attempts started before the breaker opened.
-            Gate::Probe if self.in_flight > 0 => return,
+            Gate::Probe if self.mailbox.in_flight() > 0 => return,
             Gate::Probe => return self.probe(ctx),
         }
         let mut stale = Vec::new();
-        while self.in_flight < self.s.concurrency {
-            let Some((job, start_by)) = self.queue.pop_front() else {
-                break;
-            };
-            if start_by < now {
-                stale.push(job.delivery_id);
-                continue;
+        while let Some(next) = self.mailbox.next(now, now_ms()) {
+            match next {
+                Next::Start(job) => self.spawn_attempt(job, ctx),
+                Next::Stale(job) => stale.push(job.delivery_id),
+                Next::OutOfTime(job) => self.expire(job, ctx),
+                Next::PacedUntil(ready) => {
+                    self.arm_resume(ready, ctx);
+                    break;
+                }
             }
-            if self.out_of_time(&job) {
-                self.expire(job, ctx);
-                continue;
-            }
-            if !self.paced(now, ctx) {
-                self.queue.push_front((job, start_by));
-                break;
-            }
-            self.start(job, ctx);
         }
-        if !stale.is_empty() {
-            // Waited too long: give them back for any node to lease afresh.
-            self.more_in_storage = true;
-            self.release(stale, ctx);
+        // Waited too long: give them back for any node to lease afresh.
+        self.release(stale, ctx);
+        if self.mailbox.relieve() {
+            self.publish_saturated(false);
         }
-        if self.saturated && self.queue.len() <= self.queue_cap() / 2 {
-            self.set_saturated(false);
-        }
-        if self.queue.is_empty() && self.in_flight < self.s.concurrency && self.more_in_storage {
-            self.pull(ctx);
-        }
+        self.pull(ctx);
     }
 
     /// Breaker open: sleep until the probe; nothing polls. New deliveries
@@ -228,60 +143,52 @@ impl ConnectorActor {
     /// writes at the moment a target fails). Queued jobs whose lease window
     /// passes meanwhile are handed back when the actor next looks at them.
     fn hold(&mut self, probe_at: Option<Instant>, ctx: &mut Context<Self>) {
-        if !self.saturated {
-            self.set_saturated(true);
-        }
-        if let (Some(at), None) = (probe_at, self.probe_timer) {
-            let delay = at.saturating_duration_since(Instant::now());
-            self.probe_timer = Some(ctx.run_later(delay, |act, ctx| {
-                act.probe_timer = None;
-                act.more_in_storage = true;
-                act.fill(ctx);
-            }));
+        self.saturate();
+        if let Some(at) = probe_at {
+            let delay = at.saturating_duration_since(now());
+            self.probe
+                .arm(at, delay, ctx, |a| &mut a.probe, Self::look_again);
         }
     }
 
     /// Cooldown over: one attempt goes out as the probe.
     fn probe(&mut self, ctx: &mut Context<Self>) {
-        let now = Instant::now();
+        let now = now();
         let mut stale = Vec::new();
         let mut probe = None;
-        while let Some((job, start_by)) = self.queue.pop_front() {
-            if start_by < now {
-                stale.push(job.delivery_id);
-            } else if self.out_of_time(&job) {
-                self.expire(job, ctx);
-            } else {
-                probe = Some(job);
-                break;
+        while let Some(next) = self.mailbox.next_probe(now, now_ms()) {
+            match next {
+                Next::Start(job) => {
+                    probe = Some(job);
+                    break;
+                }
+                Next::Stale(job) => stale.push(job.delivery_id),
+                Next::OutOfTime(job) => self.expire(job, ctx),
+                Next::PacedUntil(_) => unreachable!("a probe takes no token"),
             }
         }
-        if !stale.is_empty() {
-            self.more_in_storage = true;
-            self.release(stale, ctx);
-        }
+        self.release(stale, ctx);
         let Some(job) = probe else {
-            self.more_in_storage = true;
+            self.mailbox.expect_more();
             return self.pull(ctx);
         };
         tracing::info!(connector = %self.s.name, delivery = %job.delivery_id, "circuit breaker: probing the target");
         self.breaker.probing();
         self.publish_breaker();
-        self.start(job, ctx);
+        self.spawn_attempt(job, ctx);
         self.hold(None, ctx)
     }
 
-    /// Whether the delivery's retry window closed while it waited (for an
-    /// open breaker, usually): no attempt may start after `retry_for`.
-    fn out_of_time(&self, job: &Job) -> bool {
-        job.first_attempt_at
-            .is_some_and(|first| !self.s.policy.within_window(first, now_ms()))
+    /// A timer fired: storage may hold due work, and a pause or cooldown may be over.
+    fn look_again(&mut self, ctx: &mut Context<Self>) {
+        self.mailbox.expect_more();
+        self.fill(ctx);
     }
 
     fn expire(&mut self, job: Job, ctx: &mut Context<Self>) {
         let outlasted = |h: &&Hold| {
             job.first_attempt_at
-                .is_some_and(|first| !self.s.policy.within_window(first, h.until))
+                .is_some_and(|first| !self.s.hub.policy.within_window(first, h.until))
         };
         let why = match self.last_hold.as_ref().filter(outlasted) {
             Some(hold) => pacing::held_by(hold),
@@ -296,13 +203,11 @@ impl ConnectorActor {
             "retry_for ran out before the next attempt could start ({why}); replay it to try again"
         );
         tracing::warn!(connector = %self.s.name, delivery = %job.delivery_id, "{reason}");
-        let store = self.s.store.clone();
-        let metrics = self.s.metrics.clone();
-        let name = self.s.name.clone();
+        let s = self.s.clone();
         ctx.spawn(
             async move {
-                match store.expire(&job.delivery_id, &reason).await {
-                    Ok(()) => metrics.delivery_expired(&name),
+                match s.hub.store.expire(&job.delivery_id, &reason).await {
+                    Ok(()) => s.hub.metrics.delivery_expired(&s.name),
                     Err(e) => tracing::warn!(delivery = %job.delivery_id, error = %e, "cannot fail an expired delivery; it is tried again"),
                 }
             }
@@ -310,40 +215,29 @@ impl ConnectorActor {
         );
     }
 
-    fn publish_breaker(&self) {
-        self.s.health.breaker(&self.s.name, self.breaker.public());
-    }
-
     fn pull(&mut self, ctx: &mut Context<Self>) {
-        if self.pulling || self.draining.is_some() {
+        if self.draining.is_some() {
             return;
         }
-        self.pulling = true;
-        let limit = if self.breaker.public() == crate::health::BreakerState::Closed {
-            (self.s.concurrency * 2)
-                .saturating_sub(self.in_flight + self.queue.len())
-                .max(1)
-        } else {
-            1
+        let closed = self.breaker.public() == BreakerState::Closed;
+        let Some(limit) = self.mailbox.begin_pull(closed) else {
+            return;
         };
-        let store = self.s.store.clone();
-        let name = self.s.name.clone();
-        let lease = Lease::new(self.s.node.clone(), self.s.lease);
-        let leased_at = Instant::now();
-        let fut = async move { store.lease_due(&name, &lease, limit).await };
+        let s = self.s.clone();
+        let lease = Lease::new(s.hub.node.clone(), s.hub.lease);
+        let leased_at = now();
+        let fut = async move { s.hub.store.lease_due(&s.name, &lease, limit).await };
         ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
-            act.pulling = false;
             match res {
                 Ok(jobs) => {
-                    act.more_in_storage = jobs.len() == limit;
-                    act.enqueue(jobs, leased_at);
-                    if !act.more_in_storage {
+                    if !act.mailbox.pulled(jobs, limit, leased_at) {
                         act.schedule_next_due(ctx);
                     }
                 }
                 Err(e) => {
+                    act.mailbox.pull_failed();
                     tracing::error!(connector = %act.s.name, error = %e, "cannot lease due deliveries; retrying in 1s");
-                    act.schedule_wake(now_ms() + 1000, ctx);
+                    act.arm_wake(now_ms() + 1000, ctx);
                 }
             }
             act.fill(ctx);
@@ -351,47 +245,43 @@ impl ConnectorActor {
     }
 
     fn schedule_next_due(&mut self, ctx: &mut Context<Self>) {
-        let store = self.s.store.clone();
-        let name = self.s.name.clone();
-        let fut = async move { store.next_due(&name).await };
+        let s = self.s.clone();
+        let fut = async move { s.hub.store.next_due(&s.name).await };
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| match res {
-            Ok(Some(at)) => act.schedule_wake(at.max(now_ms() + 1), ctx),
+            Ok(Some(at)) => act.arm_wake(at.max(now_ms() + 1), ctx),
             Ok(None) => {}
             Err(e) => {
                 tracing::error!(connector = %act.s.name, error = %e, "cannot read next due time; retrying in 1s");
-                act.schedule_wake(now_ms() + 1000, ctx);
+                act.arm_wake(now_ms() + 1000, ctx);
             }
         }));
     }
 
     /// Keeps one timer, for the earliest known due time.
-    fn schedule_wake(&mut self, at: Millis, ctx: &mut Context<Self>) {
-        if let Some((current, handle)) = self.wake {
-            if current <= at {
-                return;
-            }
-            ctx.cancel_future(handle);
-        }
-        let delay = Duration::from_millis((at - now_ms()).max(0) as u64);
-        let handle = ctx.run_later(delay, |act, ctx| {
-            act.wake = None;
-            act.more_in_storage = true;
-            act.fill(ctx);
-        });
-        self.wake = Some((at, handle));
+    fn arm_wake(&mut self, at: Millis, ctx: &mut Context<Self>) {
+        let delay = std::time::Duration::from_millis((at - now_ms()).max(0) as u64);
+        self.wake
+            .arm(at, delay, ctx, |a| &mut a.wake, Self::look_again);
     }
 
-    fn start(&mut self, job: Job, ctx: &mut Context<Self>) {
-        self.in_flight += 1;
+    /// Keeps one timer for the earliest moment pacing lets work start again.
+    fn arm_resume(&mut self, at: Instant, ctx: &mut Context<Self>) {
+        let delay = at.saturating_duration_since(now());
+        self.resume
+            .arm(at, delay, ctx, |a| &mut a.resume, Self::look_again);
+    }
+
+    /// Runs an attempt the mailbox started.
+    fn spawn_attempt(&mut self, job: Job, ctx: &mut Context<Self>) {
         let s = self.s.clone();
         let fut = async move { attempt::attempt(&s, job).await };
-        ctx.spawn(fut.into_actor(self).map(|(next, panicked, success), act, ctx| {
-            act.in_flight -= 1;
-            act.observe(success, ctx);
-            if let Some(NextStep::RetryAt(at)) = next {
-                act.schedule_wake(at, ctx);
+        ctx.spawn(fut.into_actor(self).map(|result, act, ctx| {
+            act.mailbox.finished();
+            act.observe(result.ran == Ran::Succeeded, ctx);
+            if let Some(NextStep::RetryAt(at)) = result.recorded {
+                act.arm_wake(at, ctx);
             }
-            if panicked {
+            if result.ran == Ran::Panicked {
                 tracing::error!(connector = %act.s.name, "connector panicked; restarting its actor");
                 ctx.stop();
                 return;
@@ -400,117 +290,36 @@ impl ConnectorActor {
         }));
     }
 
-    /// While saturated, ingest stores this connector's new deliveries due but
-    /// unleased; clearing it means they are in storage to pull.
-    fn set_saturated(&mut self, saturated: bool) {
-        self.saturated = saturated;
-        self.s.subscriptions.set_saturated(&self.s.name, saturated);
-        if !saturated {
-            self.more_in_storage = true;
+    /// Saturated: ingest stores this connector's new deliveries due but
+    /// unleased instead of handing them over.
+    fn saturate(&mut self) {
+        if self.mailbox.saturate() {
+            self.publish_saturated(true);
         }
     }
 
-    /// Feeds an attempt's outcome to the breaker and the health record.
-    fn observe(&mut self, success: bool, ctx: &mut Context<Self>) {
-        let before = self.breaker.public();
-        self.breaker.outcome(success, Instant::now());
-        let after = self.breaker.public();
-        if before != after {
-            tracing::warn!(connector = %self.s.name, breaker = ?after, "circuit breaker changed");
-            self.publish_breaker();
-        }
-        self.s.health.attempt(&self.s.name, success);
-        self.health.add(success, now_ms());
-        if !self.health_flush_pending {
-            self.health_flush_pending = true;
-            ctx.run_later(HEALTH_FLUSH, |act, ctx| act.flush_health(ctx));
-        }
+    fn publish_saturated(&self, saturated: bool) {
+        self.s.hub.table.set_saturated(&self.s.name, saturated);
     }
 
-    fn flush_health(&mut self, ctx: &mut Context<Self>) {
-        let delta = std::mem::take(&mut self.health);
-        if delta.is_empty() {
-            self.health_flush_pending = false;
-            return;
-        }
-        let store = self.s.store.clone();
-        let name = self.s.name.clone();
-        let fut = async move { store.record_health(&name, &delta).await };
-        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
-            act.health_flush_pending = false;
-            match res {
-                Ok(record) => act.disable_if_failing_too_long(&record, ctx),
-                Err(e) => {
-                    tracing::warn!(connector = %act.s.name, error = %e, "cannot record health; the counts lag")
-                }
-            }
-            if !act.health.is_empty() {
-                act.health_flush_pending = true;
-                ctx.run_later(HEALTH_FLUSH, |act, ctx| act.flush_health(ctx));
-            }
-        }));
-    }
-
-    /// `[delivery] disable_after`: every attempt failed for that long.
-    fn disable_if_failing_too_long(&mut self, h: &HealthRecord, ctx: &mut Context<Self>) {
-        let limit = self.s.disable_after;
-        let Some(since) = h.failing_since else {
-            return;
-        };
-        if limit.is_zero()
-            || h.consecutive_failures == 0
-            || now_ms() - since < limit.as_millis() as i64
-            || self.s.subscriptions.is_disabled(&self.s.name)
-        {
-            return;
-        }
-        let reason = format!(
-            "every attempt failed for {} (since {}); fix the target, then re-enable it with PATCH {{\"enabled\": true}} and replay its disabled deliveries",
-            humantime::format_duration(limit),
-            rfc3339(since)
-        );
-        self.disable(reason, ctx);
-    }
-
-    fn disable(&mut self, reason: String, ctx: &mut Context<Self>) {
-        self.s.subscriptions.set_disabled(&self.s.name, true);
-        tracing::warn!(connector = %self.s.name, "disabled: {reason}");
-        let store = self.s.store.clone();
-        let name = self.s.name.clone();
-        ctx.spawn(
-            async move {
-                if let Err(e) = store.set_disabled(&name, Some(&reason)).await {
-                    tracing::error!(connector = %name, error = %e, "cannot record disabled connector");
-                }
-            }
-            .into_actor(self),
-        );
-    }
-
+    /// Hands jobs over the queue's cap back to storage.
     fn overflow(&mut self, ctx: &mut Context<Self>) {
-        let cap = self.queue_cap();
-        if self.queue.len() <= cap {
-            return;
+        let spill = self.mailbox.overflow();
+        if !spill.is_empty() {
+            self.publish_saturated(true);
+            self.release(spill, ctx);
         }
-        self.set_saturated(true);
-        let spill: Vec<String> = self
-            .queue
-            .drain(cap..)
-            .map(|(j, _)| j.delivery_id)
-            .collect();
-        self.more_in_storage = true;
-        self.release(spill, ctx);
     }
 
+    /// Gives leases back, for any node to take.
     fn release(&mut self, ids: Vec<String>, ctx: &mut Context<Self>) {
         if ids.is_empty() {
             return;
         }
-        let store = self.s.store.clone();
-        let node = self.s.node.clone();
+        let hub = self.s.hub.clone();
         ctx.spawn(
             async move {
-                if let Err(e) = store.release(&node, ids).await {
+                if let Err(e) = hub.store.release(&hub.node, ids).await {
                     tracing::warn!(error = %e, "cannot release leases; they expire on their own");
                 }
             }
@@ -519,7 +328,7 @@ impl ConnectorActor {
     }
 
     fn finish_drain_if_idle(&mut self) {
-        if self.in_flight == 0 {
+        if self.mailbox.in_flight() == 0 {
             for tx in self.draining.iter_mut().flat_map(std::mem::take) {
                 let _ = tx.send(());
             }
@@ -527,96 +336,15 @@ impl ConnectorActor {
     }
 }
 
-impl Actor for ConnectorActor {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Context<Self>) {
-        let store = self.s.store.clone();
-        let (name, node) = (self.s.name.clone(), self.s.node.clone());
-        // Whatever this node held for this connector was lost with the old
-        // actor's (or process's) in-flight futures: give it back before
-        // pulling again.
-        if self.restarted || self.s.release_on_start {
-            ctx.wait(
-                async move {
-                    if let Err(e) = store.release_node(&name, &node).await {
-                        tracing::warn!(connector = %name, error = %e, "cannot release old leases; they expire on their own");
-                    }
-                }
-                .into_actor(self),
-            );
+/// Disables the connector for `reason`: at once in the connector table (no
+/// new delivery is handed to it), then in storage (the returned future).
+fn disable(s: &ConnectorSettings, reason: &str) -> impl Future<Output = ()> + 'static {
+    s.hub.table.set_disabled(&s.name, true);
+    tracing::warn!(connector = %s.name, "disabled: {reason}");
+    let (hub, name, reason) = (s.hub.clone(), s.name.clone(), reason.to_owned());
+    async move {
+        if let Err(e) = hub.store.set_disabled(&name, Some(&reason)).await {
+            tracing::error!(connector = %name, error = %e, "cannot record disabled connector");
         }
-        if let Some(every) = self.s.poll {
-            ctx.run_interval(every, |act, ctx| {
-                act.more_in_storage = true;
-                act.fill(ctx);
-            });
-        }
-        self.more_in_storage = true;
-        self.fill(ctx);
-    }
-}
-
-impl Supervised for ConnectorActor {
-    fn restarting(&mut self, _: &mut Context<Self>) {
-        self.restarted = true;
-        self.in_flight = 0;
-        self.queue.clear();
-        self.set_saturated(false);
-        self.pulling = false;
-        self.wake = None;
-        self.probe_timer = None;
-        self.resume = None;
-    }
-}
-
-impl Handler<Dispatch> for ConnectorActor {
-    type Result = ();
-
-    fn handle(&mut self, Dispatch(jobs): Dispatch, ctx: &mut Context<Self>) {
-        if self.draining.is_some() {
-            let ids = jobs.into_iter().map(|j| j.delivery_id).collect();
-            return self.release(ids, ctx);
-        }
-        self.enqueue(jobs, Instant::now());
-        self.overflow(ctx);
-        self.fill(ctx);
-    }
-}
-
-impl Handler<Wake> for ConnectorActor {
-    type Result = ();
-
-    fn handle(&mut self, _: Wake, ctx: &mut Context<Self>) {
-        self.more_in_storage = true;
-        self.fill(ctx);
-    }
-}
-
-impl Handler<Drain> for ConnectorActor {
-    type Result = ResponseFuture<()>;
-
-    fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
-        let (tx, rx) = oneshot::channel();
-        self.draining.get_or_insert_with(Vec::new).push(tx);
-        let queued: Vec<String> = self.queue.drain(..).map(|(j, _)| j.delivery_id).collect();
-        let store = self.s.store.clone();
-        let node = self.s.node.clone();
-        self.finish_drain_if_idle();
-        Box::pin(async move {
-            if !queued.is_empty() {
-                let _ = store.release(&node, queued).await;
-            }
-            let _ = rx.await;
-        })
-    }
-}
-
-impl Handler<Retire> for ConnectorActor {
-    type Result = ResponseActFuture<Self, ()>;
-
-    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) -> Self::Result {
-        let drained = <Self as Handler<Drain>>::handle(self, Drain, ctx);
-        Box::pin(drained.into_actor(self).map(|(), _, ctx| ctx.stop()))
     }
 }

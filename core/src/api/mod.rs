@@ -22,7 +22,7 @@ pub use error::ApiError;
 pub use limits::{limit_headers, IngestLimiter};
 
 use crate::{
-    actors::{Router, Subscriptions},
+    actors::{ConnectorTable, Router},
     config::Secret,
     ingest::Ingestor,
     storage::Store,
@@ -57,8 +57,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The router (replays wake connectors through it).
     pub router: Addr<Router>,
-    /// Subscriptions (disabled state).
-    pub subscriptions: Arc<Subscriptions>,
+    /// The connector table (subscriptions, disabled state).
+    pub subscriptions: Arc<ConnectorTable>,
     /// Connectors, for `GET /v1/connectors`.
     pub connectors: RwLock<Vec<ConnectorInfo>>,
     /// This node's id.

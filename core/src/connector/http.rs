@@ -159,7 +159,7 @@ fn check_literal_host(raw: &str) -> Result<(), String> {
 #[async_trait::async_trait]
 impl Connector for HttpConnector {
     fn prepare(&self, req: &DeliveryRequest<'_>) -> Result<Vec<OutboundRequest>, MappingError> {
-        let ctx = vendor::envelope(req.event)?;
+        let ctx = vendor::envelope_ref(req.event)?;
         let url = self.url.render(&ctx)?;
         let url = super::webhook::parse_url(&url).map_err(MappingError)?;
         let body = match &self.body {

@@ -2,7 +2,7 @@
 //! reading a vendor's error body, and the usual reading of vendor answers.
 //! Connector crates fill in only what differs.
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
 use base64::Engine;
 use http::StatusCode;
@@ -42,9 +42,17 @@ pub fn endpoint(base: &url::Url, path: &str) -> url::Url {
     url
 }
 
-/// The event envelope as JSON, the context every template renders against.
+/// The event envelope as JSON, the context every template renders against:
+/// the one parsed at ingest (see [`Event::envelope`]), borrowed.
+pub fn envelope_ref(event: &Event) -> Result<Cow<'_, Value>, MappingError> {
+    event
+        .envelope()
+        .map_err(|e| MappingError(format!("event body: {e}")))
+}
+
+/// [`envelope_ref`], owned (a copy, for a mapping that edits it).
 pub fn envelope(event: &Event) -> Result<Value, MappingError> {
-    serde_json::from_str(&event.body).map_err(|e| MappingError(format!("event body: {e}")))
+    envelope_ref(event).map(Cow::into_owned)
 }
 
 /// A JSON POST.

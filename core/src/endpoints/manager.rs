@@ -87,7 +87,7 @@ impl Endpoints {
             updated_at: now,
         };
         let mut running = self.running.lock().await;
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         if !new.enabled {
             store
                 .set_disabled(&record.id, Some(OPERATOR_DISABLED))
@@ -101,7 +101,7 @@ impl Endpoints {
 
     /// One endpoint with its disabled reason, if disabled.
     pub async fn get(&self, id: &str) -> Result<(EndpointRecord, Option<String>), EndpointError> {
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         let record = store
             .endpoint(id)
             .await?
@@ -116,7 +116,7 @@ impl Endpoints {
 
     /// Every endpoint with its disabled reason, oldest first.
     pub async fn list(&self) -> Result<Vec<(EndpointRecord, Option<String>)>, EndpointError> {
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         let disabled: HashMap<String, String> = store.disabled().await?.into_iter().collect();
         Ok(store
             .endpoints()
@@ -136,7 +136,7 @@ impl Endpoints {
         change: EndpointChange,
     ) -> Result<EndpointRecord, EndpointError> {
         let mut running = self.running.lock().await;
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         let mut record = store
             .endpoint(id)
             .await?
@@ -174,7 +174,7 @@ impl Endpoints {
         store.save_endpoint(&record).await?;
         let disabled = match change.enabled {
             Some(enabled) => !enabled,
-            None => self.launcher.subscriptions.is_disabled(id),
+            None => self.launcher.hub.table.is_disabled(id),
         };
         self.apply(&mut running, &record, disabled)?;
         if change.enabled == Some(true) {
@@ -193,7 +193,7 @@ impl Endpoints {
         overlap: Duration,
     ) -> Result<(EndpointRecord, Secret), EndpointError> {
         let mut running = self.running.lock().await;
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         let mut record = store
             .endpoint(id)
             .await?
@@ -202,7 +202,7 @@ impl Endpoints {
         let overlap_ms = i64::try_from(overlap.as_millis()).unwrap_or(i64::MAX / 2);
         record.rotate(secret.clone(), now_ms().saturating_add(overlap_ms));
         store.save_endpoint(&record).await?;
-        let disabled = self.launcher.subscriptions.is_disabled(id);
+        let disabled = self.launcher.hub.table.is_disabled(id);
         self.apply(&mut running, &record, disabled)?;
         tracing::info!(endpoint = %id, ?overlap, "endpoint secret rotated");
         Ok((record, secret))
@@ -213,7 +213,7 @@ impl Endpoints {
     /// `disabled` (never attempted).
     pub async fn delete(&self, id: &str) -> Result<(), EndpointError> {
         let mut running = self.running.lock().await;
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         let record = store
             .endpoint(id)
             .await?
@@ -236,7 +236,7 @@ impl Endpoints {
             return self.reload_all().await;
         }
         let mut running = self.running.lock().await;
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         match store.endpoint(id).await? {
             Some(record) => {
                 let disabled = store.disabled().await?.iter().any(|(n, _)| n == id);
@@ -262,7 +262,7 @@ impl Endpoints {
 
     async fn sync_all(&self, at_hub_start: bool) -> Result<(), EndpointError> {
         let mut running = self.running.lock().await;
-        let store = &self.launcher.store;
+        let store = &self.launcher.hub.store;
         let disabled: HashMap<String, String> = store.disabled().await?.into_iter().collect();
         let records = store.endpoints().await?;
         let gone: Vec<String> = running
@@ -299,13 +299,12 @@ impl Endpoints {
         at_hub_start: bool,
     ) -> Result<(), EndpointError> {
         let (targets, keys) = connector_parts(record)?;
-        let subs = &self.launcher.subscriptions;
-        subs.set_disabled(&record.id, disabled);
-        subs.upsert(Subscription {
+        let subscription = Subscription {
             name: record.id.as_str().into(),
             events: record.events.clone(),
             filter: None,
-        });
+        };
+        self.launcher.hub.table.subscribe(subscription, disabled);
         match running.get(&record.id) {
             Some(connector) => connector.update(targets, keys),
             None => {
@@ -325,16 +324,12 @@ impl Endpoints {
 
     /// Unsubscribes the endpoint and retires its actor (waits for in-flight attempts).
     async fn stop(&self, running: &mut HashMap<String, Arc<WebhookConnector>>, id: &str) {
-        let subs = &self.launcher.subscriptions;
-        subs.remove(id);
-        subs.set_disabled(id, false);
-        if running.remove(id).is_some() {
-            let _ = self
-                .launcher
-                .router
-                .send(RemoveConnector(id.to_owned()))
-                .await;
-        }
+        running.remove(id);
+        let _ = self
+            .launcher
+            .router
+            .send(RemoveConnector(id.to_owned()))
+            .await;
     }
 }
 

@@ -1,6 +1,6 @@
 //! Parsing an ingested body into a stored event, keeping unknown fields.
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use serde_json::{Map, Value};
 
@@ -19,6 +19,10 @@ pub struct Event {
     pub created: i64,
     /// The canonical JSON envelope.
     pub body: Arc<str>,
+    /// `body` parsed, kept from ingest so filters and templates do not parse
+    /// it again (shared by the clones every delivery's job holds); `None`
+    /// for an event read back from storage.
+    parsed: Option<Arc<Value>>,
 }
 
 /// Why an ingested body is not an acceptable event.
@@ -86,12 +90,13 @@ impl Event {
                 now_secs
             }
         };
-        let body = canonical(map);
+        let envelope = canonical(map);
         Ok(Event {
             id,
             kind,
             created,
-            body: body.into(),
+            body: envelope.to_string().into(),
+            parsed: Some(Arc::new(envelope)),
         })
     }
 
@@ -102,12 +107,23 @@ impl Event {
             kind,
             created,
             body: body.into(),
+            parsed: None,
         }
     }
 
-    /// The envelope as a JSON value, for templates and filters.
+    /// The envelope as a JSON value, for templates and filters: the one
+    /// parsed at ingest, else `body` parsed now.
+    pub fn envelope(&self) -> Result<Cow<'_, Value>, serde_json::Error> {
+        match &self.parsed {
+            Some(v) => Ok(Cow::Borrowed(v)),
+            None => serde_json::from_str(&self.body).map(Cow::Owned),
+        }
+    }
+
+    /// The envelope as an owned JSON value (`null` if the stored body is
+    /// not JSON).
     pub fn value(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+        self.envelope().map_or(Value::Null, Cow::into_owned)
     }
 }
 
@@ -122,7 +138,7 @@ fn event_type(map: &Map<String, Value>) -> Result<EventType, EventError> {
 }
 
 /// Field order: id, type, created first, the rest as posted.
-fn canonical(mut map: Map<String, Value>) -> String {
+fn canonical(mut map: Map<String, Value>) -> Value {
     let mut out = Map::with_capacity(map.len());
     for key in ["id", "type", "created"] {
         if let Some(v) = map.shift_remove(key) {
@@ -130,7 +146,7 @@ fn canonical(mut map: Map<String, Value>) -> String {
         }
     }
     out.extend(map);
-    Value::Object(out).to_string()
+    Value::Object(out)
 }
 
 #[cfg(test)]
@@ -146,6 +162,18 @@ mod tests {
         let v = ev.value();
         assert_eq!(v["data"]["x_new"]["k"], 1);
         assert_eq!(v["extra"], true);
+    }
+
+    #[test]
+    fn the_envelope_kept_from_ingest_is_the_body_parsed() {
+        for (_, src) in crate::event::fixtures() {
+            let ev = Event::parse(src.as_bytes(), 0).unwrap();
+            assert!(matches!(ev.envelope().unwrap(), Cow::Borrowed(_)));
+            let stored =
+                Event::from_stored(ev.id.clone(), ev.kind, ev.created, ev.body.to_string());
+            assert!(matches!(stored.envelope().unwrap(), Cow::Owned(_)));
+            assert_eq!(ev.envelope().unwrap(), stored.envelope().unwrap());
+        }
     }
 
     #[test]

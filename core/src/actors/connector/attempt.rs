@@ -6,19 +6,38 @@ use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
 
-use super::{pacing, ConnectorSettings};
+use super::{disable, pacing, ConnectorSettings};
 use crate::{
     connector::{DeliveryRequest, Outcome, Verdict},
     delivery::{AttemptRecord, Job, NextStep},
-    pacing::Hold,
-    retry::RetryPolicy,
-    time::{now_ms, Millis},
+    retry::{jitter, Attempted},
+    time::now_ms,
 };
 
-/// Makes one attempt and records it. Returns the next step (None if it could
-/// not be recorded: the lease then expires and the delivery is retried),
-/// whether the connector panicked, and whether the attempt succeeded.
-pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep>, bool, bool) {
+/// How the connector's `deliver` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ran {
+    /// It delivered.
+    Succeeded,
+    /// It failed (and said whether and when to retry).
+    Failed,
+    /// It panicked (recorded as a failed attempt; the actor restarts).
+    Panicked,
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct AttemptResult {
+    /// How `deliver` ended.
+    pub ran: Ran,
+    /// Where the delivery goes next, as recorded; `None` if it could not be
+    /// recorded (the lease then expires and the delivery is retried).
+    pub recorded: Option<NextStep>,
+}
+
+/// Makes one attempt and records it.
+pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> AttemptResult {
+    let hub = &*s.hub;
     let number = job.attempts_made + 1;
     let started_at = now_ms();
     let clock = std::time::Instant::now();
@@ -27,23 +46,30 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep
         event: &job.event,
         attempt: number,
     };
-    let (outcome, panicked) = match AssertUnwindSafe(s.connector.deliver(&req, &s.http))
+    let (outcome, ran) = match AssertUnwindSafe(s.connector.deliver(&req, &s.http))
         .catch_unwind()
         .await
     {
-        Ok(o) => (o, false),
+        Ok(o) if o.verdict == Verdict::Delivered => (o, Ran::Succeeded),
+        Ok(o) => (o, Ran::Failed),
         Err(panic) => (
             Outcome::retry(format!("connector panicked: {}", panic_message(&panic))),
-            true,
+            Ran::Panicked,
         ),
     };
     let took = clock.elapsed();
     let duration_ms = took.as_millis() as u64;
-    let success = outcome.verdict == Verdict::Delivered;
     let first = job.first_attempt_at.unwrap_or(started_at);
     // A pause this answer (or another attempt's) asked for holds the retry too.
-    let held = s.pacing.learn(&s.name, outcome.pause.as_ref(), now_ms());
-    let next = next_step(&s.policy, &outcome, number, first, held.as_ref());
+    let held = hub.pacing.learn(&s.name, outcome.pause.as_ref(), now_ms());
+    let attempted = Attempted {
+        number,
+        first_at: first,
+        ended_at: now_ms(),
+        held_until: held.as_ref().map(|h| h.until),
+        jitter: jitter(),
+    };
+    let next = hub.policy.next_step(outcome.verdict, &attempted);
     log_attempt(s, &job, number, duration_ms, &outcome, next);
     let record = AttemptRecord {
         delivery_id: job.delivery_id.clone(),
@@ -55,62 +81,32 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> (Option<NextStep
             &outcome,
             next,
             held.as_ref()
-                .filter(|h| !s.policy.within_window(first, h.until)),
+                .filter(|h| !hub.policy.within_window(first, h.until)),
         ),
         response_excerpt: outcome.response_excerpt.clone(),
-        node: s.node.to_string(),
+        node: hub.node.to_string(),
         request: outcome.request.clone(),
     };
     if next == NextStep::Disabled {
         // Before the delivery shows `disabled`, so whoever sees it sees the
         // connector disabled too, and no new delivery is handed to it.
-        disable_on_gone(s).await;
+        disable(
+            s,
+            "target answered 410 Gone; re-enable the endpoint and replay to resume",
+        )
+        .await;
     }
-    match s.store.record_attempt(record, next, first).await {
+    let recorded = match hub.store.record_attempt(record, next, first).await {
         Ok(()) => {
-            s.metrics.attempt(&s.name, next, took);
-            (Some(next), panicked, success)
+            hub.metrics.attempt(&s.name, next, took);
+            Some(next)
         }
         Err(e) => {
             tracing::error!(connector = %s.name, delivery = %job.delivery_id, error = %e, "cannot record attempt");
-            (None, panicked, success)
+            None
         }
-    }
-}
-
-async fn disable_on_gone(s: &ConnectorSettings) {
-    let reason = "target answered 410 Gone; re-enable the endpoint and replay to resume";
-    s.subscriptions.set_disabled(&s.name, true);
-    tracing::warn!(connector = %s.name, "{reason}");
-    if let Err(e) = s.store.set_disabled(&s.name, Some(reason)).await {
-        tracing::error!(connector = %s.name, error = %e, "cannot record disabled connector");
-    }
-}
-
-/// Where the delivery goes next. A retry waits `max(backoff, Retry-After)`
-/// and, while the connector is paused, for the pause's end too (not capped
-/// at an hour like `Retry-After`: a daily quota waits for its reset).
-fn next_step(
-    policy: &RetryPolicy,
-    outcome: &Outcome,
-    number: u32,
-    first: Millis,
-    held: Option<&Hold>,
-) -> NextStep {
-    match outcome.verdict {
-        Verdict::Delivered => NextStep::Succeeded,
-        Verdict::Reject => NextStep::Failed,
-        Verdict::Disable => NextStep::Disabled,
-        Verdict::Retry { after } => {
-            let backoff = now_ms() + policy.delay(number, after).as_millis() as i64;
-            let at = held.map_or(backoff, |h| backoff.max(h.until));
-            if policy.within_window(first, at) {
-                NextStep::RetryAt(at)
-            } else {
-                NextStep::Failed
-            }
-        }
-    }
+    };
+    AttemptResult { ran, recorded }
 }
 
 fn log_attempt(

@@ -1,15 +1,12 @@
-//! Which connectors get which events: decided at ingest, before the commit,
-//! so an event and all its deliveries land in one transaction.
+//! Which events a connector wants: its event types and its filter.
 
-use std::{collections::HashSet, sync::Arc, sync::RwLock};
+use std::sync::Arc;
 
 use crate::{
     config::ConnectorConfig,
     connector::{BuildError, Connector},
-    event::{Event, EventType},
+    event::EventType,
     filter::Filter,
-    ids,
-    storage::{Admission, NewDelivery},
 };
 
 /// One connector's subscription.
@@ -62,86 +59,6 @@ impl Subscription {
     /// Whether this subscription wants the event.
     pub fn wants(&self, t: EventType) -> bool {
         self.events.as_ref().is_none_or(|list| list.contains(&t))
-    }
-}
-
-/// The live subscription table, shared by ingest and the actors. Runtime
-/// endpoints are added and removed here; a connector that answered 410 is
-/// marked disabled so new deliveries to it are recorded as `disabled`; one
-/// whose actor is full is marked saturated so new deliveries to it are parked
-/// in storage instead of handed over.
-#[derive(Debug, Default)]
-pub struct Subscriptions {
-    entries: RwLock<Vec<Subscription>>,
-    disabled: RwLock<HashSet<Arc<str>>>,
-    saturated: RwLock<HashSet<Arc<str>>>,
-}
-
-impl Subscriptions {
-    /// Adds or replaces a subscription by name.
-    pub fn upsert(&self, sub: Subscription) {
-        let mut entries = self.entries.write().expect("lock");
-        entries.retain(|s| s.name != sub.name);
-        entries.push(sub);
-    }
-
-    /// Removes a subscription.
-    pub fn remove(&self, name: &str) {
-        self.entries
-            .write()
-            .expect("lock")
-            .retain(|s| &*s.name != name);
-    }
-
-    /// Marks a connector disabled or enabled.
-    pub fn set_disabled(&self, name: &str, disabled: bool) {
-        let mut set = self.disabled.write().expect("lock");
-        if disabled {
-            set.insert(name.into());
-        } else {
-            set.remove(name);
-        }
-    }
-
-    /// Marks a connector's actor full (or no longer full).
-    pub fn set_saturated(&self, name: &Arc<str>, saturated: bool) {
-        let mut set = self.saturated.write().expect("lock");
-        if saturated {
-            set.insert(name.clone());
-        } else {
-            set.remove(name);
-        }
-    }
-
-    /// Whether a connector is disabled.
-    pub fn is_disabled(&self, name: &str) -> bool {
-        self.disabled.read().expect("lock").contains(name)
-    }
-
-    /// The deliveries an event gets: one per subscribed connector.
-    pub fn deliveries_for(&self, event: &Event) -> Vec<NewDelivery> {
-        let entries = self.entries.read().expect("lock");
-        let disabled = self.disabled.read().expect("lock");
-        let saturated = self.saturated.read().expect("lock");
-        // Parsed at most once per event, and only when a filter needs it.
-        let envelope = std::cell::OnceCell::new();
-        let parsed =
-            || envelope.get_or_init(|| serde_json::from_str(&event.body).unwrap_or_default());
-        entries
-            .iter()
-            .filter(|s| s.accepts(event.kind, parsed))
-            .map(|s| NewDelivery {
-                id: ids::delivery_id(),
-                connector: s.name.clone(),
-                admission: if disabled.contains(&s.name) {
-                    Admission::Disabled
-                } else if saturated.contains(&s.name) {
-                    Admission::Park
-                } else {
-                    Admission::Dispatch
-                },
-            })
-            .collect()
     }
 }
 
