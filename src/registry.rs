@@ -6,6 +6,7 @@ use switchboard_core::connector::Registry;
 pub fn registry() -> Registry {
     let mut r = Registry::builtin();
     r.register(switchboard_connector_freshdesk::PLUGIN);
+    r.register(switchboard_connector_housecallpro::PLUGIN);
     r.register(switchboard_connector_hubspot::PLUGIN);
     r.register(switchboard_connector_intercom::PLUGIN);
     r.register(switchboard_connector_pagerduty::PLUGIN);
