@@ -4,7 +4,7 @@
 //! attempt added it. Freshdesk has no idempotency key.
 
 use switchboard_core::{
-    connector::{marker, MappingError, Outcome, Verdict},
+    connector::{marker, vendor, MappingError, Outcome, Verdict},
     outbound::{OutboundClient, OutboundRequest, Response},
 };
 
@@ -83,16 +83,6 @@ impl Attempt<'_> {
 
     /// Sends; a success is `Ok` with its answer.
     async fn send(&self, r: Result<OutboundRequest, MappingError>) -> Step<(Outcome, Response)> {
-        let r = r.map_err(|e| Outcome::rejected(format!("mapping failed: {e}")))?;
-        let resp = self
-            .http
-            .send(&r)
-            .await
-            .map_err(|e| Outcome::from_send_error(&e))?;
-        let outcome = classify::judge(&resp);
-        match outcome.verdict {
-            Verdict::Delivered => Ok((outcome, resp)),
-            _ => Err(outcome),
-        }
+        vendor::send_step(self.http, r, classify::judge).await
     }
 }

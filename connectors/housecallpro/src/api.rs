@@ -60,19 +60,7 @@ impl Api {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<OutboundRequest, MappingError> {
-        let mut url = vendor::endpoint(&self.base, path);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        let mut r = match body {
-            Some(b) => vendor::json_post(url, b),
-            None => {
-                let mut r = OutboundRequest::post(url, "application/json", Vec::new());
-                r.headers.remove(http::header::CONTENT_TYPE);
-                r
-            }
-        };
-        r.method = method;
+        let mut r = vendor::request(&self.base, method, path, query, body);
         vendor::secret_header(&mut r, http::header::AUTHORIZATION, &self.auth)?;
         Ok(r)
     }

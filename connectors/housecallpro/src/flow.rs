@@ -4,7 +4,7 @@
 //! customer's leads or jobs for the one carrying this event's marker.
 
 use switchboard_core::{
-    connector::{caller::Caller, marker, vendor, MappingError, Outcome, Verdict},
+    connector::{caller::Caller, marker, vendor, Connector, MappingError, Outcome, Verdict},
     outbound::{OutboundClient, OutboundRequest, Response},
 };
 
@@ -101,20 +101,7 @@ impl Attempt<'_> {
 
     /// Sends; a success is `Ok` with its answer.
     async fn send(&self, r: Result<OutboundRequest, MappingError>) -> Step<(Outcome, Response)> {
-        let r = r.map_err(|e| Outcome::rejected(format!("mapping failed: {e}")))?;
-        let resp = self
-            .http
-            .send(&r)
-            .await
-            .map_err(|e| Outcome::from_send_error(&e))?;
-        let mut outcome = Outcome::from_response(vendor::classify(&resp, None), &resp);
-        match outcome.verdict {
-            Verdict::Delivered => Ok((outcome, resp)),
-            _ => {
-                outcome = outcome.with_error(crate::message(&resp));
-                Err(outcome)
-            }
-        }
+        vendor::send_step(self.http, r, |resp| self.hcp.judge(resp)).await
     }
 }
 

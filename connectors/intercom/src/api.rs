@@ -43,16 +43,7 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> Result<OutboundRequest, MappingError> {
-        let url = vendor::endpoint(&self.base, path);
-        let mut r = match body {
-            Some(b) => vendor::json_post(url, b),
-            None => {
-                let mut r = OutboundRequest::post(url, "application/json", Vec::new());
-                r.headers.remove(http::header::CONTENT_TYPE);
-                r
-            }
-        };
-        r.method = method;
+        let mut r = vendor::request(&self.base, method, path, &[], body);
         r.headers.insert(
             HeaderName::from_static("intercom-version"),
             HeaderValue::from_static(VERSION),

@@ -7,7 +7,7 @@
 use http::StatusCode;
 use serde_json::{Map, Value};
 use switchboard_core::{
-    connector::{caller::Caller, marker, MappingError, Outcome, Verdict},
+    connector::{caller::Caller, marker, vendor, MappingError, Outcome, Verdict},
     outbound::{OutboundClient, OutboundRequest, Response},
 };
 
@@ -53,22 +53,9 @@ impl Attempt<'_> {
         Ok(self.send(self.ic.api.create_note(&id, &body)).await?.0)
     }
 
-    async fn send_raw(&self, r: Result<OutboundRequest, MappingError>) -> Step<Response> {
-        let r = r.map_err(|e| Outcome::rejected(format!("mapping failed: {e}")))?;
-        self.http
-            .send(&r)
-            .await
-            .map_err(|e| Outcome::from_send_error(&e))
-    }
-
     /// Sends; a success is `Ok` with its answer.
     async fn send(&self, r: Result<OutboundRequest, MappingError>) -> Step<(Outcome, Response)> {
-        let resp = self.send_raw(r).await?;
-        let outcome = classify::judge(&resp);
-        match outcome.verdict {
-            Verdict::Delivered => Ok((outcome, resp)),
-            _ => Err(outcome),
-        }
+        vendor::send_step(self.http, r, classify::judge).await
     }
 
     async fn find_or_create(&self, c: &Caller) -> Step<(String, Outcome)> {
@@ -79,21 +66,22 @@ impl Attempt<'_> {
                 return Ok((found.id, outcome));
             }
         }
-        let resp = self.send_raw(self.ic.api.create(c)).await?;
+        // A 409 is an answer here, not a failure: the contact exists.
+        let judge = |resp: &Response| match resp.status {
+            StatusCode::CONFLICT => Outcome::from_response(Verdict::Delivered, resp),
+            _ => classify::judge(resp),
+        };
+        let (outcome, resp) = vendor::send_step(self.http, self.ic.api.create(c), judge).await?;
         if resp.status == StatusCode::CONFLICT {
-            // The contact exists (another writer, or a search that trailed
-            // a write). Without its id the next attempt searches again.
+            // Another writer, or a search that trailed a write. Without
+            // the id the next attempt searches again.
             return match api::existing_id(&resp) {
-                Some(id) => Ok((id, Outcome::from_response(Verdict::Delivered, &resp))),
+                Some(id) => Ok((id, outcome)),
                 None => Err(
                     Outcome::from_response(Verdict::Retry { after: None }, &resp)
                         .with_error(classify::message(&resp)),
                 ),
             };
-        }
-        let outcome = classify::judge(&resp);
-        if outcome.verdict != Verdict::Delivered {
-            return Err(outcome);
         }
         match api::created(&resp) {
             Some(contact) => Ok((contact.id, outcome)),

@@ -6,7 +6,7 @@
 //! this title.
 
 use switchboard_core::{
-    connector::{caller::Caller, marker, MappingError, Outcome, Verdict},
+    connector::{caller::Caller, marker, vendor, MappingError, Outcome, Verdict},
     outbound::{OutboundClient, OutboundRequest, Response},
 };
 
@@ -66,17 +66,7 @@ impl Attempt<'_> {
 
     /// Sends; a success is `Ok` with its answer.
     async fn send(&self, r: Result<OutboundRequest, MappingError>) -> Step<(Outcome, Response)> {
-        let r = r.map_err(|e| Outcome::rejected(format!("mapping failed: {e}")))?;
-        let resp = self
-            .http
-            .send(&r)
-            .await
-            .map_err(|e| Outcome::from_send_error(&e))?;
-        let outcome = classify::judge(&resp);
-        match outcome.verdict {
-            Verdict::Delivered => Ok((outcome, resp)),
-            _ => Err(outcome),
-        }
+        vendor::send_step(self.http, r, classify::judge).await
     }
 
     /// The caller's person: by email, else by each form of the number;
