@@ -5,15 +5,20 @@
 //!   and variants with each optional field removed or given odd but valid
 //!   values; [`sparse::check_connector`] renders a connector's shipped
 //!   templates for all of them (a mapping failure is a test failure).
-//! - Vendor simulators ([`hubspot`], [`zendesk`], [`twilio`], [`pagerduty`]):
+//! - Vendor simulators ([`hubspot`], [`zendesk`], [`twilio`], [`pagerduty`],
+//!   [`pipedrive`], [`intercom`], [`freshdesk`], [`housecallpro`]):
 //!   loopback servers that check requests the way the vendor does and keep
 //!   what the vendor would end up with (contacts, tickets, SMS, incidents),
 //!   so tests assert the business outcome.
 //! - [`hub`]: a real hub in-process with one connector kind registered.
 
+pub mod freshdesk;
+pub mod housecallpro;
 pub mod hub;
 pub mod hubspot;
+pub mod intercom;
 pub mod pagerduty;
+pub mod pipedrive;
 pub mod sparse;
 pub mod twilio;
 pub mod zendesk;

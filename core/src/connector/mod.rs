@@ -5,8 +5,10 @@
 //! core owns those, so a connector crate stays small and testable without a
 //! network. New kinds register a [`Factory`] in a [`Registry`], one line each.
 
+pub mod caller;
 pub mod http;
 pub mod limits;
+pub mod marker;
 mod outcome;
 pub(crate) mod registry;
 pub mod testing;

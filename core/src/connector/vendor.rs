@@ -8,10 +8,10 @@ use base64::Engine;
 use http::StatusCode;
 use serde_json::Value;
 
-use super::{BuildError, ConnectorSpec, MappingError, Verdict};
+use super::{BuildError, ConnectorSpec, MappingError, Outcome, Verdict};
 use crate::{
     event::Event,
-    outbound::{OutboundRequest, Response},
+    outbound::{OutboundClient, OutboundRequest, Response},
 };
 
 /// `base_url` if set (absolute http(s), no query), else the vendor's default.
@@ -62,6 +62,52 @@ pub fn json_post(url: url::Url, body: &Value) -> OutboundRequest {
         "application/json",
         serde_json::to_vec(body).expect("JSON values serialize"),
     )
+}
+
+/// A request to `path` under `base` with `query` pairs: a JSON body when
+/// given, else none (and no `Content-Type`). The caller adds its auth.
+pub fn request(
+    base: &url::Url,
+    method: http::Method,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<&Value>,
+) -> OutboundRequest {
+    let mut url = endpoint(base, path);
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    let mut r = match body {
+        Some(b) => json_post(url, b),
+        None => {
+            let mut r = OutboundRequest::post(url, "application/json", Vec::new());
+            r.headers.remove(http::header::CONTENT_TYPE);
+            r
+        }
+    };
+    r.method = method;
+    r
+}
+
+/// Sends one request of an attempt whose later requests depend on earlier
+/// answers: `Ok` with the outcome and the answer when `judge` calls it
+/// delivered; otherwise `Err` with the outcome that ends the attempt (the
+/// mapping error, the connection failure, or the vendor's answer).
+pub async fn send_step(
+    http: &OutboundClient,
+    request: Result<OutboundRequest, MappingError>,
+    judge: impl Fn(&Response) -> Outcome,
+) -> Result<(Outcome, Response), Outcome> {
+    let r = request.map_err(|e| Outcome::rejected(format!("mapping failed: {e}")))?;
+    let resp = http
+        .send(&r)
+        .await
+        .map_err(|e| Outcome::from_send_error(&e))?;
+    let outcome = judge(&resp);
+    match outcome.verdict {
+        Verdict::Delivered => Ok((outcome, resp)),
+        _ => Err(outcome),
+    }
 }
 
 /// An `Authorization: Basic` value.
