@@ -148,10 +148,10 @@ pub struct Job {
 /// The result of an attempt, as storage records it.
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
-    /// The delivery attempted.
+    /// The delivery attempted. Storage numbers the attempt (the next after
+    /// the delivery's stored ones), so an attempt that outlived its lease
+    /// and the other node's attempt both keep their own number.
     pub delivery_id: String,
-    /// 1-based attempt number.
-    pub number: u32,
     /// Start time.
     pub started_at: Millis,
     /// Duration in milliseconds.

@@ -97,16 +97,16 @@ impl Hub {
         for ((_, connector), c) in built.iter().zip(&config.connectors) {
             subscriptions.upsert(Subscription::from_config(c, &**connector)?);
         }
-        for (name, _) in store.disabled().await? {
-            subscriptions.set_disabled(&name, true);
+        for disabled in store.disabled().await? {
+            subscriptions.set_disabled(&disabled.name, true);
         }
         let router = Router::default().start();
         let arbiters: Vec<Arbiter> = (0..std::thread::available_parallelism()
             .map_or(2, |n| n.get()))
             .map(|_| Arbiter::new())
             .collect();
-        let poll =
-            (!config.storage.url.starts_with("sqlite:")).then_some(config.storage.poll_interval);
+        let shared = crate::storage::Backend::of(&config.storage.url).is_ok_and(|b| b.is_shared());
+        let poll = shared.then_some(config.storage.poll_interval);
         let launcher = Launcher::new(
             store.clone(),
             router.clone(),

@@ -8,8 +8,8 @@ use switchboard_core::{
     ids,
     outbound::SentRequest,
     storage::{
-        Admission, Backlog, DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest,
-        ReplaySelector, Store,
+        Admission, Backlog, ConnectorHealth, DeliveryFilter, DisabledConnector, Lease,
+        NewDelivery, NewEvent, PageRequest, ReplaySelector, Replayed, Store,
     },
     time::now_ms,
 };
@@ -99,7 +99,6 @@ fn lease(node: &str, ms: i64) -> Lease {
 fn record(id: &str, node: &str, status: Option<u16>, error: Option<&str>) -> AttemptRecord {
     AttemptRecord {
         delivery_id: id.to_owned(),
-        number: 1,
         started_at: now_ms(),
         duration_ms: 3,
         status_code: status,
@@ -107,6 +106,13 @@ fn record(id: &str, node: &str, status: Option<u16>, error: Option<&str>) -> Att
         response_excerpt: Some("body".into()),
         node: node.to_owned(),
         request: None,
+    }
+}
+
+fn replay_count(connector: &str, count: u64) -> Replayed {
+    Replayed {
+        connector: connector.to_owned(),
+        count,
     }
 }
 
@@ -505,7 +511,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
         .replay(&ReplaySelector::Delivery(ids[0].clone()))
         .await
         .unwrap();
-    assert_eq!(one, vec![("a".to_owned(), 1)]);
+    assert_eq!(one, vec![replay_count("a", 1)]);
     let d = store.delivery(&ids[0]).await.unwrap().unwrap().delivery;
     assert_eq!(d.status, DeliveryState::Pending);
     assert!(d.last_error.is_none());
@@ -523,7 +529,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
         .replay(&ReplaySelector::Event("evt_r1".into()))
         .await
         .unwrap();
-    assert_eq!(by_event, vec![("a".to_owned(), 1)]);
+    assert_eq!(by_event, vec![replay_count("a", 1)]);
     let bulk = store
         .replay(&ReplaySelector::Bulk(DeliveryFilter {
             status: Some(DeliveryState::Failed),
@@ -533,7 +539,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(
         bulk,
-        vec![("a".to_owned(), 1)],
+        vec![replay_count("a", 1)],
         "only evt_r2's is still failed"
     );
     // ids[0] is leased by n2 (in flight): replay leaves it alone.
@@ -673,7 +679,10 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
     store.set_disabled("a", Some("410 Gone")).await.unwrap();
     assert_eq!(
         store.disabled().await.unwrap(),
-        vec![("a".to_owned(), "410 Gone".to_owned())]
+        vec![DisabledConnector {
+            name: "a".to_owned(),
+            reason: "410 Gone".to_owned()
+        }]
     );
     let all_a = store
         .deliveries(
@@ -707,7 +716,7 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
         }))
         .await
         .unwrap();
-    assert_eq!(replayed, vec![("a".to_owned(), 3)]);
+    assert_eq!(replayed, vec![replay_count("a", 3)]);
     assert_eq!(
         store
             .lease_due("a", &lease("n2", 60_000), 10)
@@ -872,7 +881,13 @@ async fn health_merges_attempt_outcomes(store: Arc<dyn Store>) {
     d.add(true, 600);
     let h = store.record_health("a", &d).await.unwrap();
     assert_eq!((h.consecutive_failures, h.failing_since), (0, None));
-    assert_eq!(store.health().await.unwrap(), vec![("a".to_owned(), h)]);
+    assert_eq!(
+        store.health().await.unwrap(),
+        vec![ConnectorHealth {
+            name: "a".to_owned(),
+            health: h
+        }]
+    );
     // Re-enabling a connector forgets its health.
     store.set_disabled("a", Some("x")).await.unwrap();
     store.set_disabled("a", None).await.unwrap();
@@ -952,8 +967,8 @@ async fn bulk_replay_counts_every_delivery(store: Arc<dyn Store>) {
     assert_eq!(
         counts,
         vec![
-            ("a".to_owned(), per_connector),
-            ("b".to_owned(), per_connector)
+            replay_count("a", per_connector),
+            replay_count("b", per_connector)
         ]
     );
 }

@@ -166,19 +166,20 @@ mod tests {
             (new_event("evt_2", &[]), lease()),
         ];
         // Through the writer, as one batch.
-        let batch = batch
+        let (writes, answers): (Vec<_>, Vec<_>) = batch
             .into_iter()
-            .map(|(e, l)| super::super::writer::Write::Ingest(e, l))
-            .collect();
-        let out: Vec<Ingested> = super::super::writer::commit(store.write.clone(), batch)
-            .await
-            .expect("batch")
-            .into_iter()
-            .map(|w| match w {
-                super::super::writer::Written::Ingested(i) => i,
-                _ => unreachable!(),
+            .map(|(e, l)| {
+                let (answer, outcome) = tokio::sync::oneshot::channel();
+                (super::super::writer::Write::Ingest(e, l, answer), outcome)
             })
-            .collect();
+            .unzip();
+        super::super::writer::commit(store.engine.write.clone(), writes)
+            .await
+            .expect("batch");
+        let mut out: Vec<Ingested> = Vec::new();
+        for answer in answers {
+            out.push(answer.await.expect("answered after the commit"));
+        }
         let summary: Vec<_> = out
             .iter()
             .map(|i| (i.event_id.as_str(), i.created, i.deliveries, i.jobs.len()))
