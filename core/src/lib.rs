@@ -7,12 +7,14 @@
 //! - [`api`]: actix-web handlers. `POST /v1/events` checks the token, size and
 //!   JSON, validates against the [`event`] schemas, and hands the event to the
 //!   [`ingest`] committer.
-//! - [`ingest`]: group commit. Concurrent ingests are batched into one storage
-//!   transaction; each caller is answered only after its event and all its
-//!   deliveries are durable.
-//! - [`storage`]: the [`storage::Store`] trait and its SQLite and PostgreSQL
-//!   implementations. Storage is the truth; every actor message is only a
-//!   wake-up.
+//! - [`ingest`]: subscriptions decide an event's deliveries, storage commits
+//!   them, and only then does the router hear of them. Each caller is
+//!   answered only after its event and all its deliveries are durable.
+//! - [`storage`]: the [`storage::Store`] trait, implemented once over SQLite
+//!   or PostgreSQL: the cold queries written once (`storage/sql`), each
+//!   back-end's own hot paths beside them, and group commit (concurrent
+//!   writes batched into one transaction). Storage is the truth; every
+//!   actor message is only a wake-up.
 //! - [`actors`]: the router fans committed deliveries out to one supervised
 //!   connector actor per connector; each owns a retry mailbox backed by storage.
 //! - [`connector`]: the plug-in trait prebuilt connectors implement, the

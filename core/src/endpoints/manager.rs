@@ -110,23 +110,6 @@ impl Endpoints {
         Ok((record, reason))
     }
 
-    /// Every endpoint with its disabled reason, oldest first.
-    pub async fn list(&self) -> Result<Vec<(EndpointRecord, Option<String>)>, EndpointError> {
-        let store = &self.launcher.store;
-        let disabled: HashMap<String, String> = (store.disabled().await?.into_iter())
-            .map(|d| (d.name, d.reason))
-            .collect();
-        Ok(store
-            .endpoints()
-            .await?
-            .into_iter()
-            .map(|r| {
-                let reason = disabled.get(&r.id).cloned();
-                (r, reason)
-            })
-            .collect())
-    }
-
     /// Applies a partial change (checked against the merged result).
     pub async fn update(
         &self,

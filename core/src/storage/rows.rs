@@ -11,7 +11,6 @@ use crate::{
     functions::{InvocationRecord, Outcome},
     health::HealthRecord,
     storage::{Backlog, StateCount, StoreError},
-    time::rfc3339,
 };
 
 /// The columns [`event`] reads, in its order.
@@ -48,9 +47,9 @@ pub(super) fn delivery(r: &impl Fields) -> Result<Delivery, StoreError> {
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
         attempt_count: r.int_at(5)? as u32,
-        next_attempt_at: r.int(6)?.map(rfc3339),
-        created_at: rfc3339(r.int_at(7)?),
-        updated_at: rfc3339(r.int_at(8)?),
+        next_attempt_at: r.int(6)?,
+        created_at: r.int_at(7)?,
+        updated_at: r.int_at(8)?,
         last_error: r.text(9)?,
     })
 }
@@ -63,7 +62,7 @@ pub(super) const ATTEMPT_COLUMNS: &str =
 pub(super) fn attempt(r: &impl Fields) -> Result<Attempt, StoreError> {
     Ok(Attempt {
         number: r.int_at(0)? as u32,
-        started_at: rfc3339(r.int_at(1)?),
+        started_at: r.int_at(1)?,
         duration_ms: r.int_at(2)? as u64,
         status_code: r.int(3)?.map(|c| c as u16),
         error: r.text(4)?,
@@ -129,7 +128,10 @@ pub(super) fn invocation(r: &impl Fields) -> Result<InvocationRecord, StoreError
         id: r.text_at(0)?,
         function: r.text_at(1)?,
         call_id: r.text_at(2)?,
-        outcome: r.text_at(3)?.parse::<Outcome>().map_err(StoreError::Corrupt)?,
+        outcome: r
+            .text_at(3)?
+            .parse::<Outcome>()
+            .map_err(StoreError::Corrupt)?,
         status_code: r.int_at(4)? as u16,
         upstream_status: r.int(5)?.map(|s| s as u16),
         arguments: r.text_at(6)?,

@@ -7,8 +7,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::{
     sql::{Dialect, Sql},
     Backlog, ConnectorHealth, DeliveryFilter, DisabledConnector, EndpointPage, EventRecord,
-    Ingested, Lease, NewEvent, Page, PageRequest, RecordReq, ReplaySelector, Replayed,
-    StateCount, Store, StoreError,
+    Ingested, Lease, NewEvent, Page, PageRequest, RecordReq, ReplaySelector, Replayed, StateCount,
+    Store, StoreError,
 };
 use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},

@@ -61,10 +61,10 @@ pub struct Ingested {
     pub event_id: String,
     /// How many deliveries the event has.
     pub deliveries: usize,
-    /// False when the id was already known (nothing was created).
+    /// False when the id was already known (nothing was created). When
+    /// true, the deliveries admitted [`Admission::Dispatch`] are leased to
+    /// the ingesting node, which builds their jobs and attempts them now.
     pub created: bool,
-    /// The new pending deliveries, leased to this node, to attempt now.
-    pub jobs: Vec<crate::delivery::Job>,
 }
 
 /// A node's claim on deliveries until a deadline.

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use sqlx::{PgPool, Row};
 
 use crate::{
-    delivery::{DeliveryState, Job},
+    delivery::DeliveryState,
     storage::{Admission, Ingested, Lease, NewEvent, StoreError},
     time::now_ms,
 };
@@ -116,32 +116,14 @@ fn answer(
     created: bool,
     known: &std::collections::HashMap<String, usize>,
 ) -> Ingested {
-    let ev = new.event;
-    if !created {
-        return Ingested {
-            deliveries: known.get(&ev.id).copied().unwrap_or(0),
-            event_id: ev.id,
-            created: false,
-            jobs: vec![],
-        };
-    }
-    let jobs = new
-        .deliveries
-        .iter()
-        .filter(|d| d.admission == Admission::Dispatch)
-        .map(|d| Job {
-            delivery_id: d.id.clone(),
-            connector: d.connector.clone(),
-            event: ev.clone(),
-            attempts_made: 0,
-            first_attempt_at: None,
-        })
-        .collect();
+    let deliveries = match created {
+        true => new.deliveries.len(),
+        false => known.get(&new.event.id).copied().unwrap_or(0),
+    };
     Ingested {
-        event_id: ev.id.clone(),
-        deliveries: new.deliveries.len(),
-        created: true,
-        jobs,
+        event_id: new.event.id,
+        deliveries,
+        created,
     }
 }
 

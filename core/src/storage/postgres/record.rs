@@ -34,7 +34,10 @@ async fn record_round(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     round: &[RecordReq],
 ) -> Result<(), StoreError> {
-    let ids: Vec<&str> = round.iter().map(|r| r.attempt.delivery_id.as_str()).collect();
+    let ids: Vec<&str> = round
+        .iter()
+        .map(|r| r.attempt.delivery_id.as_str())
+        .collect();
     let started: Vec<i64> = round.iter().map(|r| r.attempt.started_at).collect();
     let durations: Vec<i64> = round.iter().map(|r| r.attempt.duration_ms as i64).collect();
     let codes: Vec<Option<i64>> = round

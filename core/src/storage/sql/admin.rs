@@ -49,7 +49,11 @@ impl<DB: Dialect> Sql<DB> {
     }
 
     /// Releases every active lease `node` holds on `connector`; returns how many.
-    pub(crate) async fn release_node(&self, connector: &str, node: &str) -> Result<u64, StoreError> {
+    pub(crate) async fn release_node(
+        &self,
+        connector: &str,
+        node: &str,
+    ) -> Result<u64, StoreError> {
         let q = Statement::new(
             "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL
              WHERE connector = $1 AND lease_owner = $2 AND status IN ('pending', 'retrying')",
@@ -70,7 +74,8 @@ impl<DB: Dialect> Sql<DB> {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         let mut after = String::new();
         loop {
-            let mut q = Statement::new("UPDATE deliveries SET status = 'pending', next_attempt_at = ");
+            let mut q =
+                Statement::new("UPDATE deliveries SET status = 'pending', next_attempt_at = ");
             q.push_bind(now)
                 .push(", first_attempt_at = NULL, last_error = NULL, updated_at = ")
                 .push_bind(now)

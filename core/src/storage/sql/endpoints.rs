@@ -33,7 +33,9 @@ impl<DB: Dialect> Sql<DB> {
 
     /// See [`Store::endpoints`](crate::storage::Store::endpoints).
     pub(crate) async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
-        let q = Statement::new(format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints ORDER BY id"));
+        let q = Statement::new(format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM endpoints ORDER BY id"
+        ));
         self.read_all(&q)
             .await?
             .iter()
@@ -42,7 +44,10 @@ impl<DB: Dialect> Sql<DB> {
     }
 
     /// See [`Store::endpoint_page`](crate::storage::Store::endpoint_page).
-    pub(crate) async fn endpoint_page(&self, page: &PageRequest) -> Result<EndpointPage, StoreError> {
+    pub(crate) async fn endpoint_page(
+        &self,
+        page: &PageRequest,
+    ) -> Result<EndpointPage, StoreError> {
         let mut q = Statement::new(
             "SELECT e.id, e.url, e.urls, e.events, e.description, e.secrets, e.created_at,
                     e.updated_at, s.disabled, h.consecutive_failures, h.last_success_at,
@@ -132,12 +137,11 @@ impl<DB: Dialect> Sql<DB> {
         let mut sealed = 0;
         for row in &plain {
             let (id, secrets) = (row.text_at(0)?, row.text_at(1)?);
-            let q = Statement::new(
-                "UPDATE endpoints SET secrets = $1 WHERE id = $2 AND secrets = $3",
-            )
-            .bind(self.sealer.seal(&secrets, &id))
-            .bind(id)
-            .bind(secrets);
+            let q =
+                Statement::new("UPDATE endpoints SET secrets = $1 WHERE id = $2 AND secrets = $3")
+                    .bind(self.sealer.seal(&secrets, &id))
+                    .bind(id)
+                    .bind(secrets);
             sealed += tx.execute(&q).await? as usize;
         }
         if let Some(scrub) = &DB::SCRUB {

@@ -27,8 +27,7 @@ pub(crate) const MERGE: &str = "INSERT INTO connector_health
          updated_at = excluded.updated_at
      RETURNING consecutive_failures, last_success_at, last_failure_at, failing_since";
 
-const COLUMNS: &str =
-    "name, consecutive_failures, last_success_at, last_failure_at, failing_since";
+const COLUMNS: &str = "name, consecutive_failures, last_success_at, last_failure_at, failing_since";
 
 impl<DB: Dialect> Sql<DB> {
     /// [`MERGE`] as its own statement (where health merges are not grouped
@@ -52,7 +51,9 @@ impl<DB: Dialect> Sql<DB> {
 
     /// See [`Store::health`](crate::storage::Store::health).
     pub(crate) async fn health(&self) -> Result<Vec<ConnectorHealth>, StoreError> {
-        let q = Statement::new(format!("SELECT {COLUMNS} FROM connector_health ORDER BY name"));
+        let q = Statement::new(format!(
+            "SELECT {COLUMNS} FROM connector_health ORDER BY name"
+        ));
         self.read_all(&q)
             .await?
             .iter()
@@ -67,8 +68,10 @@ impl<DB: Dialect> Sql<DB> {
 
     /// See [`Store::health_of`](crate::storage::Store::health_of).
     pub(crate) async fn health_of(&self, name: &str) -> Result<Option<HealthRecord>, StoreError> {
-        let q = Statement::new(format!("SELECT {COLUMNS} FROM connector_health WHERE name = $1"))
-            .bind(name);
+        let q = Statement::new(format!(
+            "SELECT {COLUMNS} FROM connector_health WHERE name = $1"
+        ))
+        .bind(name);
         match self.read_optional(&q).await? {
             Some(row) => Ok(Some(rows::health(&row, 1)?)),
             None => Ok(None),

@@ -1,6 +1,6 @@
 //! The function invocation log: batched appends and newest-first pages.
 
-use super::{Dialect, Sql, Statement, WriteTx};
+use super::{run::Value, Dialect, Sql, Statement, WriteTx};
 use crate::{
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     storage::{
@@ -25,35 +25,25 @@ impl<DB: Dialect> Sql<DB> {
                 "INSERT INTO function_invocations ({INVOCATION_COLUMNS}) VALUES "
             ));
             for (i, r) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.push_bind(r.id.as_str())
-                    .push(", ")
-                    .push_bind(r.function.as_str())
-                    .push(", ")
-                    .push_bind(r.call_id.as_str())
-                    .push(", ")
-                    .push_bind(r.outcome.as_str())
-                    .push(", ")
-                    .push_bind(i64::from(r.status_code))
-                    .push(", ")
-                    .push_bind(r.upstream_status.map(i64::from))
-                    .push(", ")
-                    .push_bind(r.arguments.as_str())
-                    .push(", ")
-                    .push_bind(r.result.clone())
-                    .push(", ")
-                    .push_bind(r.error.clone())
-                    .push(", ")
-                    .push_bind(r.response_excerpt.clone())
-                    .push(", ")
-                    .push_bind(i64::from(r.attempts))
-                    .push(", ")
-                    .push_bind(r.started_at)
-                    .push(", ")
-                    .push_bind(r.duration_us)
-                    .push(", ")
-                    .push_bind(r.node.as_str())
-                    .push(")");
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.push_tuple::<Value>([
+                    r.id.as_str().into(),
+                    r.function.as_str().into(),
+                    r.call_id.as_str().into(),
+                    r.outcome.as_str().into(),
+                    i64::from(r.status_code).into(),
+                    r.upstream_status.map(i64::from).into(),
+                    r.arguments.as_str().into(),
+                    r.result.clone().into(),
+                    r.error.clone().into(),
+                    r.response_excerpt.clone().into(),
+                    i64::from(r.attempts).into(),
+                    r.started_at.into(),
+                    r.duration_us.into(),
+                    r.node.as_str().into(),
+                ]);
             }
             q.push(" ON CONFLICT (id) DO NOTHING");
             tx.execute(&q).await?;

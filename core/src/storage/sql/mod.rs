@@ -3,9 +3,10 @@
 //! Everything here is plain SQL with `$N` placeholders (sqlx's SQLite driver
 //! reads them by number too), generic over sqlx's `Database` and run through
 //! [`Run`] (`run.rs` says why not sqlx's `QueryBuilder`). What really differs
-//! between SQLite and PostgreSQL is a handful of words, kept in [`Dialect`]. The hot paths, where the strategies differ (SQLite's
-//! single rusqlite writer, PostgreSQL's `unnest` batches and `SKIP LOCKED`
-//! leases), live in the back-ends' own folders.
+//! between SQLite and PostgreSQL is a handful of words, kept in [`Dialect`].
+//! The hot paths, where the strategies differ (SQLite's single rusqlite
+//! writer, PostgreSQL's `unnest` batches and `SKIP LOCKED` leases), live in
+//! the back-ends' own folders.
 
 mod admin;
 mod endpoints;

@@ -147,7 +147,11 @@ impl<DB: Dialect> Sql<DB> {
         let q = Statement::new(
             "SELECT connector, status, COUNT(*) FROM deliveries GROUP BY connector, status",
         );
-        self.read_all(&q).await?.iter().map(rows::state_count).collect()
+        self.read_all(&q)
+            .await?
+            .iter()
+            .map(rows::state_count)
+            .collect()
     }
 
     /// See [`Store::backlog`](crate::storage::Store::backlog).
@@ -162,9 +166,8 @@ impl<DB: Dialect> Sql<DB> {
 
     /// See [`Store::disabled`](crate::storage::Store::disabled).
     pub(crate) async fn disabled(&self) -> Result<Vec<DisabledConnector>, StoreError> {
-        let q = Statement::new(
-            "SELECT name, disabled FROM connector_state WHERE disabled IS NOT NULL",
-        );
+        let q =
+            Statement::new("SELECT name, disabled FROM connector_state WHERE disabled IS NOT NULL");
         self.read_all(&q)
             .await?
             .iter()

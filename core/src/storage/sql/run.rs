@@ -1,8 +1,8 @@
-//! Running a statement and reading its rows on either database, with the
-//! sqlx bounds that takes stated once, here.
+//! Running a statement and reading its rows on either database; the sqlx
+//! bounds that takes are stated once, here.
 //!
 //! Code generic over sqlx's `Database` would otherwise repeat a block of
-//! higher-ranked bounds (executors, arguments, every bound and read type) on
+//! higher-ranked bounds (executors, arguments, every bound or read type) on
 //! every function, since Rust does not carry such bounds along with a trait;
 //! and it could not reuse sqlx's `QueryBuilder`, whose arguments type is
 //! invariant behind the associated type. So the shared queries build a
@@ -52,7 +52,8 @@ pub struct Statement {
 }
 
 impl Statement {
-    /// A statement starting with `sql`, whose placeholders are bound in order with [`Statement::bind`].
+    /// A statement starting with `sql`; placeholders written in it are
+    /// bound in order with [`Statement::bind`].
     pub(crate) fn new(sql: impl Into<String>) -> Self {
         Statement {
             sql: sql.into(),
@@ -78,6 +79,15 @@ impl Statement {
         let n = self.values.len();
         self.sql.push_str(&format!("${n}"));
         self
+    }
+
+    /// Appends a parenthesised row of placeholders for `values` (a row of
+    /// `INSERT ... VALUES`).
+    pub(crate) fn push_tuple<V: Into<Value>>(
+        &mut self,
+        values: impl IntoIterator<Item = V>,
+    ) -> &mut Self {
+        self.push("(").push_list(values).push(")")
     }
 
     /// Appends placeholders for `values`, separated by commas.
@@ -116,7 +126,10 @@ pub trait Run: Database {
     ) -> BoxFuture<'a, Result<u64, StoreError>>;
 
     /// Runs SQL without parameters as it is (transaction control, pragmas).
-    fn raw<'a>(conn: &'a mut Self::Connection, sql: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn raw<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 }
 
 /// How many rows a statement changed, whatever the database.
@@ -172,7 +185,10 @@ where
         Box::pin(async move { Ok(query::<DB>(stmt).execute(conn).await?.rows()) })
     }
 
-    fn raw<'a>(conn: &'a mut Self::Connection, sql: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn raw<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             conn.execute(sql).await?;
             Ok(())
@@ -228,5 +244,46 @@ where
 
     fn text(&self, at: usize) -> Result<Option<String>, StoreError> {
         Ok(self.try_get(at)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_the_order_values_are_bound() {
+        let mut q = Statement::new("UPDATE t SET a = $1 WHERE b = $2")
+            .bind(7_i64)
+            .bind("x");
+        q.push(" AND c IN (")
+            .push_list(["p", "q"])
+            .push(") AND d = ")
+            .push_bind(None::<i64>);
+        q.push(" VALUES ").push_tuple([1_i64, 2]);
+        assert_eq!(
+            q.sql,
+            "UPDATE t SET a = $1 WHERE b = $2 AND c IN ($3, $4) AND d = $5 VALUES ($6, $7)"
+        );
+        let texts: Vec<_> = q
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::Int(i) => format!("{i:?}"),
+                Value::Text(t) => format!("{t:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "Some(7)",
+                "Some(\"x\")",
+                "Some(\"p\")",
+                "Some(\"q\")",
+                "None",
+                "Some(1)",
+                "Some(2)"
+            ]
+        );
     }
 }
