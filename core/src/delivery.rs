@@ -88,11 +88,17 @@ pub struct Delivery {
     /// Attempts made so far.
     pub attempt_count: u32,
     /// When the next attempt is due (RFC 3339), if any.
-    pub next_attempt_at: Option<String>,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339_opt")]
+    #[schema(value_type = Option<String>)]
+    pub next_attempt_at: Option<Millis>,
     /// Creation time (RFC 3339).
-    pub created_at: String,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
+    #[schema(value_type = String)]
+    pub created_at: Millis,
     /// Last change (RFC 3339).
-    pub updated_at: String,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
+    #[schema(value_type = String)]
+    pub updated_at: Millis,
     /// Why it failed or was disabled, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
@@ -104,7 +110,9 @@ pub struct Attempt {
     /// 1-based attempt number.
     pub number: u32,
     /// When it started (RFC 3339).
-    pub started_at: String,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
+    #[schema(value_type = String)]
+    pub started_at: Millis,
     /// How long it took.
     pub duration_ms: u64,
     /// The target's HTTP status, if it answered.
@@ -148,10 +156,10 @@ pub struct Job {
 /// The result of an attempt, as storage records it.
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
-    /// The delivery attempted.
+    /// The delivery attempted. Storage numbers the attempt (the next after
+    /// the delivery's stored ones), so an attempt that outlived its lease
+    /// and the other node's attempt both keep their own number.
     pub delivery_id: String,
-    /// 1-based attempt number.
-    pub number: u32,
     /// Start time.
     pub started_at: Millis,
     /// Duration in milliseconds.

@@ -98,7 +98,7 @@ impl Hub {
             .disabled()
             .await?
             .into_iter()
-            .map(|(n, _)| n)
+            .map(|d| d.name)
             .collect();
         for ((_, connector), c) in built.iter().zip(&config.connectors) {
             let subscription = Subscription::from_config(c, &**connector)?;
@@ -109,8 +109,8 @@ impl Hub {
             .map_or(2, |n| n.get()))
             .map(|_| Arbiter::new())
             .collect();
-        let poll =
-            (!config.storage.url.starts_with("sqlite:")).then_some(config.storage.poll_interval);
+        let shared = crate::storage::Backend::of(&config.storage.url).is_ok_and(|b| b.is_shared());
+        let poll = shared.then_some(config.storage.poll_interval);
         let parts = HubParts {
             store: store.clone(),
             table: table.clone(),

@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     actors::ConnectorTable,
+    delivery::Job,
     event::Event,
     storage::{Admission, Ingested, Lease, NewDelivery, NewEvent, Store, StoreError},
     telemetry::Metrics,
@@ -70,13 +71,11 @@ impl Ingestor {
             .collect();
         let kind = event.kind;
         let lease = Lease::new(self.node.clone(), self.lease);
-        let mut ingested = self
-            .store
-            .ingest(NewEvent { event, deliveries }, lease)
-            .await?;
+        let new = NewEvent { event, deliveries };
+        let jobs = jobs(&new);
+        let ingested = self.store.ingest(new, lease).await?;
         if ingested.created {
             self.metrics.event_ingested(kind);
-            let jobs = std::mem::take(&mut ingested.jobs);
             if !jobs.is_empty() {
                 self.table.dispatch(jobs);
             }
@@ -86,5 +85,60 @@ impl Ingestor {
             }
         }
         Ok(ingested)
+    }
+}
+
+/// The deliveries this node attempts at once (those storage leases to it
+/// when the event is new), as its connector actors' jobs.
+fn jobs(new: &NewEvent) -> Vec<Job> {
+    new.deliveries
+        .iter()
+        .filter(|d| d.admission == Admission::Dispatch)
+        .map(|d| Job {
+            delivery_id: d.id.clone(),
+            connector: d.connector.clone(),
+            event: new.event.clone(),
+            attempts_made: 0,
+            first_attempt_at: None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_dispatched_deliveries_become_jobs() {
+        let body = r#"{"id":"evt_j","type":"call.started","data":{"call_id":"c","agent_id":"a"}}"#;
+        let event = Event::parse(body.as_bytes(), 1).expect("valid");
+        let deliveries = [
+            ("a", Admission::Dispatch),
+            ("b", Admission::Park),
+            ("c", Admission::Disabled),
+            ("d", Admission::Dispatch),
+        ]
+        .map(|(connector, admission)| NewDelivery {
+            id: crate::ids::delivery_id(),
+            connector: Arc::from(connector),
+            admission,
+        });
+        let new = NewEvent {
+            event,
+            deliveries: deliveries.to_vec(),
+        };
+        let jobs = jobs(&new);
+        let got: Vec<_> = jobs
+            .iter()
+            .map(|j| (j.delivery_id.as_str(), &*j.connector, j.event.id.as_str()))
+            .collect();
+        let want = [
+            (new.deliveries[0].id.as_str(), "a", "evt_j"),
+            (new.deliveries[3].id.as_str(), "d", "evt_j"),
+        ];
+        assert_eq!(got, want, "parked and disabled deliveries wait in storage");
+        assert!(jobs
+            .iter()
+            .all(|j| j.attempts_made == 0 && j.first_attempt_at.is_none()));
     }
 }

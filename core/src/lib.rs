@@ -11,10 +11,12 @@
 //!   commits the event with them, and only then does the router hear of them;
 //!   each caller is answered only after its event and all its deliveries are
 //!   durable.
-//! - [`storage`]: the [`storage::Store`] trait and its SQLite and PostgreSQL
-//!   implementations. Group commit lives here ([`storage::Batcher`]):
-//!   concurrent ingests and attempt records share one transaction. Storage is
-//!   the truth; every actor message is only a wake-up.
+//! - [`storage`]: the [`storage::Store`] trait, implemented once over SQLite
+//!   or PostgreSQL: the cold queries written once (`storage/sql`), each
+//!   back-end's own hot paths beside them, and group commit
+//!   ([`storage::Batcher`]: concurrent ingests and attempt records share one
+//!   transaction). Storage is the truth; every actor message is only a
+//!   wake-up.
 //! - [`actors`]: the connector table (subscription, actor, disabled,
 //!   saturated per connector) decides an event's deliveries and hands the
 //!   committed ones to one supervised connector actor per connector; each

@@ -53,8 +53,12 @@ async fn connectors(
             .entry(c.state.as_str())
             .or_default() += c.count;
     }
-    let disabled: BTreeMap<String, String> = state.store.disabled().await?.into_iter().collect();
-    let health: BTreeMap<_, _> = state.store.health().await?.into_iter().collect();
+    let disabled: BTreeMap<String, String> = (state.store.disabled().await?.into_iter())
+        .map(|d| (d.name, d.reason))
+        .collect();
+    let health: BTreeMap<_, _> = (state.store.health().await?.into_iter())
+        .map(|h| (h.name, h.health))
+        .collect();
     let list = state.connectors.read().expect("lock").clone();
     let data: Vec<_> = list
         .into_iter()
@@ -280,9 +284,9 @@ async fn delivery(
 
 async fn replay(state: &AppState, selector: ReplaySelector) -> Result<HttpResponse, ApiError> {
     let per_connector = state.store.replay(&selector).await?;
-    let total: u64 = per_connector.iter().map(|(_, n)| n).sum();
+    let total: u64 = per_connector.iter().map(|r| r.count).sum();
     state.router.do_send(WakeConnectors(
-        per_connector.into_iter().map(|(c, _)| c).collect(),
+        per_connector.into_iter().map(|r| r.connector).collect(),
     ));
     tracing::info!(replayed = total, ?selector, "replay requested");
     Ok(HttpResponse::Accepted().json(json!({"replayed": total})))

@@ -198,9 +198,8 @@ impl EndpointView {
 
     /// Adds the endpoint's health.
     async fn with_health(mut self, state: &AppState) -> Result<Self, ApiError> {
-        let stored = state.store.health().await?;
-        let record = stored.iter().find(|(n, _)| *n == self.id).map(|(_, h)| h);
-        self.health = Some(state.health.view(&self.id, record));
+        let stored = state.store.health_of(&self.id).await?;
+        self.health = Some(state.health.view(&self.id, stored.as_ref()));
         Ok(self)
     }
 }
@@ -309,26 +308,22 @@ async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
-    let limit = query.limit.unwrap_or(50).clamp(1, 500) as usize;
-    let mut all = state.endpoints.list().await?;
-    all.reverse();
-    let health: std::collections::HashMap<_, _> = state.store.health().await?.into_iter().collect();
-    let mut page: Vec<EndpointView> = all
-        .iter()
-        .filter(|(r, _)| query.cursor.as_ref().is_none_or(|c| r.id < *c))
-        .take(limit + 1)
-        .map(|(r, reason)| EndpointView {
-            health: Some(state.health.view(&r.id, health.get(&r.id))),
-            ..EndpointView::new(r, reason.clone(), false)
+    let page = crate::storage::PageRequest {
+        cursor: query.cursor.clone(),
+        limit: query.limit.unwrap_or(50).clamp(1, 500),
+    };
+    let page = state.store.endpoint_page(&page).await?;
+    let data = page
+        .data
+        .into_iter()
+        .map(|e| EndpointView {
+            health: Some(state.health.view(&e.record.id, e.health.as_ref())),
+            ..EndpointView::new(&e.record, e.disabled, false)
         })
         .collect();
-    let next_cursor = (page.len() > limit).then(|| {
-        page.truncate(limit);
-        page.last().map(|e| e.id.clone()).unwrap_or_default()
-    });
     Ok(HttpResponse::Ok().json(EndpointList {
-        data: page,
-        next_cursor,
+        data,
+        next_cursor: page.next_cursor,
     }))
 }
 

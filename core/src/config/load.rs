@@ -154,15 +154,8 @@ impl Config {
         if let Err(e) = crate::storage::Sealer::new(self.storage.secret_key.as_ref()) {
             return Err(ConfigError::invalid("storage.secret_key", e.to_string()));
         }
-        let url = &self.storage.url;
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::invalid(
-                "storage.url",
-                format!("'{url}' is not supported: use sqlite://FILE or postgres://USER@HOST/DB"),
-            ));
+        if let Err(e) = crate::storage::Backend::of(&self.storage.url) {
+            return Err(ConfigError::invalid("storage.url", e));
         }
         if self.storage.lease <= self.delivery.timeout {
             return Err(ConfigError::invalid(

@@ -106,27 +106,8 @@ impl Endpoints {
             .endpoint(id)
             .await?
             .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
-        let reason = store
-            .disabled()
-            .await?
-            .into_iter()
-            .find_map(|(name, reason)| (name == id).then_some(reason));
+        let reason = store.disabled_reason(id).await?;
         Ok((record, reason))
-    }
-
-    /// Every endpoint with its disabled reason, oldest first.
-    pub async fn list(&self) -> Result<Vec<(EndpointRecord, Option<String>)>, EndpointError> {
-        let store = &self.launcher.hub.store;
-        let disabled: HashMap<String, String> = store.disabled().await?.into_iter().collect();
-        Ok(store
-            .endpoints()
-            .await?
-            .into_iter()
-            .map(|r| {
-                let reason = disabled.get(&r.id).cloned();
-                (r, reason)
-            })
-            .collect())
     }
 
     /// Applies a partial change (checked against the merged result).
@@ -221,7 +202,7 @@ impl Endpoints {
         self.stop(&mut running, id).await;
         if let Err(e) = store.delete_endpoint(id).await {
             // Still stored: keep delivering to it, as the failed call promises.
-            let disabled = store.disabled().await?.iter().any(|(n, _)| n == id);
+            let disabled = store.disabled_reason(id).await?.is_some();
             self.apply(&mut running, &record, disabled)?;
             return Err(e.into());
         }
@@ -239,7 +220,7 @@ impl Endpoints {
         let store = &self.launcher.hub.store;
         match store.endpoint(id).await? {
             Some(record) => {
-                let disabled = store.disabled().await?.iter().any(|(n, _)| n == id);
+                let disabled = store.disabled_reason(id).await?.is_some();
                 self.apply(&mut running, &record, disabled)
             }
             None => {
@@ -263,7 +244,9 @@ impl Endpoints {
     async fn sync_all(&self, at_hub_start: bool) -> Result<(), EndpointError> {
         let mut running = self.running.lock().await;
         let store = &self.launcher.hub.store;
-        let disabled: HashMap<String, String> = store.disabled().await?.into_iter().collect();
+        let disabled: HashMap<String, String> = (store.disabled().await?.into_iter())
+            .map(|d| (d.name, d.reason))
+            .collect();
         let records = store.endpoints().await?;
         let gone: Vec<String> = running
             .keys()

@@ -1,20 +1,29 @@
 //! Storage: the one source of truth for events, deliveries and attempts.
 //!
-//! [`Store`] is implemented by [`sqlite::SqliteStore`] (embedded default) and
-//! [`postgres::PostgresStore`] (several nodes). Both must behave the same; the
-//! shared test suite in `tests/it/storage.rs` runs against each.
+//! [`Store`] is implemented once, by [`SqlStore`], over either database:
+//! [`sqlite::SqliteStore`] (embedded default) or [`postgres::PostgresStore`]
+//! (several nodes). The cold queries are written once, in `sql/`, generic
+//! over sqlx's `Database`; each back-end's folder holds only what its
+//! strategy makes different (the hot writes, leases, opening, notices), with
+//! the same file name for the same operation. Both must behave the same; the
+//! contract suite in `tests/it/storage/` runs against each.
 
 mod batch;
+mod error;
 pub mod postgres;
 mod rows;
 mod seal;
+mod sql;
 pub mod sqlite;
+mod store;
 mod types;
 
 use async_trait::async_trait;
 
 pub use batch::Batcher;
+pub use error::StoreError;
 pub use seal::{SealError, Sealer, SEALED_PREFIX};
+pub use store::SqlStore;
 pub use types::*;
 
 use crate::{
@@ -25,81 +34,6 @@ use crate::{
     health::{HealthDelta, HealthRecord},
     time::Millis,
 };
-
-/// A storage failure. Ingest answers 503 on any of these: nothing was acknowledged.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database refused or failed.
-    #[error("database error: {0}")]
-    Database(sqlx::Error),
-    /// The disk holding the database is full; writes fail until space returns.
-    #[error("the database's disk is full ({0}); free space on it, writes resume by themselves")]
-    Full(String),
-    /// The database file or its folder cannot be written.
-    #[error("the database is read-only ({0}); make the file and its folder writable by the hub")]
-    ReadOnly(String),
-    /// The database could not be opened safely at start-up (locked, damaged,
-    /// unwritable); the message says which and what to do.
-    #[error("{0}")]
-    Open(String),
-    /// Migrations could not be applied.
-    #[error("cannot migrate the database: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// Stored data that does not parse (a bug or manual edits).
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
-    /// A grouped write failed; the message is the database's.
-    #[error("database error: {0}")]
-    Failed(String),
-    /// A stored secret could not be sealed or opened (key missing or wrong).
-    #[error(transparent)]
-    Seal(#[from] SealError),
-    /// The store's writer task is gone (shutting down).
-    #[error("storage is shutting down")]
-    Closed,
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        let Some(db) = e.as_database_error() else {
-            return StoreError::Database(e);
-        };
-        let code = db.code().unwrap_or_default();
-        // SQLite's extended codes keep the primary code in the low byte.
-        let sqlite = code.parse::<i32>().ok().map(|c| c & 0xff);
-        match (sqlite, code.as_ref()) {
-            // SQLITE_FULL; PostgreSQL disk_full
-            (Some(13), _) | (_, "53100") => StoreError::Full(db.message().to_owned()),
-            // SQLITE_READONLY; PostgreSQL read_only_sql_transaction
-            (Some(8), _) | (_, "25006") => StoreError::ReadOnly(db.message().to_owned()),
-            _ => StoreError::Database(e),
-        }
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode;
-        match e.sqlite_error_code() {
-            Some(ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
-            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(e.to_string()),
-            _ => StoreError::Failed(e.to_string()),
-        }
-    }
-}
-
-impl StoreError {
-    /// A copy for every caller of a failed grouped write (the original is
-    /// shared, and `sqlx::Error` cannot be cloned); keeps the kind of failure.
-    pub fn shared_copy(&self) -> StoreError {
-        match self {
-            StoreError::Full(m) => StoreError::Full(m.clone()),
-            StoreError::ReadOnly(m) => StoreError::ReadOnly(m.clone()),
-            StoreError::Closed => StoreError::Closed,
-            other => StoreError::Failed(other.to_string()),
-        }
-    }
-}
 
 /// Everything the hub needs from a database.
 #[async_trait]
@@ -155,7 +89,7 @@ pub trait Store: Send + Sync + 'static {
     async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError>;
 
     /// Makes deliveries due now again; returns how many per connector.
-    async fn replay(&self, selector: &ReplaySelector) -> Result<Vec<(String, u64)>, StoreError>;
+    async fn replay(&self, selector: &ReplaySelector) -> Result<Vec<Replayed>, StoreError>;
 
     /// One event with its deliveries.
     async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError>;
@@ -184,7 +118,10 @@ pub trait Store: Send + Sync + 'static {
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError>;
 
     /// Connectors currently disabled, with their reasons.
-    async fn disabled(&self) -> Result<Vec<(String, String)>, StoreError>;
+    async fn disabled(&self) -> Result<Vec<DisabledConnector>, StoreError>;
+
+    /// Why one connector is disabled; `None` when it is enabled.
+    async fn disabled_reason(&self, connector: &str) -> Result<Option<String>, StoreError>;
 
     /// Appends function invocation records (written in one transaction).
     async fn record_invocations(&self, records: Vec<InvocationRecord>) -> Result<(), StoreError>;
@@ -207,14 +144,21 @@ pub trait Store: Send + Sync + 'static {
         delta: &HealthDelta,
     ) -> Result<HealthRecord, StoreError>;
 
-    /// The stored health of every connector that has made attempts.
-    async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError>;
+    /// The stored health of every connector that has made attempts, by name.
+    async fn health(&self) -> Result<Vec<ConnectorHealth>, StoreError>;
+
+    /// The stored health of one connector; `None` before its first attempt.
+    async fn health_of(&self, connector: &str) -> Result<Option<HealthRecord>, StoreError>;
 
     /// Creates or replaces a runtime endpoint (and tells other nodes).
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError>;
 
     /// Every runtime endpoint, oldest first.
     async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError>;
+
+    /// A page of runtime endpoints, newest first, each with its disabled
+    /// reason and stored health.
+    async fn endpoint_page(&self, page: &PageRequest) -> Result<EndpointPage, StoreError>;
 
     /// One runtime endpoint.
     async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError>;
@@ -238,20 +182,40 @@ pub trait Store: Send + Sync + 'static {
     }
 }
 
+/// The database a `[storage] url` names, told by its scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:`: one embedded file, one node.
+    Sqlite,
+    /// `postgres://` or `postgresql://`: one database, several nodes.
+    Postgres,
+}
+
+impl Backend {
+    /// The back-end of `url`, or an error saying which URLs are supported.
+    pub fn of(url: &str) -> Result<Backend, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(format!(
+                "'{url}' is not supported: use sqlite://FILE or postgres://USER@HOST/DB"
+            ))
+        }
+    }
+
+    /// Whether several nodes may share the database (and so must look for
+    /// work the others released).
+    pub fn is_shared(self) -> bool {
+        self == Backend::Postgres
+    }
+}
+
 /// Opens the store named by `[storage] url`, applying migrations.
 pub async fn open(config: &StorageConfig) -> Result<std::sync::Arc<dyn Store>, StoreError> {
-    if config.url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::open(config).await?,
-        ))
-    } else if config.url.starts_with("postgres://") || config.url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(
-            postgres::PostgresStore::open(config).await?,
-        ))
-    } else {
-        Err(StoreError::Corrupt(format!(
-            "storage url '{}' is not supported by this build",
-            config.url
-        )))
-    }
+    Ok(match Backend::of(&config.url).map_err(StoreError::Open)? {
+        Backend::Sqlite => std::sync::Arc::new(sqlite::SqliteStore::open(config).await?),
+        Backend::Postgres => std::sync::Arc::new(postgres::PostgresStore::open(config).await?),
+    })
 }

@@ -1,72 +1,56 @@
 //! Rows to values, shared by both back-ends: the schema's columns have the
 //! same names and types on SQLite and PostgreSQL (text and 64-bit integers),
-//! so one mapper serves both rows.
+//! so one mapper serves both. Columns are read by position: each mapper
+//! names the column list it reads, in order.
 
-use sqlx::{ColumnIndex, Database, Decode, Row, Type};
-
+use super::sql::Fields;
 use crate::{
     delivery::{Attempt, AttemptRecord, Delivery, DeliveryState},
+    endpoints::EndpointRow,
     event::{Event, EventType},
     functions::{InvocationRecord, Outcome},
     health::HealthRecord,
     storage::{Backlog, StateCount, StoreError},
-    time::rfc3339,
 };
 
-/// The columns of a delivery as the admin API shows it.
+/// The columns [`event`] reads, in its order.
+pub(super) const EVENT_COLUMNS: &str = "id, type, created, body";
+
+/// [`EVENT_COLUMNS`], starting at column `at`.
+pub(super) fn event(r: &impl Fields, at: usize) -> Result<Event, StoreError> {
+    let kind: EventType = r
+        .text_at(at + 1)?
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
+    Ok(Event::from_stored(
+        r.text_at(at)?,
+        kind,
+        r.int_at(at + 2)?,
+        r.text_at(at + 3)?,
+    ))
+}
+
+/// The columns of a delivery as the admin API shows it, in [`delivery`]'s order.
 pub(super) const DELIVERY_COLUMNS: &str =
     "id, event_id, event_type, connector, status, attempt_count, next_attempt_at, \
      created_at, updated_at, last_error";
 
-/// A column type both back-ends decode.
-pub(super) trait Column<DB: Database>: for<'r> Decode<'r, DB> + Type<DB> {}
-
-impl<DB: Database, T: for<'r> Decode<'r, DB> + Type<DB>> Column<DB> for T {}
-
-/// `type`, `id`, `created`, `body` of `events`.
-pub(super) fn event<R>(row: &R) -> Result<Event, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: ColumnIndex<R>,
-    String: Column<R::Database>,
-    i64: Column<R::Database>,
-{
-    let kind: String = row.try_get("type")?;
-    let kind: EventType = kind
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
-    Ok(Event::from_stored(
-        row.try_get("id")?,
-        kind,
-        row.try_get("created")?,
-        row.try_get("body")?,
-    ))
-}
-
 /// [`DELIVERY_COLUMNS`].
-pub(super) fn delivery<R>(row: &R) -> Result<Delivery, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: ColumnIndex<R>,
-    String: Column<R::Database>,
-    i64: Column<R::Database>,
-{
-    let status: String = row.try_get("status")?;
+pub(super) fn delivery(r: &impl Fields) -> Result<Delivery, StoreError> {
     Ok(Delivery {
-        id: row.try_get("id")?,
-        event_id: row.try_get("event_id")?,
-        event_type: row.try_get("event_type")?,
-        connector: row.try_get("connector")?,
-        status: status
+        id: r.text_at(0)?,
+        event_id: r.text_at(1)?,
+        event_type: r.text_at(2)?,
+        connector: r.text_at(3)?,
+        status: r
+            .text_at(4)?
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
-        attempt_count: row.try_get::<i64, _>("attempt_count")? as u32,
-        next_attempt_at: row
-            .try_get::<Option<i64>, _>("next_attempt_at")?
-            .map(rfc3339),
-        created_at: rfc3339(row.try_get("created_at")?),
-        updated_at: rfc3339(row.try_get("updated_at")?),
-        last_error: row.try_get("last_error")?,
+        attempt_count: r.int_at(5)? as u32,
+        next_attempt_at: r.int(6)?,
+        created_at: r.int_at(7)?,
+        updated_at: r.int_at(8)?,
+        last_error: r.text(9)?,
     })
 }
 
@@ -75,23 +59,17 @@ pub(super) const ATTEMPT_COLUMNS: &str =
     "number, started_at, duration_ms, status_code, error, response_excerpt, node, request";
 
 /// [`ATTEMPT_COLUMNS`].
-pub(super) fn attempt<R>(r: &R) -> Result<Attempt, StoreError>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Column<R::Database>,
-    i64: Column<R::Database>,
-{
+pub(super) fn attempt(r: &impl Fields) -> Result<Attempt, StoreError> {
     Ok(Attempt {
-        number: r.try_get::<i64, _>(0)? as u32,
-        started_at: rfc3339(r.try_get(1)?),
-        duration_ms: r.try_get::<i64, _>(2)? as u64,
-        status_code: r.try_get::<Option<i64>, _>(3)?.map(|c| c as u16),
-        error: r.try_get(4)?,
-        response_excerpt: r.try_get(5)?,
-        node: r.try_get(6)?,
+        number: r.int_at(0)? as u32,
+        started_at: r.int_at(1)?,
+        duration_ms: r.int_at(2)? as u64,
+        status_code: r.int(3)?.map(|c| c as u16),
+        error: r.text(4)?,
+        response_excerpt: r.text(5)?,
+        node: r.text_at(6)?,
         request: r
-            .try_get::<Option<String>, _>(7)?
+            .text(7)?
             .map(|json| serde_json::from_str(&json))
             .transpose()
             .map_err(|e| StoreError::Corrupt(format!("attempt request: {e}")))?,
@@ -108,80 +86,80 @@ pub(super) fn request_json(a: &AttemptRecord) -> Option<String> {
 }
 
 /// `connector, status, COUNT(*)`.
-pub(super) fn state_count<R>(r: &R) -> Result<StateCount, StoreError>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Column<R::Database>,
-    i64: Column<R::Database>,
-{
-    let state: String = r.try_get(1)?;
+pub(super) fn state_count(r: &impl Fields) -> Result<StateCount, StoreError> {
     Ok(StateCount {
-        connector: r.try_get(0)?,
-        state: state
+        connector: r.text_at(0)?,
+        state: r
+            .text_at(1)?
             .parse::<DeliveryState>()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        count: r.try_get::<i64, _>(2)? as u64,
+        count: r.int_at(2)? as u64,
     })
 }
 
 /// `connector, COUNT(*), MIN(created_at)`.
-pub(super) fn backlog<R>(r: &R) -> Result<Backlog, StoreError>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Column<R::Database>,
-    i64: Column<R::Database>,
-{
+pub(super) fn backlog(r: &impl Fields) -> Result<Backlog, StoreError> {
     Ok(Backlog {
-        connector: r.try_get(0)?,
-        depth: r.try_get::<i64, _>(1)? as u64,
-        oldest_created_at: r.try_get(2)?,
+        connector: r.text_at(0)?,
+        depth: r.int_at(1)? as u64,
+        oldest_created_at: r.int_at(2)?,
     })
 }
 
 /// `consecutive_failures, last_success_at, last_failure_at, failing_since`,
 /// starting at column `at`.
-pub(super) fn health<R>(r: &R, at: usize) -> Result<HealthRecord, StoreError>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    i64: Column<R::Database>,
-{
+pub(super) fn health(r: &impl Fields, at: usize) -> Result<HealthRecord, StoreError> {
     Ok(HealthRecord {
-        consecutive_failures: r.try_get::<i64, _>(at)? as u64,
-        last_success_at: r.try_get(at + 1)?,
-        last_failure_at: r.try_get(at + 2)?,
-        failing_since: r.try_get(at + 3)?,
+        consecutive_failures: r.int_at(at)? as u64,
+        last_success_at: r.int(at + 1)?,
+        last_failure_at: r.int(at + 2)?,
+        failing_since: r.int(at + 3)?,
     })
 }
 
-/// A row of `function_invocations`.
-pub(super) fn invocation<R>(row: &R) -> Result<InvocationRecord, StoreError>
-where
-    R: Row,
-    for<'a> &'a str: ColumnIndex<R>,
-    String: Column<R::Database>,
-    i64: Column<R::Database>,
-{
-    let outcome: String = row.try_get("outcome")?;
+/// The columns of `function_invocations`, in [`invocation`]'s order.
+pub(super) const INVOCATION_COLUMNS: &str =
+    "id, function_name, call_id, outcome, status_code, upstream_status, \
+     arguments, result, error, response_excerpt, attempts, started_at, duration_us, node";
+
+/// [`INVOCATION_COLUMNS`].
+pub(super) fn invocation(r: &impl Fields) -> Result<InvocationRecord, StoreError> {
     Ok(InvocationRecord {
-        id: row.try_get("id")?,
-        function: row.try_get("function_name")?,
-        call_id: row.try_get("call_id")?,
-        outcome: outcome.parse::<Outcome>().map_err(StoreError::Corrupt)?,
-        status_code: row.try_get::<i64, _>("status_code")? as u16,
-        upstream_status: row
-            .try_get::<Option<i64>, _>("upstream_status")?
-            .map(|s| s as u16),
-        arguments: row.try_get("arguments")?,
-        result: row.try_get("result")?,
-        error: row.try_get("error")?,
-        response_excerpt: row.try_get("response_excerpt")?,
-        attempts: row.try_get::<i64, _>("attempts")? as u32,
-        started_at: row.try_get("started_at")?,
-        duration_us: row.try_get("duration_us")?,
-        node: row.try_get("node")?,
+        id: r.text_at(0)?,
+        function: r.text_at(1)?,
+        call_id: r.text_at(2)?,
+        outcome: r
+            .text_at(3)?
+            .parse::<Outcome>()
+            .map_err(StoreError::Corrupt)?,
+        status_code: r.int_at(4)? as u16,
+        upstream_status: r.int(5)?.map(|s| s as u16),
+        arguments: r.text_at(6)?,
+        result: r.text(7)?,
+        error: r.text(8)?,
+        response_excerpt: r.text(9)?,
+        attempts: r.int_at(10)? as u32,
+        started_at: r.int_at(11)?,
+        duration_us: r.int_at(12)?,
+        node: r.text_at(13)?,
+    })
+}
+
+/// The columns of `endpoints`, in [`endpoint`]'s order.
+pub(super) const ENDPOINT_COLUMNS: &str =
+    "id, url, urls, events, description, secrets, created_at, updated_at";
+
+/// [`ENDPOINT_COLUMNS`].
+pub(super) fn endpoint(r: &impl Fields) -> Result<EndpointRow, StoreError> {
+    Ok(EndpointRow {
+        id: r.text_at(0)?,
+        url: r.text(1)?,
+        urls: r.text_at(2)?,
+        events: r.text(3)?,
+        description: r.text_at(4)?,
+        secrets: r.text_at(5)?,
+        created_at: r.int_at(6)?,
+        updated_at: r.int_at(7)?,
     })
 }
 

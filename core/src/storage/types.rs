@@ -61,10 +61,10 @@ pub struct Ingested {
     pub event_id: String,
     /// How many deliveries the event has.
     pub deliveries: usize,
-    /// False when the id was already known (nothing was created).
+    /// False when the id was already known (nothing was created). When
+    /// true, the deliveries admitted [`Admission::Dispatch`] are leased to
+    /// the ingesting node, which builds their jobs and attempts them now.
     pub created: bool,
-    /// The new pending deliveries, leased to this node, to attempt now.
-    pub jobs: Vec<crate::delivery::Job>,
 }
 
 /// A node's claim on deliveries until a deadline.
@@ -166,4 +166,63 @@ pub struct Backlog {
     pub depth: u64,
     /// When the oldest of them was created.
     pub oldest_created_at: Millis,
+}
+
+/// An attempt to record, with what becomes of its delivery.
+#[derive(Debug, Clone)]
+pub struct RecordReq {
+    /// The attempt.
+    pub attempt: crate::delivery::AttemptRecord,
+    /// The delivery's next step.
+    pub next: crate::delivery::NextStep,
+    /// When the delivery's first attempt was made (kept if already set).
+    pub first_attempt_at: Millis,
+}
+
+/// How many deliveries of a connector a replay made due.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Replayed {
+    /// Connector name.
+    pub connector: String,
+    /// How many of its deliveries.
+    pub count: u64,
+}
+
+/// A connector disabled at runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisabledConnector {
+    /// Connector (or runtime endpoint) name.
+    pub name: String,
+    /// Why: the target's answer, or the operator's word.
+    pub reason: String,
+}
+
+/// The stored health of one connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorHealth {
+    /// Connector (or runtime endpoint) name.
+    pub name: String,
+    /// Its health.
+    pub health: crate::health::HealthRecord,
+}
+
+/// A runtime endpoint as the admin API lists it: with its disabled reason
+/// and stored health, read together.
+#[derive(Debug, Clone)]
+pub struct EndpointEntry {
+    /// The endpoint.
+    pub record: crate::endpoints::EndpointRecord,
+    /// Why it is disabled; `None` when enabled.
+    pub disabled: Option<String>,
+    /// Its stored health; `None` before its first attempt.
+    pub health: Option<crate::health::HealthRecord>,
+}
+
+/// A page of runtime endpoints, newest first.
+#[derive(Debug, Clone)]
+pub struct EndpointPage {
+    /// The endpoints.
+    pub data: Vec<EndpointEntry>,
+    /// Pass as `cursor` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
 }

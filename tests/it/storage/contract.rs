@@ -8,8 +8,8 @@ use switchboard_core::{
     ids,
     outbound::SentRequest,
     storage::{
-        Admission, Backlog, DeliveryFilter, Lease, NewDelivery, NewEvent, PageRequest,
-        ReplaySelector, Store,
+        Admission, Backlog, ConnectorHealth, DeliveryFilter, DisabledConnector, Lease, NewDelivery,
+        NewEvent, PageRequest, ReplaySelector, Replayed, Store,
     },
     time::now_ms,
 };
@@ -53,6 +53,7 @@ contract!(
     disabling_parks_active_deliveries,
     parked_deliveries_wait_unleased,
     endpoints_are_stored_and_deleted,
+    endpoint_pages_carry_state_and_health,
     health_merges_attempt_outcomes,
     backlog_counts_active_deliveries,
     bulk_replay_counts_every_delivery,
@@ -99,7 +100,6 @@ fn lease(node: &str, ms: i64) -> Lease {
 fn record(id: &str, node: &str, status: Option<u16>, error: Option<&str>) -> AttemptRecord {
     AttemptRecord {
         delivery_id: id.to_owned(),
-        number: 1,
         started_at: now_ms(),
         duration_ms: 3,
         status_code: status,
@@ -107,6 +107,19 @@ fn record(id: &str, node: &str, status: Option<u16>, error: Option<&str>) -> Att
         response_excerpt: Some("body".into()),
         node: node.to_owned(),
         request: None,
+    }
+}
+
+/// The ids of `new`'s deliveries, in its order (the dispatched ones are
+/// leased to the ingesting node).
+fn delivery_ids(new: &NewEvent) -> Vec<String> {
+    new.deliveries.iter().map(|d| d.id.clone()).collect()
+}
+
+fn replay_count(connector: &str, count: u64) -> Replayed {
+    Replayed {
+        connector: connector.to_owned(),
+        count,
     }
 }
 
@@ -130,13 +143,14 @@ async fn ingest_is_idempotent(store: Arc<dyn Store>) {
         .unwrap();
     assert!(first.created);
     assert_eq!(first.deliveries, 2);
-    assert_eq!(
-        first.jobs.len(),
-        1,
-        "only the pending delivery is attempted"
+    assert!(
+        store
+            .lease_due("a", &lease("n2", 60_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the dispatched delivery is leased to the ingesting node"
     );
-    assert_eq!(&*first.jobs[0].connector, "a");
-    assert_eq!(first.jobs[0].attempts_made, 0);
 
     let again = store
         .ingest(
@@ -147,7 +161,6 @@ async fn ingest_is_idempotent(store: Arc<dyn Store>) {
         .unwrap();
     assert!(!again.created);
     assert_eq!(again.deliveries, 2, "reports the original delivery count");
-    assert!(again.jobs.is_empty());
 
     let rec = store.event("evt_idem").await.unwrap().expect("stored");
     assert_eq!(rec.event.body, event("evt_idem").body);
@@ -200,14 +213,10 @@ async fn concurrent_duplicate_ids_create_once(store: Arc<dyn Store>) {
 async fn leases_are_exclusive_across_leasers(store: Arc<dyn Store>) {
     let mut expected = HashSet::new();
     for i in 0..200 {
-        let r = store
-            .ingest(
-                new_event(&format!("evt_l{i}"), &[("a", Admission::Dispatch)]),
-                lapsed("ingester"),
-            )
-            .await
-            .unwrap();
-        expected.insert(r.jobs[0].delivery_id.clone());
+        let new = new_event(&format!("evt_l{i}"), &[("a", Admission::Dispatch)]);
+        let ids = delivery_ids(&new);
+        store.ingest(new, lapsed("ingester")).await.unwrap();
+        expected.insert(ids[0].clone());
     }
     let leaser = |node: &'static str| {
         let store = store.clone();
@@ -243,14 +252,10 @@ async fn leases_are_exclusive_across_leasers(store: Arc<dyn Store>) {
 }
 
 async fn expired_leases_are_taken_over(store: Arc<dyn Store>) {
-    let r = store
-        .ingest(
-            new_event("evt_take", &[("a", Admission::Dispatch)]),
-            lease("dead", 200),
-        )
-        .await
-        .unwrap();
-    let id = r.jobs[0].delivery_id.clone();
+    let new = new_event("evt_take", &[("a", Admission::Dispatch)]);
+    let ids = delivery_ids(&new);
+    store.ingest(new, lease("dead", 200)).await.unwrap();
+    let id = ids[0].clone();
     assert!(
         store
             .lease_due("a", &lease("live", 60_000), 10)
@@ -294,14 +299,10 @@ async fn expired_leases_are_taken_over(store: Arc<dyn Store>) {
 }
 
 async fn released_until_waits_for_the_pause_end(store: Arc<dyn Store>) {
-    let r = store
-        .ingest(
-            new_event("evt_pause", &[("a", Admission::Dispatch)]),
-            lease("n1", 60_000),
-        )
-        .await
-        .unwrap();
-    let id = r.jobs[0].delivery_id.clone();
+    let new = new_event("evt_pause", &[("a", Admission::Dispatch)]);
+    let ids = delivery_ids(&new);
+    store.ingest(new, lease("n1", 60_000)).await.unwrap();
+    let id = ids[0].clone();
     let resume = now_ms() + 30_000;
     // Only the holder's give-back counts.
     store
@@ -342,14 +343,10 @@ async fn released_until_waits_for_the_pause_end(store: Arc<dyn Store>) {
 /// The masked request an attempt sent comes back as written; an attempt
 /// without one (a webhook) reads `None`.
 async fn attempts_keep_the_request_sent(store: Arc<dyn Store>) {
-    let r = store
-        .ingest(
-            new_event("evt_req", &[("crm", Admission::Dispatch)]),
-            lease("n1", 60_000),
-        )
-        .await
-        .unwrap();
-    let id = r.jobs[0].delivery_id.clone();
+    let new = new_event("evt_req", &[("crm", Admission::Dispatch)]);
+    let ids = delivery_ids(&new);
+    store.ingest(new, lease("n1", 60_000)).await.unwrap();
+    let id = ids[0].clone();
     let sent = SentRequest {
         method: "PUT".into(),
         url: "https://api.example.com/v2/tickets?x=1".into(),
@@ -385,25 +382,13 @@ async fn attempts_keep_the_request_sent(store: Arc<dyn Store>) {
 }
 
 async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
-    let r = store
-        .ingest(
-            new_event(
-                "evt_att",
-                &[("ok", Admission::Dispatch), ("bad", Admission::Dispatch)],
-            ),
-            lease("n1", 60_000),
-        )
-        .await
-        .unwrap();
-    let id_of = |c: &str| {
-        r.jobs
-            .iter()
-            .find(|j| &*j.connector == c)
-            .unwrap()
-            .delivery_id
-            .clone()
-    };
-    let (ok, bad) = (id_of("ok"), id_of("bad"));
+    let new = new_event(
+        "evt_att",
+        &[("ok", Admission::Dispatch), ("bad", Admission::Dispatch)],
+    );
+    let ids = delivery_ids(&new);
+    store.ingest(new, lease("n1", 60_000)).await.unwrap();
+    let (ok, bad) = (ids[0].clone(), ids[1].clone());
     let first = now_ms();
     store
         .record_attempt(
@@ -483,14 +468,9 @@ async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
 async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
     let mut ids = Vec::new();
     for i in 0..3 {
-        let r = store
-            .ingest(
-                new_event(&format!("evt_r{i}"), &[("a", Admission::Dispatch)]),
-                lease("n1", 60_000),
-            )
-            .await
-            .unwrap();
-        let id = r.jobs[0].delivery_id.clone();
+        let new = new_event(&format!("evt_r{i}"), &[("a", Admission::Dispatch)]);
+        let id = new.deliveries[0].id.clone();
+        store.ingest(new, lease("n1", 60_000)).await.unwrap();
         store
             .record_attempt(
                 record(&id, "n1", Some(400), Some("HTTP 400")),
@@ -505,7 +485,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
         .replay(&ReplaySelector::Delivery(ids[0].clone()))
         .await
         .unwrap();
-    assert_eq!(one, vec![("a".to_owned(), 1)]);
+    assert_eq!(one, vec![replay_count("a", 1)]);
     let d = store.delivery(&ids[0]).await.unwrap().unwrap().delivery;
     assert_eq!(d.status, DeliveryState::Pending);
     assert!(d.last_error.is_none());
@@ -523,7 +503,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
         .replay(&ReplaySelector::Event("evt_r1".into()))
         .await
         .unwrap();
-    assert_eq!(by_event, vec![("a".to_owned(), 1)]);
+    assert_eq!(by_event, vec![replay_count("a", 1)]);
     let bulk = store
         .replay(&ReplaySelector::Bulk(DeliveryFilter {
             status: Some(DeliveryState::Failed),
@@ -533,7 +513,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(
         bulk,
-        vec![("a".to_owned(), 1)],
+        vec![replay_count("a", 1)],
         "only evt_r2's is still failed"
     );
     // ids[0] is leased by n2 (in flight): replay leaves it alone.
@@ -625,19 +605,15 @@ async fn deliveries_page_and_filter(store: Arc<dyn Store>) {
 async fn next_due_tracks_retries_and_leases(store: Arc<dyn Store>) {
     assert_eq!(store.next_due("a").await.unwrap(), None);
     let held = lease("n1", 60_000);
-    let r = store
-        .ingest(
-            new_event("evt_nd", &[("a", Admission::Dispatch)]),
-            held.clone(),
-        )
-        .await
-        .unwrap();
+    let new = new_event("evt_nd", &[("a", Admission::Dispatch)]);
+    let ids = delivery_ids(&new);
+    store.ingest(new, held.clone()).await.unwrap();
     assert_eq!(
         store.next_due("a").await.unwrap(),
         Some(held.until),
         "a leased delivery may become due when its lease runs out"
     );
-    let id = r.jobs[0].delivery_id.clone();
+    let id = ids[0].clone();
     let at = now_ms() + 5_000;
     store
         .record_attempt(
@@ -673,7 +649,10 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
     store.set_disabled("a", Some("410 Gone")).await.unwrap();
     assert_eq!(
         store.disabled().await.unwrap(),
-        vec![("a".to_owned(), "410 Gone".to_owned())]
+        vec![DisabledConnector {
+            name: "a".to_owned(),
+            reason: "410 Gone".to_owned()
+        }]
     );
     let all_a = store
         .deliveries(
@@ -707,7 +686,7 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
         }))
         .await
         .unwrap();
-    assert_eq!(replayed, vec![("a".to_owned(), 3)]);
+    assert_eq!(replayed, vec![replay_count("a", 3)]);
     assert_eq!(
         store
             .lease_due("a", &lease("n2", 60_000), 10)
@@ -730,12 +709,7 @@ async fn parked_deliveries_wait_unleased(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let jobs: Vec<&str> = ingested.jobs.iter().map(|j| &*j.connector).collect();
-    assert_eq!(
-        jobs,
-        ["free"],
-        "a parked delivery is not handed out at ingest"
-    );
+    assert!(ingested.created);
     let rec = store.event("evt_park").await.unwrap().expect("stored");
     assert!(rec
         .deliveries
@@ -836,6 +810,89 @@ async fn endpoints_are_stored_and_deleted(store: Arc<dyn Store>) {
     assert_eq!(store.endpoints().await.unwrap().len(), 1);
 }
 
+/// The admin listing pages endpoints newest first, each with its disabled
+/// reason and stored health; the lookups by name read the same facts.
+async fn endpoint_pages_carry_state_and_health(store: Arc<dyn Store>) {
+    use switchboard_core::{
+        config::Secret,
+        endpoints::{EndpointRecord, EndpointSecret},
+        health::HealthDelta,
+        signing::SigningKey,
+    };
+    let mut made = Vec::new();
+    for i in 0..3 {
+        let ep = EndpointRecord {
+            id: ids::endpoint_id(),
+            url: Some(format!("https://example.com/hook/{i}")),
+            urls: Default::default(),
+            events: None,
+            description: format!("endpoint {i}"),
+            secrets: vec![EndpointSecret {
+                secret: Secret::new(SigningKey::generate()),
+                expires_at: None,
+            }],
+            created_at: now_ms(),
+            updated_at: now_ms(),
+        };
+        store.save_endpoint(&ep).await.unwrap();
+        made.push(ep.id);
+    }
+    made.sort_by(|a, b| b.cmp(a));
+    let (newest, middle, oldest) = (&made[0], &made[1], &made[2]);
+    store.set_disabled(middle, Some("410 Gone")).await.unwrap();
+    let mut d = HealthDelta::default();
+    d.add(false, 100);
+    d.add(false, 200);
+    let h = store.record_health(newest, &d).await.unwrap();
+
+    let first = store
+        .endpoint_page(&PageRequest {
+            cursor: None,
+            limit: 2,
+        })
+        .await
+        .unwrap();
+    let shown: Vec<_> = first
+        .data
+        .iter()
+        .map(|e| {
+            (
+                e.record.id.as_str(),
+                e.disabled.as_deref(),
+                e.health.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (newest.as_str(), None, Some(h.clone())),
+            (middle.as_str(), Some("410 Gone"), None),
+        ]
+    );
+    assert_eq!(first.next_cursor.as_ref(), Some(middle));
+    let rest = store
+        .endpoint_page(&PageRequest {
+            cursor: first.next_cursor,
+            limit: 2,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = rest.data.iter().map(|e| e.record.id.as_str()).collect();
+    assert_eq!(ids, vec![oldest.as_str()]);
+    assert_eq!(rest.next_cursor, None);
+
+    assert_eq!(store.health_of(newest).await.unwrap(), Some(h));
+    assert_eq!(store.health_of(oldest).await.unwrap(), None);
+    assert_eq!(
+        store.disabled_reason(middle).await.unwrap().as_deref(),
+        Some("410 Gone")
+    );
+    assert_eq!(store.disabled_reason(newest).await.unwrap(), None);
+    store.set_disabled(middle, None).await.unwrap();
+    assert_eq!(store.disabled_reason(middle).await.unwrap(), None);
+}
+
 async fn health_merges_attempt_outcomes(store: Arc<dyn Store>) {
     use switchboard_core::health::HealthDelta;
     let mut d = HealthDelta::default();
@@ -872,7 +929,13 @@ async fn health_merges_attempt_outcomes(store: Arc<dyn Store>) {
     d.add(true, 600);
     let h = store.record_health("a", &d).await.unwrap();
     assert_eq!((h.consecutive_failures, h.failing_since), (0, None));
-    assert_eq!(store.health().await.unwrap(), vec![("a".to_owned(), h)]);
+    assert_eq!(
+        store.health().await.unwrap(),
+        vec![ConnectorHealth {
+            name: "a".to_owned(),
+            health: h
+        }]
+    );
     // Re-enabling a connector forgets its health.
     store.set_disabled("a", Some("x")).await.unwrap();
     store.set_disabled("a", None).await.unwrap();
@@ -884,17 +947,12 @@ async fn backlog_counts_active_deliveries(store: Arc<dyn Store>) {
     let before = now_ms();
     let mut ids = Vec::new();
     for i in 0..3 {
-        let r = store
-            .ingest(
-                new_event(
-                    &format!("evt_bl{i}"),
-                    &[("q", Admission::Dispatch), ("off", Admission::Disabled)],
-                ),
-                lease("n1", 60_000),
-            )
-            .await
-            .unwrap();
-        ids.push(r.jobs[0].delivery_id.clone());
+        let new = new_event(
+            &format!("evt_bl{i}"),
+            &[("q", Admission::Dispatch), ("off", Admission::Disabled)],
+        );
+        ids.push(new.deliveries[0].id.clone());
+        store.ingest(new, lease("n1", 60_000)).await.unwrap();
     }
     let after = now_ms();
     // One succeeds (leaves the backlog), one retries (stays), one is untouched.
@@ -952,8 +1010,8 @@ async fn bulk_replay_counts_every_delivery(store: Arc<dyn Store>) {
     assert_eq!(
         counts,
         vec![
-            ("a".to_owned(), per_connector),
-            ("b".to_owned(), per_connector)
+            replay_count("a", per_connector),
+            replay_count("b", per_connector)
         ]
     );
 }

@@ -13,7 +13,7 @@ use switchboard_core::{
     delivery::DeliveryState,
     event::fixtures,
     hub::Hub,
-    storage::{self, ReplaySelector},
+    storage::{self, ReplaySelector, Replayed},
 };
 
 use super::support::{pg, storage_config, Receiver};
@@ -197,7 +197,13 @@ async fn work_released_elsewhere_is_picked_up_promptly() {
         .replay(&ReplaySelector::Delivery(delivery.clone()))
         .await
         .unwrap();
-    assert_eq!(replayed, vec![("target".to_owned(), 1)]);
+    assert_eq!(
+        replayed,
+        vec![Replayed {
+            connector: "target".to_owned(),
+            count: 1
+        }]
+    );
     let asked = Instant::now();
     let woken = wait_until(Duration::from_secs(5), async || {
         receiver.snapshot()[&delivery].succeeded >= 2

@@ -73,7 +73,6 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> AttemptResult {
     log_attempt(s, &job, number, duration_ms, &outcome, next);
     let record = AttemptRecord {
         delivery_id: job.delivery_id.clone(),
-        number,
         started_at,
         duration_ms,
         status_code: outcome.status_code,

@@ -5,46 +5,46 @@
 //! a lease that runs out (its node died) lets any node take the delivery over.
 //! Unlike SQLite, PostgreSQL takes concurrent writers, so the hot writes
 //! (ingest, attempt records) go through a few [`Batcher`]s in parallel, each
-//! grouping its callers into one transaction.
+//! grouping its callers into one transaction. Changes other nodes must act
+//! on are announced with `LISTEN/NOTIFY`.
 
-mod admin;
-mod connect;
-mod endpoints;
-mod health;
-mod invocations;
+mod ingest;
+mod lease;
 mod notify;
-mod read;
-mod write;
+mod open;
+mod record;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{
-    Backlog, Batcher, DeliveryFilter, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest,
-    ReplaySelector, Sealer, StateCount, Store, StoreError,
+    sql::Sql,
+    store::{Engine, SqlStore},
+    Batcher, Ingested, Lease, NewEvent, RecordReq, Sealer, StoreError,
 };
 use crate::{
     config::StorageConfig,
-    delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
-    endpoints::EndpointRecord,
-    functions::{InvocationFilter, InvocationPage, InvocationRecord},
+    delivery::Job,
     health::{HealthDelta, HealthRecord},
-    time::Millis,
 };
 
 pub use notify::{ENDPOINT_CHANNEL, WORK_CHANNEL};
 
-type RecordReq = (AttemptRecord, NextStep, Millis);
+/// [`Store`](super::Store) on a PostgreSQL database (optionally one schema of it).
+pub type PostgresStore = SqlStore<PostgresEngine>;
 
-/// [`Store`] on a PostgreSQL database (optionally one schema of it).
-pub struct PostgresStore {
+/// PostgreSQL's hot paths: parallel batch lanes, `SKIP LOCKED` leases and
+/// notices to other nodes. Health merges are single statements here (no
+/// single writer to share).
+pub struct PostgresEngine {
     pool: PgPool,
+    sql: Sql<Postgres>,
     ingest: Lanes<(NewEvent, Lease), Ingested>,
     record: Lanes<RecordReq, ()>,
     notify: notify::Notifier,
-    sealer: Sealer,
 }
 
 const MAX_BATCH: usize = 512;
@@ -74,16 +74,20 @@ impl PostgresStore {
     /// Connects to `config.url` (a `search_path` given in its `options` picks
     /// the schema, created if missing) and applies migrations.
     pub async fn open(config: &StorageConfig) -> Result<Self, StoreError> {
-        let pool = connect::pool(config).await?;
-        let sealer = Sealer::new(config.secret_key.as_ref())?;
-        endpoints::seal_plain(&pool, &sealer).await?;
+        let pool = open::pool(config).await?;
+        let sql = Sql::<Postgres> {
+            read: pool.clone(),
+            write: pool.clone(),
+            sealer: Sealer::new(config.secret_key.as_ref())?,
+        };
+        sql.seal_plain().await?;
         // Two lanes per kind of write leave connections for leases and reads.
         let lanes = (config.max_connections as usize / 4).clamp(1, 4);
         let ingest = Lanes::new(
             (0..lanes)
                 .map(|_| {
                     let p = pool.clone();
-                    Batcher::spawn(MAX_BATCH, move |batch| write::ingest(p.clone(), batch))
+                    Batcher::spawn(MAX_BATCH, move |batch| ingest::ingest(p.clone(), batch))
                 })
                 .collect(),
         );
@@ -91,27 +95,32 @@ impl PostgresStore {
             (0..lanes)
                 .map(|_| {
                     let p = pool.clone();
-                    Batcher::spawn(MAX_BATCH, move |batch| write::record(p.clone(), batch))
+                    Batcher::spawn(MAX_BATCH, move |batch| record::record(p.clone(), batch))
                 })
                 .collect(),
         );
-        Ok(PostgresStore {
-            notify: notify::Notifier::new(pool.clone()),
-            pool,
-            ingest,
-            record,
-            sealer,
+        Ok(SqlStore {
+            engine: PostgresEngine {
+                notify: notify::Notifier::new(pool.clone()),
+                sql: sql.clone(),
+                pool,
+                ingest,
+                record,
+            },
+            sql,
         })
     }
 
     /// The connection pool, for tools and tests.
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        &self.engine.pool
     }
 }
 
 #[async_trait]
-impl Store for PostgresStore {
+impl Engine for PostgresEngine {
+    type Db = Postgres;
+
     async fn ingest(&self, event: NewEvent, lease: Lease) -> Result<Ingested, StoreError> {
         self.ingest.submit((event, lease)).await
     }
@@ -122,111 +131,11 @@ impl Store for PostgresStore {
         lease: &Lease,
         limit: usize,
     ) -> Result<Vec<Job>, StoreError> {
-        write::lease_due(&self.pool, connector, lease, limit).await
+        lease::lease_due(&self.pool, connector, lease, limit).await
     }
 
-    async fn next_due(&self, connector: &str) -> Result<Option<Millis>, StoreError> {
-        read::next_due(&self.pool, connector).await
-    }
-
-    async fn record_attempt(
-        &self,
-        attempt: AttemptRecord,
-        next: NextStep,
-        first: Millis,
-    ) -> Result<(), StoreError> {
-        self.record.submit((attempt, next, first)).await
-    }
-
-    async fn expire(&self, delivery_id: &str, reason: &str) -> Result<(), StoreError> {
-        admin::expire(&self.pool, delivery_id, reason).await
-    }
-
-    async fn release(&self, node: &str, ids: Vec<String>) -> Result<(), StoreError> {
-        let connectors = admin::release(&self.pool, node, ids, 0).await?;
-        self.notify.work(connectors).await;
-        Ok(())
-    }
-
-    async fn release_until(
-        &self,
-        node: &str,
-        ids: Vec<String>,
-        due_at: Millis,
-    ) -> Result<(), StoreError> {
-        // Not due before `due_at`: no node needs waking now; they find the
-        // work by its due time.
-        admin::release(&self.pool, node, ids, due_at)
-            .await
-            .map(drop)
-    }
-
-    async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError> {
-        if admin::release_node(&self.pool, connector, node).await? > 0 {
-            self.notify.work(vec![connector.to_owned()]).await;
-        }
-        Ok(())
-    }
-
-    async fn replay(&self, selector: &ReplaySelector) -> Result<Vec<(String, u64)>, StoreError> {
-        let counts = admin::replay(&self.pool, selector).await?;
-        self.notify
-            .work(counts.iter().map(|(c, _)| c.clone()).collect())
-            .await;
-        Ok(counts)
-    }
-
-    async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError> {
-        read::event(&self.pool, id).await
-    }
-
-    async fn deliveries(
-        &self,
-        filter: &DeliveryFilter,
-        page: &PageRequest,
-    ) -> Result<Page, StoreError> {
-        read::deliveries(&self.pool, filter, page).await
-    }
-
-    async fn delivery(&self, id: &str) -> Result<Option<DeliveryDetail>, StoreError> {
-        read::delivery(&self.pool, id).await
-    }
-
-    async fn counts(&self) -> Result<Vec<StateCount>, StoreError> {
-        read::counts(&self.pool).await
-    }
-
-    async fn backlog(&self) -> Result<Vec<Backlog>, StoreError> {
-        read::backlog(&self.pool).await
-    }
-
-    async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError> {
-        admin::set_disabled(&self.pool, connector, reason).await
-    }
-
-    async fn disabled(&self) -> Result<Vec<(String, String)>, StoreError> {
-        read::disabled(&self.pool).await
-    }
-
-    async fn record_invocations(&self, records: Vec<InvocationRecord>) -> Result<(), StoreError> {
-        invocations::record(&self.pool, records).await
-    }
-
-    async fn invocations(
-        &self,
-        filter: &InvocationFilter,
-        page: &PageRequest,
-    ) -> Result<InvocationPage, StoreError> {
-        invocations::page(&self.pool, filter, page).await
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    fn work_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
-        Some(notify::listen(self.pool.clone(), WORK_CHANNEL))
+    async fn record_attempt(&self, req: RecordReq) -> Result<(), StoreError> {
+        self.record.submit(req).await
     }
 
     async fn record_health(
@@ -234,36 +143,22 @@ impl Store for PostgresStore {
         name: &str,
         delta: &HealthDelta,
     ) -> Result<HealthRecord, StoreError> {
-        health::record(&self.pool, name, delta).await
+        self.sql.merge_health(name, delta).await
     }
 
-    async fn health(&self) -> Result<Vec<(String, HealthRecord)>, StoreError> {
-        health::all(&self.pool).await
+    async fn announce_work(&self, connectors: Vec<String>) {
+        self.notify.work(connectors).await;
     }
 
-    async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
-        endpoints::save(&self.pool, &self.sealer, endpoint).await?;
-        self.notify.endpoint(&endpoint.id).await;
-        Ok(())
+    async fn announce_endpoint(&self, id: &str) {
+        self.notify.endpoint(id).await;
     }
 
-    async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
-        endpoints::all(&self.pool, &self.sealer).await
+    fn work_notices(&self) -> Option<UnboundedReceiver<String>> {
+        Some(notify::listen(self.pool.clone(), WORK_CHANNEL))
     }
 
-    async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
-        endpoints::one(&self.pool, &self.sealer, id).await
-    }
-
-    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
-        let gone = endpoints::delete(&self.pool, id).await?;
-        if gone {
-            self.notify.endpoint(id).await;
-        }
-        Ok(gone)
-    }
-
-    fn endpoint_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+    fn endpoint_notices(&self) -> Option<UnboundedReceiver<String>> {
         Some(notify::listen(self.pool.clone(), ENDPOINT_CHANNEL))
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension, Statement};
 
 use crate::{
-    delivery::{DeliveryState, Job},
+    delivery::DeliveryState,
     storage::{Admission, Ingested, Lease, NewEvent, StoreError},
     time::now_ms,
 };
@@ -54,31 +54,28 @@ pub(super) fn ingest(
                 event_id: ev.id.clone(),
                 deliveries,
                 created: false,
-                jobs: vec![],
             });
             continue;
         }
         claimed.insert(&ev.id, n);
-        let jobs = insert_deliveries(&mut delivery, new, lease, now)?;
+        insert_deliveries(&mut delivery, new, lease, now)?;
         out.push(Ingested {
             event_id: ev.id.clone(),
             deliveries: n,
             created: true,
-            jobs,
         });
     }
     Ok(out)
 }
 
-/// Inserts an event's deliveries; returns the jobs to dispatch at once.
+/// Inserts an event's deliveries, those to dispatch leased to `lease`.
 fn insert_deliveries(
     stmt: &mut Statement<'_>,
     new: &NewEvent,
     lease: &Lease,
     now: i64,
-) -> Result<Vec<Job>, StoreError> {
+) -> Result<(), StoreError> {
     let ev = &new.event;
-    let mut jobs = Vec::new();
     for d in &new.deliveries {
         let pending = d.admission.state() == DeliveryState::Pending;
         let leased = d.admission == Admission::Dispatch;
@@ -93,17 +90,8 @@ fn insert_deliveries(
             leased.then_some(lease.until),
             now,
         ])?;
-        if leased {
-            jobs.push(Job {
-                delivery_id: d.id.clone(),
-                connector: d.connector.clone(),
-                event: ev.clone(),
-                attempts_made: 0,
-                first_attempt_at: None,
-            });
-        }
     }
-    Ok(jobs)
+    Ok(())
 }
 
 fn stored_count(db: &Connection, id: &str) -> Result<usize, StoreError> {
@@ -166,30 +154,31 @@ mod tests {
             (new_event("evt_2", &[]), lease()),
         ];
         // Through the writer, as one batch.
-        let batch = batch
+        let (writes, answers): (Vec<_>, Vec<_>) = batch
             .into_iter()
-            .map(|(e, l)| super::super::writer::Write::Ingest(e, l))
-            .collect();
-        let out: Vec<Ingested> = super::super::writer::commit(store.write.clone(), batch)
-            .await
-            .expect("batch")
-            .into_iter()
-            .map(|w| match w {
-                super::super::writer::Written::Ingested(i) => i,
-                _ => unreachable!(),
+            .map(|(e, l)| {
+                let (answer, outcome) = tokio::sync::oneshot::channel();
+                (super::super::writer::Write::Ingest(e, l, answer), outcome)
             })
-            .collect();
+            .unzip();
+        super::super::writer::commit(store.engine.write.clone(), writes)
+            .await
+            .expect("batch");
+        let mut out: Vec<Ingested> = Vec::new();
+        for answer in answers {
+            out.push(answer.await.expect("answered after the commit"));
+        }
         let summary: Vec<_> = out
             .iter()
-            .map(|i| (i.event_id.as_str(), i.created, i.deliveries, i.jobs.len()))
+            .map(|i| (i.event_id.as_str(), i.created, i.deliveries))
             .collect();
         assert_eq!(
             summary,
             [
-                ("evt_1", true, 3, 2),
-                ("evt_old", false, 1, 0),
-                ("evt_1", false, 3, 0),
-                ("evt_2", true, 0, 0),
+                ("evt_1", true, 3),
+                ("evt_old", false, 1),
+                ("evt_1", false, 3),
+                ("evt_2", true, 0),
             ]
         );
         let stored = store.event("evt_1").await.expect("read").expect("stored");

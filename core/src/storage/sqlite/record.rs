@@ -3,10 +3,9 @@
 
 use rusqlite::{params, Connection};
 
-use super::RecordReq;
 use crate::{
     delivery::NextStep,
-    storage::{rows::request_json, StoreError},
+    storage::{rows::request_json, RecordReq, StoreError},
     time::now_ms,
 };
 
@@ -29,7 +28,12 @@ pub(super) fn record(db: &Connection, batch: &[RecordReq]) -> Result<(), StoreEr
              lease_expires_at = NULL, last_error = ?5, updated_at = ?6
          WHERE id = ?1",
     )?;
-    for (a, next, first) in batch {
+    for RecordReq {
+        attempt: a,
+        next,
+        first_attempt_at: first,
+    } in batch
+    {
         attempt.execute(params![
             a.delivery_id,
             a.started_at,

@@ -1,5 +1,5 @@
-//! The single writer: new events and attempt records share one transaction,
-//! run on a thread of its own straight against SQLite.
+//! The single writer: new events, attempt records and health merges share
+//! one transaction, run on a thread of its own straight against SQLite.
 //!
 //! SQLite commits one transaction at a time, and each commit waits for an
 //! fsync. Ingest and attempt records arrive together under load; grouping
@@ -11,44 +11,37 @@
 //! takes the pool's write connection, locks its handle away from the worker
 //! (`lock_handle`, sqlx's door for direct SQLite calls) and runs the whole
 //! transaction through rusqlite on its own thread: one hand-off per batch.
-//! Every other write still goes through the same pooled connection, so
+//! The cold writes (`sql/`) go through the same pooled connection, so
 //! SQLite never sees two writers.
 
 use rusqlite::Connection;
 use sqlx::SqlitePool;
+use tokio::sync::oneshot;
 
-use super::{health, ingest, record, RecordReq};
+use super::{health, ingest, record};
 use crate::{
     health::{HealthDelta, HealthRecord},
-    storage::{Ingested, Lease, NewEvent, StoreError},
+    storage::{Ingested, Lease, NewEvent, RecordReq, StoreError},
 };
+
+/// Where a write's own answer goes once its batch is committed (the batch's
+/// reply only says whether the commit succeeded).
+pub(super) type Answer<T> = oneshot::Sender<T>;
 
 /// One write waiting for the next commit.
 pub(super) enum Write {
     /// Commit an event and its deliveries.
-    Ingest(NewEvent, Lease),
+    Ingest(NewEvent, Lease, Answer<Ingested>),
     /// Commit an attempt and the delivery's next state.
     Record(RecordReq),
     /// Merge a connector's recent attempt outcomes into its health row.
-    Health(String, HealthDelta),
+    Health(String, HealthDelta, Answer<HealthRecord>),
 }
 
-/// The answer to a [`Write`], once committed.
-pub(super) enum Written {
-    /// The event's outcome.
-    Ingested(Ingested),
-    /// The attempt is stored.
-    Recorded,
-    /// The connector's merged health.
-    Health(HealthRecord),
-}
-
-/// Commits a batch of writes in one transaction; answers in the batch's order.
+/// Commits a batch of writes in one transaction, then sends each its answer.
 /// Blocks its thread for the commit: run it on the writer's own thread.
-pub(super) async fn commit(
-    pool: SqlitePool,
-    batch: Vec<Write>,
-) -> Result<Vec<Written>, StoreError> {
+pub(super) async fn commit(pool: SqlitePool, batch: Vec<Write>) -> Result<Vec<()>, StoreError> {
+    let n = batch.len();
     let mut conn = pool.acquire().await?;
     let result = match conn.lock_handle().await {
         Ok(mut handle) => {
@@ -63,34 +56,30 @@ pub(super) async fn commit(
         Err(e) => Err(e.into()),
     };
     if result.is_err() {
-        // As in `tx::WriteTx`: after a failure (disk full) nothing may stay
+        // As in `sql::WriteTx`: after a failure (disk full) nothing may stay
         // open on the write connection; closing it rolls everything back.
         conn.close_on_drop();
     }
-    result
+    result.map(|()| vec![(); n])
 }
 
-fn in_transaction(db: &Connection, batch: Vec<Write>) -> Result<Vec<Written>, StoreError> {
-    let mut events = Vec::new();
+fn in_transaction(db: &Connection, batch: Vec<Write>) -> Result<(), StoreError> {
+    let (mut events, mut ingest_answers) = (Vec::new(), Vec::new());
     let mut records = Vec::new();
-    let mut merges = Vec::new();
-    let order: Vec<Kind> = batch
-        .into_iter()
-        .map(|w| match w {
-            Write::Ingest(event, lease) => {
+    let (mut merges, mut merge_answers) = (Vec::new(), Vec::new());
+    for write in batch {
+        match write {
+            Write::Ingest(event, lease, answer) => {
                 events.push((event, lease));
-                Kind::Ingest
+                ingest_answers.push(answer);
             }
-            Write::Record(r) => {
-                records.push(r);
-                Kind::Record
-            }
-            Write::Health(name, delta) => {
+            Write::Record(r) => records.push(r),
+            Write::Health(name, delta, answer) => {
                 merges.push((name, delta));
-                Kind::Health
+                merge_answers.push(answer);
             }
-        })
-        .collect();
+        }
+    }
     db.execute_batch("BEGIN IMMEDIATE")?;
     let work = ingest::ingest(db, &events).and_then(|ingested| {
         record::record(db, &records)?;
@@ -108,20 +97,12 @@ fn in_transaction(db: &Connection, batch: Vec<Write>) -> Result<Vec<Written>, St
         }
     };
     db.execute_batch("COMMIT")?;
-    let (mut ingested, mut merged) = (ingested.into_iter(), merged.into_iter());
-    Ok(order
-        .into_iter()
-        .map(|kind| match kind {
-            Kind::Ingest => Written::Ingested(ingested.next().expect("one answer per event")),
-            Kind::Record => Written::Recorded,
-            Kind::Health => Written::Health(merged.next().expect("one answer per merge")),
-        })
-        .collect())
-}
-
-/// What each position of a batch was, so it gets its answer.
-enum Kind {
-    Ingest,
-    Record,
-    Health,
+    // A caller that gave up waiting has nobody to tell.
+    for (answer, outcome) in ingest_answers.into_iter().zip(ingested) {
+        let _ = answer.send(outcome);
+    }
+    for (answer, record) in merge_answers.into_iter().zip(merged) {
+        let _ = answer.send(record);
+    }
+    Ok(())
 }
