@@ -7,6 +7,7 @@ pub fn registry() -> Registry {
     let mut r = Registry::builtin();
     r.register(switchboard_connector_hubspot::PLUGIN);
     r.register(switchboard_connector_pagerduty::PLUGIN);
+    r.register(switchboard_connector_sendgrid::PLUGIN);
     r.register(switchboard_connector_twilio::PLUGIN);
     r.register(switchboard_connector_zendesk::PLUGIN);
     r

@@ -5,7 +5,8 @@
 //!   and variants with each optional field removed or given odd but valid
 //!   values; [`sparse::check_connector`] renders a connector's shipped
 //!   templates for all of them (a mapping failure is a test failure).
-//! - Vendor simulators ([`hubspot`], [`zendesk`], [`twilio`], [`pagerduty`]):
+//! - Vendor simulators ([`hubspot`], [`zendesk`], [`twilio`], [`pagerduty`],
+//!   [`sendgrid`]):
 //!   loopback servers that check requests the way the vendor does and keep
 //!   what the vendor would end up with (contacts, tickets, SMS, incidents),
 //!   so tests assert the business outcome.
@@ -14,6 +15,7 @@
 pub mod hub;
 pub mod hubspot;
 pub mod pagerduty;
+pub mod sendgrid;
 pub mod sparse;
 pub mod twilio;
 pub mod zendesk;
