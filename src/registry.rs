@@ -6,6 +6,8 @@ use switchboard_core::connector::Registry;
 pub fn registry() -> Registry {
     let mut r = Registry::builtin();
     r.register(switchboard_connector_hubspot::PLUGIN);
+    r.register(switchboard_connector_jsm::PLUGIN);
+    r.retire("opsgenie", switchboard_connector_jsm::OPSGENIE_RETIRED);
     r.register(switchboard_connector_pagerduty::PLUGIN);
     r.register(switchboard_connector_sendgrid::PLUGIN);
     r.register(switchboard_connector_twilio::PLUGIN);

@@ -6,7 +6,7 @@
 //!   values; [`sparse::check_connector`] renders a connector's shipped
 //!   templates for all of them (a mapping failure is a test failure).
 //! - Vendor simulators ([`hubspot`], [`zendesk`], [`twilio`], [`pagerduty`],
-//!   [`sendgrid`]):
+//!   [`sendgrid`], [`jsm`]):
 //!   loopback servers that check requests the way the vendor does and keep
 //!   what the vendor would end up with (contacts, tickets, SMS, incidents),
 //!   so tests assert the business outcome.
@@ -14,6 +14,7 @@
 
 pub mod hub;
 pub mod hubspot;
+pub mod jsm;
 pub mod pagerduty;
 pub mod sendgrid;
 pub mod sparse;

@@ -190,3 +190,19 @@ fn check_names_file_and_line_of_a_syntax_error_and_a_bad_filter() {
         "{text}"
     );
 }
+
+#[test]
+fn check_refuses_opsgenie_and_names_jsm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, text) = check(
+        &dir,
+        "[[connectors]]\nname = \"alerts\"\nkind = \"opsgenie\"\napi_key = \"k\"\n",
+    );
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("'alerts' (opsgenie)")
+            && text.contains("2027-04-05")
+            && text.contains("kind = \"jsm\""),
+        "{text}"
+    );
+}
