@@ -5,6 +5,7 @@ use switchboard_core::connector::Registry;
 /// The registry `serve`, `check`, `render` and `demo` use.
 pub fn registry() -> Registry {
     let mut r = Registry::builtin();
+    r.register(switchboard_connector_customerio::PLUGIN);
     r.register(switchboard_connector_hubspot::PLUGIN);
     r.register(switchboard_connector_jsm::PLUGIN);
     r.retire("opsgenie", switchboard_connector_jsm::OPSGENIE_RETIRED);
