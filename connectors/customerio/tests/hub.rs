@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_connector_customerio::PLUGIN;
-use switchboard_core::event::{fixtures, EventType};
+use switchboard_core::event::EventType;
 use switchboard_testkit::{
     customerio::{CustomerIoSim, API_KEY, SITE_ID},
+    hub::sample_event,
     VendorHub,
 };
 
@@ -22,24 +23,16 @@ async fn hub(sim: &CustomerIoSim) -> VendorHub {
     VendorHub::start(PLUGIN, &toml).await
 }
 
-fn event(t: EventType, edit: impl FnOnce(&mut Value)) -> Value {
-    let (_, src) = fixtures().into_iter().find(|(k, _)| *k == t).unwrap();
-    let mut v: Value = serde_json::from_str(src).unwrap();
-    v.as_object_mut().unwrap().remove("id");
-    edit(&mut v);
-    v
-}
-
 #[actix_rt::test]
 async fn one_caller_is_one_person_across_all_their_events() {
     let sim = CustomerIoSim::start().await;
     let hub = hub(&sim).await;
     let caller = "+15551234567";
     let events = [
-        event(EventType::LeadCaptured, |_| {}),
-        event(EventType::CallCompleted, |_| {}),
-        event(EventType::BookingCreated, |_| {}),
-        event(EventType::VoicemailLeft, |v| {
+        sample_event(EventType::LeadCaptured, |_| {}),
+        sample_event(EventType::CallCompleted, |_| {}),
+        sample_event(EventType::BookingCreated, |_| {}),
+        sample_event(EventType::VoicemailLeft, |v| {
             v["data"]["from_number"] = caller.into()
         }),
     ];
@@ -71,13 +64,15 @@ async fn retries_and_replays_record_the_event_once() {
     let hub = hub(&sim).await;
     // A withheld caller who left no email: one anonymous event, whose answer is lost.
     sim.lose_next_answer(502);
-    let lead = event(EventType::LeadCaptured, |v| {
+    let lead = sample_event(EventType::LeadCaptured, |v| {
         v["data"].as_object_mut().unwrap().remove("from_number");
         v["data"]["lead"] = json!({"name": "Sam"});
     });
     let id = hub.post(&lead).await;
     assert_eq!(hub.settled(&id, SETTLE).await.status, "succeeded");
-    let known = hub.post(&event(EventType::CallCompleted, |_| {})).await;
+    let known = hub
+        .post(&sample_event(EventType::CallCompleted, |_| {}))
+        .await;
     assert_eq!(hub.settled(&known, SETTLE).await.status, "succeeded");
     hub.replay(&known).await;
     let deadline = std::time::Instant::now() + SETTLE;
@@ -100,9 +95,11 @@ async fn retries_and_replays_record_the_event_once() {
 async fn a_rate_limited_call_waits_and_is_delivered() {
     let sim = CustomerIoSim::with_rate_limit(2, Duration::from_secs(1)).await;
     let hub = hub(&sim).await;
-    let a = hub.post(&event(EventType::CallCompleted, |_| {})).await;
+    let a = hub
+        .post(&sample_event(EventType::CallCompleted, |_| {}))
+        .await;
     let b = hub
-        .post(&event(EventType::CallCompleted, |v| {
+        .post(&sample_event(EventType::CallCompleted, |v| {
             v["data"]["from_number"] = "+15550001111".into()
         }))
         .await;
@@ -123,7 +120,9 @@ async fn wrong_credentials_fail_at_once_with_the_vendors_reason() {
         sim.base_url()
     );
     let hub = VendorHub::start(PLUGIN, &toml).await;
-    let id = hub.post(&event(EventType::LeadCaptured, |_| {})).await;
+    let id = hub
+        .post(&sample_event(EventType::LeadCaptured, |_| {}))
+        .await;
     let settled = hub.settled(&id, SETTLE).await;
     assert_eq!(settled.status, "failed");
     assert!(settled.detail.to_string().contains("Unauthorized request"));

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use switchboard_connector_jsm::PLUGIN;
-use switchboard_core::event::{fixtures, EventType};
+use switchboard_core::event::EventType;
 use switchboard_testkit::{
+    hub::sample_event,
     jsm::{JsmSim, API_KEY},
     VendorHub,
 };
@@ -22,17 +23,9 @@ async fn hub(sim: &JsmSim) -> VendorHub {
     VendorHub::start(PLUGIN, &toml).await
 }
 
-fn event(t: EventType, edit: impl FnOnce(&mut Value)) -> Value {
-    let (_, src) = fixtures().into_iter().find(|(k, _)| *k == t).unwrap();
-    let mut v: Value = serde_json::from_str(src).unwrap();
-    v.as_object_mut().unwrap().remove("id");
-    edit(&mut v);
-    v
-}
-
 /// An emergency transfer from a withheld number, with no summary or reason.
 fn withheld_transfer() -> Value {
-    event(EventType::TransferRequested, |v| {
+    sample_event(EventType::TransferRequested, |v| {
         let data = v["data"].as_object_mut().unwrap();
         data.remove("from_number");
         data["transfer"] = json!({"urgency": "emergency"});
@@ -61,11 +54,11 @@ async fn every_event_of_one_call_and_every_retry_stays_one_alert() {
     let sim = JsmSim::start().await;
     let hub = hub(&sim).await;
     sim.fail_next(502);
-    let lead = event(EventType::LeadCaptured, |v| {
+    let lead = sample_event(EventType::LeadCaptured, |v| {
         v["data"]["call_id"] = "call_one".into();
         v["data"]["lead"]["urgency"] = "emergency".into();
     });
-    let transfer = event(EventType::TransferRequested, |v| {
+    let transfer = sample_event(EventType::TransferRequested, |v| {
         v["data"]["call_id"] = "call_one".into()
     });
     for e in [&lead, &transfer, &transfer] {
@@ -86,7 +79,7 @@ async fn every_event_of_one_call_and_every_retry_stays_one_alert() {
 async fn a_routine_lead_alerts_nobody_by_default() {
     let sim = JsmSim::start().await;
     let hub = hub(&sim).await;
-    let lead = event(EventType::LeadCaptured, |v| {
+    let lead = sample_event(EventType::LeadCaptured, |v| {
         v["data"]["lead"]["urgency"] = "high".into()
     });
     let id = hub.post(&lead).await;
@@ -100,7 +93,7 @@ async fn a_rate_limited_alert_waits_and_is_raised() {
     let hub = hub(&sim).await;
     let first = hub.post(&withheld_transfer()).await;
     let second = hub
-        .post(&event(EventType::TransferRequested, |v| {
+        .post(&sample_event(EventType::TransferRequested, |v| {
             v["data"]["call_id"] = "call_two".into()
         }))
         .await;

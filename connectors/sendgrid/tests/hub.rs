@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
 use switchboard_connector_sendgrid::PLUGIN;
-use switchboard_core::event::{fixtures, EventType};
+use switchboard_core::event::EventType;
 use switchboard_testkit::{
+    hub::sample_event,
     sendgrid::{SendGridSim, API_KEY},
     VendorHub,
 };
@@ -23,21 +23,16 @@ async fn hub(sim: &SendGridSim, extra: &str) -> VendorHub {
     VendorHub::start(PLUGIN, &toml).await
 }
 
-/// The sample event of `t` with `edit` applied and no `id`.
-fn event(t: EventType, edit: impl FnOnce(&mut Value)) -> Value {
-    let (_, src) = fixtures().into_iter().find(|(k, _)| *k == t).unwrap();
-    let mut v: Value = serde_json::from_str(src).unwrap();
-    v.as_object_mut().unwrap().remove("id");
-    edit(&mut v);
-    v
-}
-
 #[actix_rt::test]
 async fn a_booking_confirms_to_the_caller_and_a_call_summary_goes_to_staff() {
     let sim = SendGridSim::start().await;
     let hub = hub(&sim, "to = \"office@reyes.example\"").await;
-    let booking = hub.post(&event(EventType::BookingCreated, |_| {})).await;
-    let lead = hub.post(&event(EventType::LeadCaptured, |_| {})).await;
+    let booking = hub
+        .post(&sample_event(EventType::BookingCreated, |_| {}))
+        .await;
+    let lead = hub
+        .post(&sample_event(EventType::LeadCaptured, |_| {}))
+        .await;
     for id in [booking, lead] {
         let settled = hub.settled(&id, SETTLE).await;
         assert_eq!(settled.status, "succeeded", "{}", settled.detail);
@@ -68,7 +63,9 @@ async fn a_failure_before_sendgrid_took_the_mail_is_retried_and_sends_once() {
     let hub = hub(&sim, "").await;
     sim.fail_next(500);
     sim.fail_next(503);
-    let id = hub.post(&event(EventType::BookingCreated, |_| {})).await;
+    let id = hub
+        .post(&sample_event(EventType::BookingCreated, |_| {}))
+        .await;
     assert_eq!(hub.settled(&id, SETTLE).await.status, "succeeded");
     assert_eq!((sim.received(), sim.mails().len()), (3, 1));
     hub.stop().await;
@@ -78,9 +75,11 @@ async fn a_failure_before_sendgrid_took_the_mail_is_retried_and_sends_once() {
 async fn a_rate_limited_mail_waits_for_the_reset_and_is_sent() {
     let sim = SendGridSim::with_rate_limit(1, Duration::from_secs(1)).await;
     let hub = hub(&sim, "").await;
-    let first = hub.post(&event(EventType::BookingCreated, |_| {})).await;
+    let first = hub
+        .post(&sample_event(EventType::BookingCreated, |_| {}))
+        .await;
     let second = hub
-        .post(&event(EventType::BookingCreated, |v| {
+        .post(&sample_event(EventType::BookingCreated, |v| {
             v["data"]["booking"]["customer"]["email"] = "sam@example.com".into()
         }))
         .await;
@@ -105,7 +104,9 @@ async fn an_unverified_sender_fails_at_once_with_sendgrids_reason() {
         sim.base_url()
     );
     let hub = VendorHub::start(PLUGIN, &toml).await;
-    let id = hub.post(&event(EventType::BookingCreated, |_| {})).await;
+    let id = hub
+        .post(&sample_event(EventType::BookingCreated, |_| {}))
+        .await;
     let settled = hub.settled(&id, SETTLE).await;
     assert_eq!(settled.status, "failed");
     assert_eq!(settled.detail["attempt_count"], 1);
@@ -120,7 +121,9 @@ async fn an_unverified_sender_fails_at_once_with_sendgrids_reason() {
 async fn without_staff_addresses_only_bookings_are_taken() {
     let sim = SendGridSim::start().await;
     let hub = hub(&sim, "").await;
-    let lead = hub.post(&event(EventType::LeadCaptured, |_| {})).await;
+    let lead = hub
+        .post(&sample_event(EventType::LeadCaptured, |_| {}))
+        .await;
     assert!(hub.deliveries(&lead).await.is_empty());
     hub.stop().await;
 }
