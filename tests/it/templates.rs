@@ -21,6 +21,11 @@ fn settings(kind: &str) -> serde_json::Value {
             json!({"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "t", "from": "+15557654321"})
         }
         "zendesk" => json!({"subdomain": "acme", "email": "agent@acme.test", "api_token": "t"}),
+        "sendgrid" => {
+            json!({"api_key": "SG.golden", "from": "Reyes Plumbing <bookings@reyes.example>", "to": "office@reyes.example"})
+        }
+        "jsm" => json!({"api_key": "golden-genie-key"}),
+        "customerio" => json!({"site_id": "site-golden", "api_key": "t"}),
         other => panic!("no golden settings for {other}"),
     }
 }
@@ -65,7 +70,7 @@ fn every_shipped_template_renders_its_golden_request() {
         assert_eq!(shown, want, "{name} no longer renders {}", path.display());
         checked += 1;
     }
-    assert_eq!(checked, 12, "every shipped template has a golden file");
+    assert_eq!(checked, 23, "every shipped template has a golden file");
 }
 
 fn check(dir: &tempfile::TempDir, connector: &str) -> (bool, String) {
