@@ -9,12 +9,28 @@ use switchboard_client::HubClient;
 use switchboard_core::{
     config::Config,
     connector::{Plugin, Registry},
+    event::{fixtures, EventType},
     hub::{Hub, RunningHub},
 };
 use tempfile::TempDir;
 
 const INGEST: &str = "testkit-ingest";
 const ADMIN: &str = "testkit-admin";
+
+/// The sample event of type `t` with `edit` applied and no `id` (so
+/// [`VendorHub::post`] gives each post a fresh one).
+pub fn sample_event(t: EventType, edit: impl FnOnce(&mut Value)) -> Value {
+    let (_, src) = fixtures()
+        .into_iter()
+        .find(|(k, _)| *k == t)
+        .expect("every type has a sample");
+    let mut v: Value = serde_json::from_str(src).expect("samples are JSON");
+    if let Some(o) = v.as_object_mut() {
+        o.remove("id");
+    }
+    edit(&mut v);
+    v
+}
 
 /// A running hub and a client of its APIs. Start it inside an actix
 /// system (`#[actix_rt::test]`).

@@ -6,19 +6,23 @@
 //!   values; [`sparse::check_connector`] renders a connector's shipped
 //!   templates for all of them (a mapping failure is a test failure).
 //! - Vendor simulators ([`hubspot`], [`zendesk`], [`twilio`], [`pagerduty`],
-//!   [`pipedrive`], [`intercom`], [`freshdesk`], [`housecallpro`]):
+//!   [`pipedrive`], [`intercom`], [`freshdesk`], [`housecallpro`],
+//!   [`sendgrid`], [`jsm`], [`customerio`]):
 //!   loopback servers that check requests the way the vendor does and keep
 //!   what the vendor would end up with (contacts, tickets, SMS, incidents),
 //!   so tests assert the business outcome.
 //! - [`hub`]: a real hub in-process with one connector kind registered.
 
+pub mod customerio;
 pub mod freshdesk;
 pub mod housecallpro;
 pub mod hub;
 pub mod hubspot;
 pub mod intercom;
+pub mod jsm;
 pub mod pagerduty;
 pub mod pipedrive;
+pub mod sendgrid;
 pub mod sparse;
 pub mod twilio;
 pub mod zendesk;

@@ -23,6 +23,15 @@ fn settings(kind: &str) -> serde_json::Value {
             json!({"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "t", "from": "+15557654321"})
         }
         "zendesk" => json!({"subdomain": "acme", "email": "agent@acme.test", "api_token": "t"}),
+        "sendgrid" => {
+            json!({"api_key": "SG.golden", "from": "Reyes Plumbing <bookings@reyes.example>", "to": "office@reyes.example"})
+        }
+        "jsm" => json!({"api_key": "golden-genie-key"}),
+        "customerio" => json!({"site_id": "site-golden", "api_key": "t"}),
+        "pipedrive" => json!({"api_token": "golden", "company_domain": "acme"}),
+        "intercom" => json!({"token": "golden"}),
+        "freshdesk" => json!({"domain": "acme", "api_key": "golden"}),
+        "housecallpro" => json!({"api_key": "golden"}),
         other => panic!("no golden settings for {other}"),
     }
 }
@@ -67,7 +76,7 @@ fn every_shipped_template_renders_its_golden_request() {
         assert_eq!(shown, want, "{name} no longer renders {}", path.display());
         checked += 1;
     }
-    assert_eq!(checked, 12, "every shipped template has a golden file");
+    assert_eq!(checked, 34, "every shipped template has a golden file");
 }
 
 /// `switchboard check` of a config file with this one connector.
@@ -191,6 +200,22 @@ fn check_names_file_and_line_of_a_syntax_error_and_a_bad_filter() {
     assert!(!ok, "{text}");
     assert!(
         text.contains("connector 'pd' (pagerduty): `filter`") && text.contains("column 8"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_refuses_opsgenie_and_names_jsm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, text) = check(
+        &dir,
+        TestConnector::new("alerts", "opsgenie").set("api_key", "k"),
+    );
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("'alerts' (opsgenie)")
+            && text.contains("2027-04-05")
+            && text.contains("kind = \"jsm\""),
         "{text}"
     );
 }

@@ -116,6 +116,8 @@ pub(crate) fn built_in_name(kind: &str, event: &str) -> String {
 #[derive(Clone)]
 pub struct Registry {
     plugins: BTreeMap<&'static str, Plugin>,
+    /// Kinds that no longer exist, with what to use instead.
+    retired: BTreeMap<&'static str, &'static str>,
 }
 
 impl Default for Registry {
@@ -129,6 +131,7 @@ impl Registry {
     pub fn builtin() -> Self {
         let mut r = Registry {
             plugins: BTreeMap::new(),
+            retired: BTreeMap::new(),
         };
         r.register(super::http::PLUGIN);
         r.register(super::webhook::PLUGIN);
@@ -138,6 +141,13 @@ impl Registry {
     /// Adds a kind. A later registration of the same name replaces the earlier.
     pub fn register(&mut self, plugin: Plugin) -> &mut Self {
         self.plugins.insert(plugin.kind, plugin);
+        self
+    }
+
+    /// Marks `kind` as retired: a config naming it fails to build with
+    /// `why` (which should name the kind to use instead).
+    pub fn retire(&mut self, kind: &'static str, why: &'static str) -> &mut Self {
+        self.retired.insert(kind, why);
         self
     }
 
@@ -166,6 +176,9 @@ impl Registry {
                 defaults: plugin.templates,
                 ..spec.clone()
             }),
+            None if self.retired.contains_key(spec.config.kind.as_str()) => {
+                Err(spec.error(self.retired[spec.config.kind.as_str()]))
+            }
             None => Err(spec.error(format!(
                 "unknown kind '{}', expected one of: {}",
                 spec.config.kind,
