@@ -1,0 +1,133 @@
+//! The API against its own OpenAPI document under schemathesis (issue 24):
+//! every check and every phase, with both tokens, on SQLite and on
+//! PostgreSQL, bounded in time; any failure fails the test with the
+//! fuzzer's report. The stateful phase follows the document's links from
+//! created endpoints, posted events, listed connectors and functions.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use crate::{
+    storage::support::pg,
+    support::{
+        process::{free_port, Proc},
+        sdk::{root, run},
+        Receiver,
+    },
+};
+
+/// The configuration `switchboard serve` falls back to.
+const EMBEDDED_DEFAULT: &str = include_str!("../../core/config.default.toml");
+
+/// Seconds of fuzzing per back-end: two back-ends stay within 3 minutes.
+const BUDGET_SECS: u64 = 75;
+
+/// The schemathesis that `.ci/run` installs (pinned) into the SDK venv.
+fn schemathesis() -> Option<PathBuf> {
+    let bin = root().join("target/sdk-venv/bin/schemathesis");
+    if bin.is_file() {
+        return Some(bin);
+    }
+    let why = format!(
+        "the contract test needs {} (.ci/run installs it from sdk/python/dev-requirements.txt)",
+        bin.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why}; CI=true requires it");
+    }
+    eprintln!("\n*** SKIPPED: {why} ***\n");
+    None
+}
+
+/// The embedded default configuration plus one connector and one function
+/// (so the `{name}` operations have something to find), both aimed at `rx`.
+fn config(dir: &Path, rx: &Receiver) -> PathBuf {
+    let path = dir.join("switchboard.toml");
+    let text = format!(
+        "{EMBEDDED_DEFAULT}\n\
+         [[connectors]]\nname = \"crm\"\nkind = \"webhook\"\nurl = \"{0}/crm\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n\n\
+         [[functions]]\nname = \"check_availability\"\nurl = \"{0}/fn\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n\
+         parameters = {{ type = \"object\" }}\n",
+        rx.url
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs schemathesis against a hub on `storage` (`None`: the default SQLite
+/// file); panics with its report on any failure.
+async fn fuzz(storage: Option<&str>) {
+    let Some(st) = schemathesis() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rx = Receiver::start();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let db = format!("sqlite://{}/hub.db", dir.path().display());
+    let env = [
+        ("SWITCHBOARD_SERVER__LISTEN", listen.as_str()),
+        ("SWITCHBOARD_STORAGE__URL", storage.unwrap_or(&db)),
+        ("SWITCHBOARD_DELIVERY__ALLOW_PRIVATE_TARGETS", "true"),
+    ];
+    let mut hub = Proc::spawn_with(
+        &config(dir.path(), &rx),
+        port,
+        "warn",
+        &env,
+        Stdio::null(),
+        Stdio::null(),
+    )
+    .await;
+    let mut cmd = Command::new(st);
+    cmd.current_dir(dir.path())
+        .arg("--config-file")
+        .arg(root().join("tests/contract/schemathesis.toml"))
+        .arg("--no-color")
+        .args(["run", &format!("{}/openapi.json", hub.url)])
+        .args(["--checks", "all"])
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
+        .args(["--max-time", &BUDGET_SECS.to_string()])
+        .args(["--generation-database", "none"])
+        .env("SWITCHBOARD_ADMIN_TOKEN", "dev-admin-token")
+        .env("SWITCHBOARD_INGEST_TOKEN", "dev-ingest-token");
+    let log = dir.path().join("schemathesis.log");
+    // `run` panics with the whole report when schemathesis finds a failure.
+    run(&mut cmd, &log, Duration::from_secs(BUDGET_SECS + 60));
+    let report = std::fs::read_to_string(&log).unwrap();
+    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", hub.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let operations: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert!(
+        report.contains(&format!("Tested: {operations}")),
+        "schemathesis did not test all {operations} operations:\n{report}"
+    );
+    hub.signal(libc::SIGTERM);
+    hub.wait();
+}
+
+#[actix_rt::test]
+async fn the_api_matches_its_document_on_sqlite() {
+    let _alone = crate::support::quiet_machine().await;
+    fuzz(None).await;
+}
+
+#[actix_rt::test]
+async fn the_api_matches_its_document_on_postgres() {
+    let Some(pg) = pg("contract").await else {
+        return;
+    };
+    let _alone = crate::support::quiet_machine().await;
+    fuzz(Some(&pg.url)).await;
+    pg.drop().await;
+}
