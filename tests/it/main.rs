@@ -5,6 +5,7 @@ mod support;
 mod admin;
 mod badinput;
 mod cli;
+mod client_ts;
 mod connectors;
 mod contract;
 mod dashboard;

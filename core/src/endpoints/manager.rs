@@ -41,7 +41,7 @@ pub struct NewEndpoint {
     pub description: String,
     /// `false` creates it disabled. Default `true`.
     #[serde(default = "enabled_by_default")]
-    #[schema(default = true)]
+    #[schema(default = true, required = false)]
     pub enabled: bool,
 }
 
@@ -58,9 +58,9 @@ pub struct EndpointChange {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = Uri)]
     pub url: Option<Option<String>>,
-    /// New per-type URLs (replacing all of them).
+    /// New per-type URLs (replacing all of them); `null` leaves them as they are.
     #[serde(default)]
-    #[schema(schema_with = urls_schema)]
+    #[schema(schema_with = urls_change_schema)]
     pub urls: Option<BTreeMap<String, String>>,
     /// New wanted types (`null`: all).
     #[serde(default, deserialize_with = "present")]
@@ -79,6 +79,14 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// `urls` of a change: as on create, or `null`.
+fn urls_change_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{schema::SchemaType, Type};
+    let mut schema = urls_schema();
+    schema.schema_type = SchemaType::from_iter([Type::Object, Type::Null]);
+    schema
 }
 
 /// `urls`: an object keyed by event type, generated from [`EventType::ALL`].
