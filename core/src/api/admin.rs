@@ -212,6 +212,13 @@ async fn list_deliveries(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
+    if super::params::matches_nothing([
+        q.connector.as_deref(),
+        q.event_id.as_deref(),
+        q.cursor.as_deref(),
+    ]) {
+        return Ok(HttpResponse::Ok().json(json!({"data": [], "next_cursor": null})));
+    }
     let filter = DeliveryFilter {
         status: q.status,
         connector: q.connector,

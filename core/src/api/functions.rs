@@ -196,6 +196,9 @@ async fn list_invocations(
 ) -> Result<HttpResponse, ApiError> {
     let function = lookup(&state, &path)?;
     let q = query.0;
+    if super::params::matches_nothing([q.call_id.as_deref(), q.cursor.as_deref()]) {
+        return Ok(HttpResponse::Ok().json(json!({"data": [], "next_cursor": null})));
+    }
     let filter = InvocationFilter {
         function: Some(function.spec.name.clone()),
         call_id: q.call_id,

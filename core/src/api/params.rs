@@ -85,3 +85,10 @@ impl PartialSchema for Rfc3339 {
 }
 
 impl ToSchema for Rfc3339 {}
+
+/// Whether a text filter can match nothing stored: ids and names never hold
+/// NUL, and PostgreSQL refuses NUL in text, so such a filter answers an
+/// empty page instead of reaching storage.
+pub fn matches_nothing<'a>(filters: impl IntoIterator<Item = Option<&'a str>>) -> bool {
+    filters.into_iter().flatten().any(|f| f.contains('\0'))
+}
