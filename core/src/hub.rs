@@ -213,18 +213,21 @@ impl Hub {
         handle_signals: bool,
     ) -> Result<RunningHub, HubError> {
         let state = self.state.clone();
-        let openapi = web::Data::new(api::openapi::Served(api::openapi::document()));
+        let document = api::openapi::document();
+        let routes = web::Data::new(api::KnownRoutes::from_document(&document));
+        let openapi = web::Data::new(api::openapi::Served(document));
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(openapi.clone())
+                .app_data(routes.clone())
                 .configure(api::configure)
                 .into_app()
                 // Wraps the whole app (API and dashboard): header limits hold everywhere.
                 .wrap(actix_web::middleware::from_fn(api::limit_headers))
                 .configure(crate::dashboard::configure)
-                .default_service(web::to(api::not_found))
+                .default_service(web::to(api::not_found_or_not_allowed))
         })
         .listen(listener)?
         .shutdown_timeout(10)

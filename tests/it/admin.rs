@@ -177,7 +177,11 @@ async fn bulk_replay_of_failed_deliveries() {
     let (s, body) = hub
         .admin_post("/v1/replay", json!({"status": "failed"}))
         .await;
-    assert_eq!(s, 400, "since is required: {body}");
+    assert_eq!(
+        (s, body["error"]["path"].as_str()),
+        (422, Some("/since")),
+        "since is required: {body}"
+    );
     let (s, body) = hub
         .admin_post(
             "/v1/replay",

@@ -11,4 +11,4 @@ mod endpoints;
 mod invocations;
 mod multinode;
 mod sealing;
-mod support;
+pub(crate) mod support;

@@ -26,7 +26,11 @@ async fn test_fire_reaches_only_the_chosen_connector() {
         )
         .await;
     assert_eq!(s, 202, "{fired}");
-    assert_eq!(fired["deliveries"], 1);
+    // The same answer as an endpoint's test-fire: the event and its one delivery.
+    let delivery = fired["delivery_id"].as_str().expect("delivery_id");
+    let (s, shown) = hub.admin_get(&format!("/v1/deliveries/{delivery}")).await;
+    assert_eq!((s, &shown["connector"]), (200, &json!("b")), "{shown}");
+    assert_eq!(shown["event_id"], fired["event_id"]);
     assert!(wait_until(Duration::from_secs(5), async || rx.count() == 1).await);
     actix_rt::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(rx.count(), 1, "a and leads got nothing");
@@ -34,7 +38,10 @@ async fn test_fire_reaches_only_the_chosen_connector() {
     assert_eq!(got.path, "/b");
     let body = got.json();
     assert_eq!(body["type"], "booking.created");
-    assert_eq!(body["id"], fired["id"], "a fresh sample event, as stored");
+    assert_eq!(
+        body["id"], fired["event_id"],
+        "a fresh sample event, as stored"
+    );
 
     let (s, e) = hub
         .admin_post(

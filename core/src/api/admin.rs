@@ -2,32 +2,32 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{auth, ApiError, AppState};
+use super::{
+    extract::{Json, Query},
+    params::{PageLimit, Rfc3339},
+    AdminToken, ApiError, AppState, ErrorCode,
+};
 use crate::{
     actors::WakeConnectors,
     delivery::DeliveryState,
     endpoints::OPERATOR_DISABLED,
     storage::{DeliveryFilter, PageRequest, ReplaySelector},
-    time::{now_ms, parse_rfc3339, rfc3339},
+    time::{now_ms, rfc3339},
 };
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
-    cfg.service(connectors)
+    cfg.service(list_connectors)
         .service(update_connector)
-        .service(event)
-        .service(deliveries)
-        .service(delivery)
+        .service(read_event)
+        .service(list_deliveries)
+        .service(read_delivery)
         .service(replay_delivery)
         .service(replay_event)
         .service(replay_bulk);
-}
-
-fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    auth::require(req, &state.admin_token, "admin")
 }
 
 /// Configured connectors with their state and delivery counts.
@@ -36,15 +36,13 @@ fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Connectors", body = super::openapi::ConnectorList),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/v1/connectors")]
-async fn connectors(
-    req: HttpRequest,
+async fn list_connectors(
+    _: AdminToken,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     let mut counts: BTreeMap<String, BTreeMap<&'static str, u64>> = BTreeMap::new();
     for c in state.store.counts().await? {
         *counts
@@ -100,18 +98,15 @@ pub struct UpdateConnector {
     responses(
         (status = 200, description = "The connector's new state", body = super::openapi::ConnectorState),
         (status = 404, description = "No configured connector of that name", body = super::openapi::ErrorBody),
-        (status = 400, description = "Bad body", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[patch("/v1/connectors/{name}")]
 async fn update_connector(
-    req: HttpRequest,
+    _: AdminToken,
     path: web::Path<String>,
-    body: web::Json<UpdateConnector>,
+    body: Json<UpdateConnector>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     let name = path.into_inner();
     let known = state
         .connectors
@@ -126,12 +121,11 @@ async fn update_connector(
             ""
         };
         return Err(ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no configured connector named '{name}'{hint}"),
         ));
     }
-    let enabled = body.enabled;
+    let enabled = body.0.enabled;
     state
         .store
         .set_disabled(&name, (!enabled).then_some(OPERATOR_DISABLED))
@@ -157,16 +151,14 @@ async fn update_connector(
     responses(
         (status = 200, description = "The event", body = super::openapi::EventView),
         (status = 404, description = "No such event", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/v1/events/{id}")]
-async fn event(
-    req: HttpRequest,
+async fn read_event(
+    _: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     let record = state
         .store
         .event(&path)
@@ -188,39 +180,24 @@ async fn event(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
-    /// Only deliveries in this state: `pending`, `retrying`, `succeeded`, `failed`, `disabled`.
-    status: Option<String>,
+    /// Only deliveries in this state.
+    #[param(inline)]
+    status: Option<DeliveryState>,
     /// Only this connector.
     connector: Option<String>,
     /// Only this event.
     event_id: Option<String>,
-    /// Created at or after (RFC 3339).
-    since: Option<String>,
-    /// Created before (RFC 3339).
-    until: Option<String>,
+    /// Created at or after.
+    #[param(inline)]
+    since: Option<Rfc3339>,
+    /// Created before.
+    #[param(inline)]
+    until: Option<Rfc3339>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    limit: Option<u32>,
-}
-
-fn parse_status(s: Option<&str>) -> Result<Option<DeliveryState>, ApiError> {
-    s.map(|s| {
-        s.parse()
-            .map_err(|e: crate::delivery::UnknownState| ApiError::bad_request(e.to_string()))
-    })
-    .transpose()
-}
-
-fn parse_time(name: &str, s: Option<&str>) -> Result<Option<i64>, ApiError> {
-    s.map(|s| {
-        parse_rfc3339(s).map_err(|e| {
-            ApiError::bad_request(format!(
-                "`{name}`: '{s}' is not an RFC 3339 time ({e}), e.g. 2026-01-31T12:00:00Z"
-            ))
-        })
-    })
-    .transpose()
+    /// Page size.
+    #[param(inline)]
+    limit: Option<PageLimit>,
 }
 
 /// The delivery log, newest first.
@@ -230,28 +207,32 @@ fn parse_time(name: &str, s: Option<&str>) -> Result<Option<i64>, ApiError> {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of deliveries", body = super::openapi::DeliveryPage),
-        (status = 400, description = "Bad filter value", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/v1/deliveries")]
-async fn deliveries(
-    req: HttpRequest,
-    query: web::Query<ListQuery>,
+async fn list_deliveries(
+    _: AdminToken,
+    query: Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
-    let q = query.into_inner();
+    let q = query.0;
+    if super::params::matches_nothing([
+        q.connector.as_deref(),
+        q.event_id.as_deref(),
+        q.cursor.as_deref(),
+    ]) {
+        return Ok(HttpResponse::Ok().json(json!({"data": [], "next_cursor": null})));
+    }
     let filter = DeliveryFilter {
-        status: parse_status(q.status.as_deref())?,
+        status: q.status,
         connector: q.connector,
         event_id: q.event_id,
-        since: parse_time("since", q.since.as_deref())?,
-        until: parse_time("until", q.until.as_deref())?,
+        since: q.since.map(|t| t.0),
+        until: q.until.map(|t| t.0),
     };
     let page = PageRequest {
         cursor: q.cursor,
-        limit: q.limit.unwrap_or(50).clamp(1, 500),
+        limit: PageLimit::or_default(q.limit),
     };
     Ok(HttpResponse::Ok().json(state.store.deliveries(&filter, &page).await?))
 }
@@ -264,16 +245,14 @@ async fn deliveries(
     responses(
         (status = 200, description = "The delivery", body = crate::delivery::DeliveryDetail),
         (status = 404, description = "No such delivery", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/v1/deliveries/{id}")]
-async fn delivery(
-    req: HttpRequest,
+async fn read_delivery(
+    _: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     let detail = state
         .store
         .delivery(&path)
@@ -300,16 +279,14 @@ async fn replay(state: &AppState, selector: ReplaySelector) -> Result<HttpRespon
     responses(
         (status = 202, description = "Replayed", body = super::openapi::Replayed),
         (status = 404, description = "No such delivery", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/deliveries/{id}/replay")]
 async fn replay_delivery(
-    req: HttpRequest,
+    _: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     if state.store.delivery(&path).await?.is_none() {
         return Err(ApiError::not_found("delivery", &path));
     }
@@ -324,16 +301,14 @@ async fn replay_delivery(
     responses(
         (status = 202, description = "Replayed", body = super::openapi::Replayed),
         (status = 404, description = "No such event", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/events/{id}/replay")]
 async fn replay_event(
-    req: HttpRequest,
+    _: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     if state.store.event(&path).await?.is_none() {
         return Err(ApiError::not_found("event", &path));
     }
@@ -344,14 +319,20 @@ async fn replay_event(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkReplay {
-    /// Required: deliveries created at or after (RFC 3339).
-    since: Option<String>,
-    /// Created before (RFC 3339).
-    until: Option<String>,
+    /// Deliveries created at or after this instant; required, so a bulk
+    /// replay never resends all history by accident.
+    #[schema(value_type = Rfc3339)]
+    since: Rfc3339,
+    /// Created before this instant.
+    #[schema(value_type = Option<Rfc3339>)]
+    #[serde(default)]
+    until: Option<Rfc3339>,
     /// Only this connector.
+    #[serde(default)]
     connector: Option<String>,
-    /// Only this state, e.g. `failed`.
-    status: Option<String>,
+    /// Only deliveries in this state, e.g. `failed`.
+    #[serde(default)]
+    status: Option<DeliveryState>,
 }
 
 /// Bulk recovery: makes every matching delivery due now again.
@@ -361,26 +342,21 @@ struct BulkReplay {
     request_body = BulkReplay,
     responses(
         (status = 202, description = "Replayed", body = super::openapi::Replayed),
-        (status = 400, description = "`since` missing or a bad value", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/replay")]
 async fn replay_bulk(
-    req: HttpRequest,
-    body: web::Json<BulkReplay>,
+    _: AdminToken,
+    body: Json<BulkReplay>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
-    let b = body.into_inner();
-    let since = parse_time("since", b.since.as_deref())?
-        .ok_or_else(|| ApiError::bad_request("`since` is required (RFC 3339), so a bulk replay never resends all history by accident"))?;
+    let b = body.0;
     let filter = DeliveryFilter {
-        status: parse_status(b.status.as_deref())?,
+        status: b.status,
         connector: b.connector,
         event_id: None,
-        since: Some(since),
-        until: parse_time("until", b.until.as_deref())?,
+        since: Some(b.since.0),
+        until: b.until.map(|t| t.0),
     };
     replay(&state, ReplaySelector::Bulk(filter)).await
 }

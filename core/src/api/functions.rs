@@ -3,19 +3,19 @@
 
 use actix_web::{
     get,
-    http::{header::HeaderValue, StatusCode},
-    post, web, HttpRequest, HttpResponse, ResponseError,
+    http::header::{HeaderName, HeaderValue},
+    post, web, HttpResponse, ResponseError,
 };
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{de::Error as _, Deserialize, Deserializer};
+use serde_json::{json, Map, Value};
 
 use super::{
-    auth,
-    ingest::{check_content_type, read_limited},
-    ApiError, AppState,
+    extract::{Json, Query},
+    params::PageLimit,
+    AdminToken, ApiError, AppState, ErrorCode, IngestToken,
 };
 use crate::{
-    functions::{Function, InvocationFilter, InvocationRecord, InvokeError, Outcome},
+    functions::{Function, InvocationFilter, InvocationRecord, Outcome},
     storage::PageRequest,
     time::rfc3339,
 };
@@ -24,10 +24,10 @@ use crate::{
 const INVOCATION_HEADER: &str = "x-oncallclerk-invocation";
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
-    cfg.service(invoke)
-        .service(list)
-        .service(one)
-        .service(invocations);
+    cfg.service(invoke_function)
+        .service(list_functions)
+        .service(read_function)
+        .service(list_invocations);
 }
 
 fn lookup<'a>(state: &'a AppState, name: &str) -> Result<&'a Function, ApiError> {
@@ -38,8 +38,7 @@ fn lookup<'a>(state: &'a AppState, name: &str) -> Result<&'a Function, ApiError>
             .map(|f| f.spec.name.as_str())
             .collect();
         ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!(
                 "no function named '{name}'; configured functions: {}",
                 if known.is_empty() {
@@ -52,79 +51,33 @@ fn lookup<'a>(state: &'a AppState, name: &str) -> Result<&'a Function, ApiError>
     })
 }
 
-fn unprocessable(code: &'static str, path: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).at(path)
+/// Body of `POST /v1/functions/{name}/invoke`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct InvokeRequest {
+    /// The call this invocation belongs to.
+    #[serde(deserialize_with = "non_empty")]
+    #[schema(min_length = 1)]
+    pub call_id: String,
+    /// Arguments, checked against the function's JSON Schema; `{}` when absent.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub arguments: Map<String, Value>,
 }
 
-fn api_error(e: &InvokeError) -> ApiError {
-    let message = e.to_string();
-    match e {
-        InvokeError::InvalidArguments(v) => unprocessable("invalid_arguments", &v.path, message),
-        InvokeError::ResultInvalid { violation, .. } => {
-            ApiError::new(StatusCode::BAD_GATEWAY, "result_invalid", message)
-                .at(format!("/result{}", violation.path))
-        }
-        InvokeError::UpstreamStatus { .. } => {
-            ApiError::new(StatusCode::BAD_GATEWAY, "upstream_status", message)
-        }
-        InvokeError::UpstreamNotJson { .. } => {
-            ApiError::new(StatusCode::BAD_GATEWAY, "upstream_not_json", message)
-        }
-        InvokeError::Unreachable { .. } => {
-            ApiError::new(StatusCode::BAD_GATEWAY, "upstream_unreachable", message)
-        }
-        InvokeError::Timeout { .. } => {
-            ApiError::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", message)
-        }
-    }
-}
-
-/// Splits `{"call_id": "...", "arguments": {...}}`; a missing `arguments` means `{}`.
-fn parse_body(body: &[u8]) -> Result<(String, Value), ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("body is not valid JSON: {e}"),
-        )
-    })?;
-    let Value::Object(mut map) = value else {
-        return Err(unprocessable(
-            "invalid_request",
-            "",
-            "body must be a JSON object {\"call_id\": \"...\", \"arguments\": {...}}",
+fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.is_empty() {
+        return Err(D::Error::custom(
+            "must not be empty: the id of the call this invocation belongs to",
         ));
-    };
-    let call_id = match map.remove("call_id") {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        _ => {
-            return Err(unprocessable(
-                "invalid_request",
-                "/call_id",
-                "`call_id` is required: the id of the call this invocation belongs to, as a non-empty string",
-            ))
-        }
-    };
-    let arguments = match map.remove("arguments") {
-        None => Value::Object(Default::default()),
-        Some(v @ Value::Object(_)) => v,
-        Some(_) => {
-            return Err(unprocessable(
-                "invalid_arguments",
-                "/arguments",
-                "`arguments` must be a JSON object",
-            ))
-        }
-    };
-    Ok((call_id, arguments))
+    }
+    Ok(s)
 }
 
 fn with_invocation(mut resp: HttpResponse, id: &str) -> HttpResponse {
     if let Ok(v) = HeaderValue::from_str(id) {
-        resp.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static(INVOCATION_HEADER),
-            v,
-        );
+        resp.headers_mut()
+            .insert(HeaderName::from_static(INVOCATION_HEADER), v);
     }
     resp
 }
@@ -134,28 +87,25 @@ fn with_invocation(mut resp: HttpResponse, id: &str) -> HttpResponse {
     tag = "functions",
     security(("ingest_token" = [])),
     params(("name" = String, Path, description = "Function name")),
-    request_body = super::openapi::InvokeRequest,
+    request_body = InvokeRequest,
     responses(
         (status = 200, description = "The endpoint's answer", body = super::openapi::InvokeResult),
         (status = 404, description = "Unknown function", body = super::openapi::ErrorBody),
-        (status = 422, description = "Arguments violate the function's schema", body = super::openapi::ErrorBody),
+        (status = 422, description = "Arguments violate the function's schema (`invalid_arguments`)", body = super::openapi::ErrorBody),
         (status = 502, description = "The endpoint answered badly", body = super::openapi::ErrorBody),
         (status = 504, description = "The endpoint timed out", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/functions/{name}/invoke")]
-async fn invoke(
-    req: HttpRequest,
+async fn invoke_function(
+    _: IngestToken,
     path: web::Path<String>,
-    payload: web::Payload,
+    body: Json<InvokeRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth::require(&req, &state.ingest_token, "ingest")?;
     let function = lookup(&state, &path)?;
-    check_content_type(&req)?;
-    let body = read_limited(&req, payload, state.max_body).await?;
-    let (call_id, arguments) = parse_body(&body)?;
+    let InvokeRequest { call_id, arguments } = body.0;
+    let arguments = Value::Object(arguments);
     match state.functions.invoke(function, &call_id, &arguments).await {
         Ok(done) => {
             let mut out = String::with_capacity(done.answer.result.get().len() + 12);
@@ -168,14 +118,10 @@ async fn invoke(
             Ok(with_invocation(resp, &done.id))
         }
         Err(failed) => Ok(with_invocation(
-            api_error(&failed.error).error_response(),
+            ApiError::from(&failed.error).error_response(),
             &failed.id,
         )),
     }
-}
-
-fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    auth::require(req, &state.admin_token, "admin")
 }
 
 /// The configured functions.
@@ -184,12 +130,13 @@ fn admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Functions", body = super::openapi::ObjectList),
-        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/v1/functions")]
-async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
+async fn list_functions(
+    _: AdminToken,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let data: Vec<Value> = state.functions.iter().map(|f| f.spec.describe()).collect();
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": null})))
 }
@@ -202,16 +149,14 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     responses(
         (status = 200, description = "The function", body = Object),
         (status = 404, description = "Unknown function", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/v1/functions/{name}")]
-async fn one(
-    req: HttpRequest,
+async fn read_function(
+    _: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     Ok(HttpResponse::Ok().json(lookup(&state, &path)?.spec.describe()))
 }
 
@@ -222,11 +167,13 @@ struct InvocationQuery {
     /// Only this call.
     call_id: Option<String>,
     /// Only this outcome.
-    outcome: Option<String>,
+    #[param(inline)]
+    outcome: Option<Outcome>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
-    /// Page size, 1 to 500 (default 50).
-    limit: Option<u32>,
+    /// Page size.
+    #[param(inline)]
+    limit: Option<PageLimit>,
 }
 
 /// The invocation log of one function, newest first.
@@ -238,32 +185,28 @@ struct InvocationQuery {
     responses(
         (status = 200, description = "A page of invocations", body = super::openapi::ObjectList),
         (status = 404, description = "Unknown function", body = super::openapi::ErrorBody),
-        (status = 401, description = "Missing or wrong token", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/v1/functions/{name}/invocations")]
-async fn invocations(
-    req: HttpRequest,
+async fn list_invocations(
+    _: AdminToken,
     path: web::Path<String>,
-    query: web::Query<InvocationQuery>,
+    query: Query<InvocationQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state)?;
     let function = lookup(&state, &path)?;
-    let q = query.into_inner();
-    let outcome = q
-        .outcome
-        .as_deref()
-        .map(|o| o.parse::<Outcome>().map_err(ApiError::bad_request))
-        .transpose()?;
+    let q = query.0;
+    if super::params::matches_nothing([q.call_id.as_deref(), q.cursor.as_deref()]) {
+        return Ok(HttpResponse::Ok().json(json!({"data": [], "next_cursor": null})));
+    }
     let filter = InvocationFilter {
         function: Some(function.spec.name.clone()),
         call_id: q.call_id,
-        outcome,
+        outcome: q.outcome,
     };
     let page = PageRequest {
         cursor: q.cursor,
-        limit: q.limit.unwrap_or(50).clamp(1, 500),
+        limit: PageLimit::or_default(q.limit),
     };
     let page = state.store.invocations(&filter, &page).await?;
     let data: Vec<Value> = page.data.iter().map(show).collect();

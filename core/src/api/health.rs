@@ -3,11 +3,11 @@
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorCode};
 use crate::event::{schema_document, EventType};
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(schema);
+    cfg.service(healthz).service(readyz).service(event_schema);
 }
 
 /// The process is up.
@@ -43,13 +43,9 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     )
 )]
 #[get("/v1/schemas/{type}")]
-async fn schema(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn event_schema(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let t: EventType = path.parse().map_err(|e: crate::event::UnknownEventType| {
-        ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
-            e.to_string(),
-        )
+        ApiError::new(ErrorCode::NotFound, e.to_string())
     })?;
     Ok(HttpResponse::Ok().json(schema_document(t)))
 }

@@ -5,14 +5,13 @@ use std::{net::IpAddr, num::NonZeroU32, time::Duration};
 
 use actix_web::{
     body::{EitherBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
-    http::StatusCode,
+    dev::{Payload, ServiceRequest, ServiceResponse},
     middleware::Next,
-    web, ResponseError,
+    web, FromRequest, HttpRequest, ResponseError,
 };
 use governor::{clock::Clock, clock::DefaultClock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorCode};
 
 /// Clients tracked before idle ones are forgotten (a client is idle once its
 /// bucket is full again, so forgetting it changes nothing).
@@ -34,8 +33,7 @@ pub async fn limit_headers(
         .sum();
     if size > max {
         let err = ApiError::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "headers_too_large",
+            ErrorCode::HeadersTooLarge,
             format!(
                 "the request's headers are {size} bytes, over the {max}-byte limit ([server] max_header_bytes)"
             ),
@@ -79,8 +77,7 @@ impl IngestLimiter {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             let secs = secs.max(1);
             ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!(
                     "more than {} events/s from {client} ([server] ingest_rate_limit); retry after {secs} s",
                     self.per_second
@@ -88,6 +85,27 @@ impl IngestLimiter {
             )
             .retry_after(Duration::from_secs(secs))
         })
+    }
+}
+
+/// Extractor: the client is within `[server] ingest_rate_limit` (a flood is
+/// refused before the token is even checked).
+pub struct WithinRate;
+
+impl FromRequest for WithinRate {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>();
+        let verdict = match (
+            state.and_then(|s| s.ingest_limiter.as_ref()),
+            req.peer_addr(),
+        ) {
+            (Some(limiter), Some(peer)) => limiter.check(peer.ip()),
+            _ => Ok(()),
+        };
+        std::future::ready(verdict.map(|()| WithinRate))
     }
 }
 
@@ -104,7 +122,7 @@ mod tests {
             limiter.check(a).expect("within the burst");
         }
         let refused = limiter.check(a).expect_err("over the rate");
-        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.code, ErrorCode::RateLimited);
         assert_eq!(refused.retry_after, Some(Duration::from_secs(1)));
         limiter.check(b).expect("another client has its own bucket");
     }

@@ -12,9 +12,10 @@ pub(super) fn configure(cfg: &mut super::ServiceConfig) {
 /// Counters and histograms as recorded; backlog gauges read from storage now.
 #[utoipa::path(
     tag = "operations",
+    security(("admin_token" = []), ()),
     responses(
         (status = 200, description = "Prometheus text format (docs/metrics.md)", content_type = "text/plain", body = String),
-        (status = 401, description = "`[server] metrics_require_token` is on and the admin token is missing", body = super::openapi::ErrorBody),
+        (status = 401, description = "`[server] metrics_require_token` is on and the admin token is missing (`unauthorized`)", body = super::openapi::ErrorBody),
     )
 )]
 #[get("/metrics")]

@@ -2,24 +2,30 @@
 
 mod admin;
 mod auth;
+mod codes;
 mod endpoints;
 mod error;
+mod extract;
 mod functions;
 mod health;
 mod ingest;
 mod limits;
 mod metrics;
+mod not_allowed;
 pub mod openapi;
+mod params;
 mod test_fire;
 
 use std::sync::{Arc, RwLock};
 
 use actix::Addr;
-use actix_web::{web, HttpResponse};
 
-pub use auth::require;
+pub use auth::{require, AdminToken, IngestToken};
+pub use codes::ErrorCode;
 pub use error::ApiError;
 pub use limits::{limit_headers, IngestLimiter};
+pub use not_allowed::{not_found_or_not_allowed, KnownRoutes};
+pub use params::{PageLimit, Rfc3339};
 
 use crate::{
     actors::{ConnectorTable, Router},
@@ -83,35 +89,13 @@ pub type ServiceConfig<'a> = utoipa_actix_web::service_config::ServiceConfig<'a>
 /// Mounts every API route. Only `#[utoipa::path]`-annotated handlers can be
 /// mounted here, so the OpenAPI document ([`openapi::document`]) lists them all.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.app_data(
-        web::QueryConfig::default()
-            .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
-    )
-    .app_data(
-        web::JsonConfig::default()
-            .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
-    )
-    .app_data(
-        web::PathConfig::default()
-            .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
-    )
-    .configure(health::configure)
-    .configure(ingest::configure)
-    .configure(admin::configure)
-    .configure(endpoints::configure)
-    .configure(functions::configure)
-    .configure(metrics::configure)
-    .configure(test_fire::configure)
-    .service(openapi::openapi_json);
-}
-
-/// JSON 404 for unknown routes.
-pub async fn not_found() -> HttpResponse {
-    use actix_web::ResponseError;
-    ApiError::new(
-        actix_web::http::StatusCode::NOT_FOUND,
-        "not_found",
-        "no such route",
-    )
-    .error_response()
+    cfg.app_data(extract::path_config())
+        .configure(health::configure)
+        .configure(ingest::configure)
+        .configure(admin::configure)
+        .configure(endpoints::configure)
+        .configure(functions::configure)
+        .configure(metrics::configure)
+        .configure(test_fire::configure)
+        .service(openapi::openapi_json);
 }

@@ -1,26 +1,33 @@
-//! `POST /v1/connectors/{name}/test`: sends a sample event to one connector
-//! (the dashboard's test-fire button), through the normal delivery path.
+//! Test-fire: a sample event sent to one connector
+//! (`POST /v1/connectors/{name}/test`, the dashboard's button) or one
+//! endpoint (`POST /v1/endpoints/{id}/test`), through the normal delivery
+//! path. Both routes take the same body and give the same answer.
 
-use actix_web::{http::StatusCode, post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use actix_web::{post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
 
-use super::{auth, ApiError, AppState};
-use crate::{
-    endpoints::sample_event,
-    event::{EventType, UnknownEventType},
-};
+use super::{extract::Json, AdminToken, ApiError, AppState, ErrorCode};
+use crate::{endpoints::sample_event, event::EventType};
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(test_connector);
 }
 
-/// Body of a test-fire.
+/// Body of both test-fire routes.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TestFire {
     /// Which sample event to send, e.g. `lead.captured`.
-    event_type: String,
+    pub event_type: EventType,
+}
+
+/// Answer of both test-fire routes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FiredTest {
+    /// The sample event's new id.
+    pub event_id: String,
+    /// Its one delivery, to the chosen connector or endpoint.
+    pub delivery_id: String,
 }
 
 /// Sends the sample event of `event_type` to this connector only.
@@ -30,20 +37,18 @@ pub(super) struct TestFire {
     params(("name" = String, Path, description = "Connector name")),
     request_body = TestFire,
     responses(
-        (status = 202, description = "Sample event committed with one delivery", body = super::openapi::Accepted),
-        (status = 401, description = "Missing or wrong admin token", body = super::openapi::ErrorBody),
+        (status = 202, description = "Sample event committed with one delivery", body = FiredTest),
         (status = 404, description = "No such connector", body = super::openapi::ErrorBody),
-        (status = 422, description = "Unknown event type, or the connector does not take it (`events` / `filter`)", body = super::openapi::ErrorBody),
+        (status = 422, description = "The connector does not take this event type, see its `events` and `filter` (`not_subscribed`)", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/connectors/{name}/test")]
 async fn test_connector(
-    req: HttpRequest,
+    _: AdminToken,
     path: web::Path<String>,
-    body: web::Json<TestFire>,
+    body: Json<TestFire>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    auth::require(&req, &state.admin_token, "admin")?;
     let name = path.into_inner();
     let known = state
         .connectors
@@ -54,35 +59,24 @@ async fn test_connector(
     if !known {
         return Err(ApiError::not_found("connector", &name));
     }
-    let t = sample_type(&body.event_type)?;
-    let event = sample_event(t);
-    let deliveries = state.ingestor.deliveries_to(&event, &name);
-    if deliveries.is_empty() {
+    let kind = body.0.event_type;
+    let event = sample_event(kind);
+    let mut deliveries = state.ingestor.deliveries_to(&event, &name);
+    // One event gives a connector at most one delivery.
+    deliveries.truncate(1);
+    let Some(delivery_id) = deliveries.first().map(|d| d.id.clone()) else {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_subscribed",
+            ErrorCode::NotSubscribed,
             format!(
-                "connector '{name}' does not take `{}` events (see its `events` and `filter`)",
-                body.event_type
+                "connector '{name}' does not take `{kind}` events (see its `events` and `filter`)"
             ),
         )
         .at("/event_type"));
-    }
+    };
     let ingested = state.ingestor.ingest_to(event, deliveries).await?;
     tracing::info!(connector = %name, event = %ingested.event_id, "test event sent");
-    Ok(HttpResponse::Accepted()
-        .json(json!({"id": ingested.event_id, "deliveries": ingested.deliveries})))
-}
-
-/// The event type a test-fire asks for (`/event_type` of its body); both
-/// test-fire routes answer an unknown one the same way.
-pub(super) fn sample_type(raw: &str) -> Result<EventType, ApiError> {
-    raw.parse().map_err(|e: UnknownEventType| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_event_type",
-            e.to_string(),
-        )
-        .at("/event_type")
-    })
+    Ok(HttpResponse::Accepted().json(FiredTest {
+        event_id: ingested.event_id,
+        delivery_id,
+    }))
 }

@@ -3,48 +3,108 @@
 
 use std::{collections::BTreeMap, collections::HashMap, sync::Arc, time::Duration};
 
+use serde::{Deserialize, Deserializer};
 use tokio::sync::Mutex;
+use utoipa::ToSchema;
 
 use super::{validate_targets, EndpointError, EndpointRecord, EndpointSecret, OPERATOR_DISABLED};
 use crate::{
     actors::{ConnectorLimits, Launcher, RemoveConnector, Subscription, WakeConnectors},
     config::Secret,
     connector::webhook::{parse_url, ExpiringKey, Targets as WebhookTargets, WebhookConnector},
+    event::EventType,
     ids,
     signing::SigningKey,
     storage::StoreError,
     time::now_ms,
 };
 
-/// A new endpoint as the client wrote it (checked by [`Endpoints::create`]).
-#[derive(Debug, Clone, Default)]
+/// A new endpoint as the client wrote it: the body of `POST /v1/endpoints`,
+/// checked when the endpoint is created.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewEndpoint {
-    /// Fallback URL.
+    /// Target URL (http or https) for every event type without its own entry in `urls`.
+    #[serde(default)]
+    #[schema(format = Uri)]
     pub url: Option<String>,
-    /// Per-type URLs.
+    /// A URL per event type.
+    #[serde(default)]
+    #[schema(schema_with = urls_schema)]
     pub urls: BTreeMap<String, String>,
-    /// Wanted types; `None` for all.
+    /// Event types to receive; omitted or `null` means all.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<EventType>>, min_items = 1)]
     pub events: Option<Vec<String>>,
-    /// Free text.
+    /// Free text for operators.
+    #[serde(default)]
     pub description: String,
-    /// `false` creates it disabled.
+    /// `false` creates it disabled. Default `true`.
+    #[serde(default = "enabled_by_default")]
+    #[schema(default = true, required = false)]
     pub enabled: bool,
 }
 
-/// A partial change; `None` leaves a field as it is. For `url` and
-/// `events`, `Some(None)` clears the field.
-#[derive(Debug, Clone, Default)]
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// A partial change, the body of `PATCH /v1/endpoints/{id}`: an absent field
+/// stays as it is; `null` clears `url`, or `events` (then all types).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EndpointChange {
-    /// New fallback URL.
+    /// New fallback URL (`null` removes it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uri)]
     pub url: Option<Option<String>>,
-    /// New per-type URLs (replacing all of them).
+    /// New per-type URLs (replacing all of them); `null` leaves them as they are.
+    #[serde(default)]
+    #[schema(schema_with = urls_change_schema)]
     pub urls: Option<BTreeMap<String, String>>,
-    /// New wanted types.
+    /// New wanted types (`null`: all).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<EventType>>, min_items = 1)]
     pub events: Option<Option<Vec<String>>>,
     /// New description.
+    #[serde(default)]
     pub description: Option<String>,
-    /// Enable or disable.
+    /// Enable (also after a 410 or a long outage disabled it) or disable.
+    #[serde(default)]
     pub enabled: Option<bool>,
+}
+
+/// A field that is present (possibly `null`), as opposed to absent.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `urls` of a change: as on create, or `null`.
+fn urls_change_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{schema::SchemaType, Type};
+    let mut schema = urls_schema();
+    schema.schema_type = SchemaType::from_iter([Type::Object, Type::Null]);
+    schema
+}
+
+/// `urls`: an object keyed by event type, generated from [`EventType::ALL`].
+fn urls_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{schema::SchemaType, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let url = ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uri)))
+        .build();
+    EventType::ALL
+        .iter()
+        .fold(ObjectBuilder::new(), |o, t| {
+            o.property(t.as_str(), url.clone())
+        })
+        .additional_properties(Some(
+            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+        ))
+        .build()
 }
 
 /// The runtime endpoints of this hub node.

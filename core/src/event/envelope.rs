@@ -77,19 +77,18 @@ impl Event {
             }
         };
         let created = match map.get("created") {
-            // The schema's "integer" lets 1e23 through; storing it would
-            // need a silent replacement, so it is refused instead.
-            Some(v) => v.as_i64().filter(|c| *c >= 0).ok_or_else(|| {
+            // JSON Schema's "integer" includes 1715200000.0; beyond i64 (1e23)
+            // storing it would need a silent replacement, so it is refused.
+            Some(v) => unix_seconds(v).ok_or_else(|| {
                 EventError::invalid(
                     "/created",
                     "\"created\" must be Unix seconds: a whole number from 0 to 9223372036854775807",
                 )
             })?,
-            None => {
-                map.insert("created".into(), now_secs.into());
-                now_secs
-            }
+            None => now_secs,
         };
+        // Written back as an integer, so receivers see one form.
+        map.insert("created".into(), created.into());
         let envelope = canonical(map);
         Ok(Event {
             id,
@@ -137,6 +136,19 @@ fn event_type(map: &Map<String, Value>) -> Result<EventType, EventError> {
     }
 }
 
+/// A whole number of seconds from 0 to `i64::MAX`, written as an integer
+/// or as a float without a fraction.
+fn unix_seconds(v: &Value) -> Option<i64> {
+    // 2^63 is the first f64 past i64::MAX; every f64 below it converts exactly.
+    const PAST_I64: f64 = 9_223_372_036_854_775_808.0;
+    let whole = v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f < PAST_I64)
+            .map(|f| f as i64)
+    })?;
+    (whole >= 0).then_some(whole)
+}
+
 /// Field order: id, type, created first, the rest as posted.
 fn canonical(mut map: Map<String, Value>) -> Value {
     let mut out = Map::with_capacity(map.len());
@@ -174,6 +186,23 @@ mod tests {
             assert!(matches!(stored.envelope().unwrap(), Cow::Owned(_)));
             assert_eq!(ev.envelope().unwrap(), stored.envelope().unwrap());
         }
+    }
+
+    #[test]
+    fn created_may_be_a_whole_float_and_is_kept_as_an_integer() {
+        let at = |created: &str| {
+            let body = format!(
+                r#"{{"type":"call.started","created":{created},"data":{{"call_id":"c","agent_id":"a"}}}}"#
+            );
+            Event::parse(body.as_bytes(), 0)
+        };
+        let ev = at("524289.0").unwrap();
+        assert_eq!(ev.created, 524_289);
+        assert_eq!(ev.value()["created"], serde_json::json!(524_289));
+        for bad in ["1.5", "-1", "1e23", "9223372036854775808"] {
+            assert!(at(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(at("9223372036854775807").unwrap().created, i64::MAX);
     }
 
     #[test]

@@ -86,3 +86,18 @@ impl fmt::Display for EventType {
         f.pad(self.as_str())
     }
 }
+
+/// The document's `EventType`: a string enum generated from [`EventType::ALL`],
+/// so a new type reaches the OpenAPI document with the code that accepts it.
+impl utoipa::PartialSchema for EventType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        use utoipa::openapi::{schema::SchemaType, ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .enum_values(Some(EventType::names()))
+            .description(Some("An event type."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventType {}

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::{storage::Store, time::Millis};
@@ -18,7 +18,7 @@ const QUEUE: usize = 16 * 1024;
 const MAX_BATCH: usize = 512;
 
 /// How an invocation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The endpoint answered 2xx JSON that matched the result schema.

@@ -6,6 +6,8 @@
 //! The per-type event schemas are embedded as components exactly as served
 //! at `GET /v1/schemas/{type}` (OpenAPI 3.1 schemas are JSON Schema 2020-12).
 
+mod contract;
+mod links;
 mod schemas;
 
 use actix_web::{get, web, HttpResponse};
@@ -30,6 +32,7 @@ use crate::event::{schema_document, EventType};
         description = "Durable ingest of call events and signed fan-out to webhooks and connectors."
     ),
     modifiers(&BearerTokens),
+    components(schemas(ErrorBody, crate::api::ErrorCode)),
     tags(
         (name = "ingest", description = "Called by the receptionist platform (ingest token)."),
         (name = "admin", description = "Connectors, the delivery log and replay (admin token)."),
@@ -84,6 +87,8 @@ pub fn document() -> Value {
     for t in EventType::ALL {
         schemas.insert(t.as_str().to_owned(), schema_document(t));
     }
+    contract::complete(&mut json);
+    links::add(&mut json);
     json
 }
 

@@ -39,12 +39,13 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `invalid_event`.
-    pub code: String,
+    /// Stable machine-readable code; each code has one HTTP status.
+    pub code: crate::api::ErrorCode,
     /// What is wrong and how to fix it.
     pub message: String,
-    /// JSON pointer to the offending value (schema errors only).
-    pub path: Option<String>,
+    /// JSON pointer to the offending value of the body, when there is one.
+    #[schema(required = false)]
+    pub path: String,
 }
 
 /// Answer of `POST /v1/events`: `202` when created, `200` for a known id.
@@ -142,16 +143,6 @@ pub struct ObjectList {
     pub data: Vec<serde_json::Value>,
     /// Pass as `cursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
-}
-
-/// Body of `POST /v1/functions/{name}/invoke`.
-#[derive(ToSchema)]
-pub struct InvokeRequest {
-    /// The call this invocation belongs to.
-    pub call_id: String,
-    /// Arguments, checked against the function's JSON Schema.
-    #[schema(value_type = Object)]
-    pub arguments: serde_json::Value,
 }
 
 /// Answer of `POST /v1/functions/{name}/invoke`.

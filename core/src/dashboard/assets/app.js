@@ -151,7 +151,7 @@ async function connectorsPage() {
     h('td', {}, badge(c.state), c.disabled_reason ? h('div', { class: 'muted', text: c.disabled_reason }) : null),
     h('td', {}, healthCell(c.health), pacingNote(c.pacing)),
     ...STATES.map((s) => h('td', { class: 'num', text: c.counts[s] ?? 0 })),
-    h('td', {}, testFire(async (t) => (await api('POST', `/v1/connectors/${encodeURIComponent(c.name)}/test`, { event_type: t })).id))));
+    h('td', {}, testFire(async (t) => (await api('POST', `/v1/connectors/${encodeURIComponent(c.name)}/test`, { event_type: t })).event_id))));
   const table = data.length
     ? h('table', { id: 'connectors' },
       h('thead', {}, h('tr', {}, ['Name', 'Kind', 'Events', 'State', 'Health', ...STATES, 'Test'].map((t) => h('th', { text: t })))),
