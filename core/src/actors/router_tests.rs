@@ -160,7 +160,7 @@ async fn ingest_hands_each_job_to_its_own_connector_and_a_woken_one_finds_parked
         .ingest(sample(EventType::CallStarted))
         .await
         .unwrap();
-    let mut attempts = vec![hub.next_attempt().await, hub.next_attempt().await];
+    let mut attempts = [hub.next_attempt().await, hub.next_attempt().await];
     attempts.sort();
     assert_eq!(attempts[1].0, "pager");
     hub.wait_for(&attempts[1].1, DeliveryState::Succeeded).await;
@@ -172,7 +172,7 @@ async fn removing_a_connector_waits_for_its_attempt_then_it_gets_nothing_more() 
     let mut hub = hub(&["crm", "pager"], gate.clone()).await;
     let event = sample(EventType::LeadCaptured);
     hub.ingestor.ingest(event.clone()).await.unwrap();
-    let mut held = vec![hub.next_attempt().await, hub.next_attempt().await];
+    let mut held = [hub.next_attempt().await, hub.next_attempt().await];
     held.sort();
     let removed = hub.router.send(RemoveConnector("crm".into()));
     let removed = actix_rt::spawn(removed);
