@@ -59,6 +59,8 @@ impl From<StoreError> for HubError {
 pub struct Hub {
     state: web::Data<AppState>,
     router: Addr<Router>,
+    /// The registered connector kinds, for the OpenAPI document's `kind` enum.
+    kinds: Vec<&'static str>,
     _arbiters: Vec<Arbiter>,
 }
 
@@ -195,6 +197,7 @@ impl Hub {
         Ok(Hub {
             state,
             router,
+            kinds: registry.kinds(),
             _arbiters: arbiters,
         })
     }
@@ -213,7 +216,7 @@ impl Hub {
         handle_signals: bool,
     ) -> Result<RunningHub, HubError> {
         let state = self.state.clone();
-        let document = api::openapi::document();
+        let document = api::openapi::document(&self.kinds);
         let routes = web::Data::new(api::KnownRoutes::from_document(&document));
         let openapi = web::Data::new(api::openapi::Served(document));
         let server = HttpServer::new(move || {
@@ -226,6 +229,7 @@ impl Hub {
                 .into_app()
                 // Wraps the whole app (API and dashboard): header limits hold everywhere.
                 .wrap(actix_web::middleware::from_fn(api::limit_headers))
+                .wrap(actix_web::middleware::from_fn(api::refuse_nul_in_path))
                 .configure(crate::dashboard::configure)
                 .default_service(web::to(api::not_found_or_not_allowed))
         })

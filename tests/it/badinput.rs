@@ -146,3 +146,34 @@ async fn event_data_cannot_inject_headers() {
         ev["data"]["lead"]["name"].as_str()
     );
 }
+
+/// An id or name holding NUL (`%00`) names nothing: 404 with the contract's
+/// body on every lookup route. On PostgreSQL, which refuses NUL in text, the
+/// lookup would otherwise be a storage error (503).
+#[actix_rt::test]
+async fn a_nul_in_a_path_id_is_not_found_on_postgres() {
+    let Some(pg) = crate::storage::support::pg("nul_path").await else {
+        return;
+    };
+    let hub = TestHub::start(TestConfig::default().storage_url(&pg.url)).await;
+    for path in [
+        "/v1/endpoints/ep%00x",
+        "/v1/events/evt%00",
+        "/v1/deliveries/%00",
+        "/v1/functions/f%00/invocations",
+    ] {
+        let answer = hub
+            .client
+            .get(format!("{}{path}", hub.url))
+            .bearer_auth(crate::support::ADMIN)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "not_found", "{path}: {body}");
+    }
+    drop(hub);
+    pg.drop().await;
+}

@@ -320,3 +320,28 @@ async fn real_answers_match_the_documented_schemas() {
     check(&doc, "post", "/v1/deliveries/{id}/replay", 202, &replayed);
     hub.stop().await;
 }
+
+/// A connector's `kind` is an enum of exactly the kinds this build registers,
+/// so a generated client knows `jsm` and never offers the retired `opsgenie`.
+#[actix_rt::test]
+async fn connector_kinds_are_the_registered_ones() {
+    let hub = TestHub::start(TestConfig::default()).await;
+    let doc = document(&hub).await;
+    let kinds: BTreeSet<&str> = doc
+        .pointer("/components/schemas/ConnectorStatus/properties/kind/enum")
+        .and_then(Value::as_array)
+        .expect("`kind` has an enum")
+        .iter()
+        .map(|k| k.as_str().expect("kinds are strings"))
+        .collect();
+    let registered: BTreeSet<&str> = switchboard::registry::registry()
+        .kinds()
+        .into_iter()
+        .collect();
+    assert_eq!(kinds, registered);
+    assert!(
+        kinds.contains("webhook") && kinds.contains("jsm"),
+        "{kinds:?}"
+    );
+    assert!(!kinds.contains("opsgenie"), "{kinds:?}");
+}

@@ -24,7 +24,7 @@ pub use auth::{require, AdminToken, IngestToken};
 pub use codes::ErrorCode;
 pub use error::ApiError;
 pub use limits::{limit_headers, IngestLimiter};
-pub use not_allowed::{not_found_or_not_allowed, KnownRoutes};
+pub use not_allowed::{not_found_or_not_allowed, refuse_nul_in_path, KnownRoutes};
 pub use params::{PageLimit, Rfc3339};
 
 use crate::{

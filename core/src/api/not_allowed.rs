@@ -3,8 +3,10 @@
 //! methods are read from the OpenAPI document, which lists every mounted route.
 
 use actix_web::{
-    dev::ResourceDef,
+    body::{EitherBody, MessageBody},
+    dev::{ResourceDef, ServiceRequest, ServiceResponse},
     http::{header, Method},
+    middleware::Next,
     web, HttpRequest, HttpResponse, ResponseError,
 };
 use serde_json::Value;
@@ -65,4 +67,25 @@ pub async fn not_found_or_not_allowed(
         resp.headers_mut().insert(header::ALLOW, value);
     }
     resp
+}
+
+/// A path holding an encoded NUL (`%00`) names nothing: no id or name holds
+/// one. Answered 404 here, before any handler, because PostgreSQL refuses NUL
+/// in text and would otherwise turn a lookup into a storage error (503).
+pub async fn refuse_nul_in_path(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.path().as_bytes().windows(3).any(|w| w == b"%00") {
+        let err = ApiError::new(
+            ErrorCode::NotFound,
+            "nothing is named with a NUL character (%00 in the path): check the id or name",
+        );
+        return Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }

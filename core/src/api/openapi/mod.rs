@@ -72,8 +72,10 @@ impl Modify for BearerTokens {
     }
 }
 
-/// The document of every route [`super::configure`] mounts, as JSON.
-pub fn document() -> Value {
+/// The document of every route [`super::configure`] mounts, as JSON;
+/// `kinds` (the registry's connector kinds) become the enum of a connector's
+/// `kind`, so the document grows with the kinds a build registers.
+pub fn document(kinds: &[&str]) -> Value {
     let (_, doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -86,6 +88,9 @@ pub fn document() -> Value {
         .expect("handlers reference component schemas");
     for t in EventType::ALL {
         schemas.insert(t.as_str().to_owned(), schema_document(t));
+    }
+    if let Some(kind) = json.pointer_mut("/components/schemas/ConnectorStatus/properties/kind") {
+        kind["enum"] = kinds.iter().copied().collect();
     }
     contract::complete(&mut json);
     links::add(&mut json);
