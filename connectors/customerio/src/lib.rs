@@ -105,7 +105,7 @@ impl Connector for CustomerIo {
             .templates
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
-        let rendered = t.render_json(&vendor::envelope(req.event)?)?;
+        let rendered = t.render_json(&*vendor::envelope_ref(req.event)?)?;
         let mut event = tracked_event(t, &rendered)?;
         event["id"] = dedup::event_ulid(&req.event.id, req.event.created).into();
         event["timestamp"] = req.event.created.into();

@@ -78,7 +78,7 @@ impl Intercom {
             .templates
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
-        let out = t.render_json(&vendor::envelope(req.event)?)?;
+        let out = t.render_json(&*vendor::envelope_ref(req.event)?)?;
         let fail = |m: String| MappingError::from(t.error(m));
         let contact = out.get("contact").unwrap_or(&Value::Null);
         Ok(Plan {

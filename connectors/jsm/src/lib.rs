@@ -91,7 +91,7 @@ impl Connector for Jsm {
             .templates
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
-        let mut body = t.render_json(&vendor::envelope(req.event)?)?;
+        let mut body = t.render_json(&*vendor::envelope_ref(req.event)?)?;
         limits::cut(&mut body);
         limits::check(t, &body)?;
         let mut r = vendor::json_post(self.url.clone(), &body);

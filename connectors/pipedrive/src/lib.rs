@@ -73,7 +73,7 @@ impl Pipedrive {
             .templates
             .get(req.event.kind)
             .ok_or_else(|| MappingError(format!("no template for {}", req.event.kind)))?;
-        let out = t.render_json(&vendor::envelope(req.event)?)?;
+        let out = t.render_json(&*vendor::envelope_ref(req.event)?)?;
         mapping::read(t, &out, self.country.as_deref())
     }
 }
