@@ -71,8 +71,12 @@ impl Ingestor {
             .collect();
         let kind = event.kind;
         let lease = Lease::new(self.node.clone(), self.lease);
-        let new = NewEvent { event, deliveries };
-        let jobs = jobs(&new);
+        let jobs = jobs(&event, &deliveries);
+        let new = NewEvent {
+            event: event.for_storage(),
+            deliveries,
+        };
+        drop(event);
         let ingested = self.store.ingest(new, lease).await?;
         if ingested.created {
             self.metrics.event_ingested(kind);
@@ -90,14 +94,14 @@ impl Ingestor {
 
 /// The deliveries this node attempts at once (those storage leases to it
 /// when the event is new), as its connector actors' jobs.
-fn jobs(new: &NewEvent) -> Vec<Job> {
-    new.deliveries
+fn jobs(event: &Event, deliveries: &[NewDelivery]) -> Vec<Job> {
+    deliveries
         .iter()
         .filter(|d| d.admission == Admission::Dispatch)
         .map(|d| Job {
             delivery_id: d.id.clone(),
             connector: d.connector.clone(),
-            event: new.event.clone(),
+            event: event.clone(),
             attempts_made: 0,
             first_attempt_at: None,
         })
@@ -123,18 +127,14 @@ mod tests {
             connector: Arc::from(connector),
             admission,
         });
-        let new = NewEvent {
-            event,
-            deliveries: deliveries.to_vec(),
-        };
-        let jobs = jobs(&new);
+        let jobs = jobs(&event, &deliveries);
         let got: Vec<_> = jobs
             .iter()
             .map(|j| (j.delivery_id.as_str(), &*j.connector, j.event.id.as_str()))
             .collect();
         let want = [
-            (new.deliveries[0].id.as_str(), "a", "evt_j"),
-            (new.deliveries[3].id.as_str(), "d", "evt_j"),
+            (deliveries[0].id.as_str(), "a", "evt_j"),
+            (deliveries[3].id.as_str(), "d", "evt_j"),
         ];
         assert_eq!(got, want, "parked and disabled deliveries wait in storage");
         assert!(jobs

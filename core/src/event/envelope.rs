@@ -110,6 +110,20 @@ impl Event {
         }
     }
 
+    /// The same event without the envelope parsed at ingest: what storage
+    /// is handed. Storage needs only `body`, and the SQLite writer is one
+    /// thread every ingest waits on, so the parsed tree (dozens of
+    /// allocations) is freed by whoever holds the last job instead.
+    pub fn for_storage(&self) -> Self {
+        Event {
+            id: self.id.clone(),
+            kind: self.kind,
+            created: self.created,
+            body: self.body.clone(),
+            parsed: None,
+        }
+    }
+
     /// The envelope as a JSON value, for templates and filters: the one
     /// parsed at ingest, else `body` parsed now.
     pub fn envelope(&self) -> Result<Cow<'_, Value>, serde_json::Error> {
