@@ -15,6 +15,8 @@ pub fn registry() -> Registry {
     r.register(switchboard_connector_pagerduty::PLUGIN);
     r.register(switchboard_connector_pipedrive::PLUGIN);
     r.register(switchboard_connector_sendgrid::PLUGIN);
+    r.register(switchboard_connector_slack::PLUGIN);
+    r.register(switchboard_connector_sql::PLUGIN);
     r.register(switchboard_connector_twilio::PLUGIN);
     r.register(switchboard_connector_zendesk::PLUGIN);
     r

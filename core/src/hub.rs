@@ -13,7 +13,7 @@ use crate::{
     },
     api::{self, AppState, ConnectorInfo},
     config::{Config, ConfigError},
-    connector::{BuildError, ConnectorSpec, Registry},
+    connector::{BuildError, ConnectorSpec, ConnectorState, Registry},
     endpoints::{EndpointError, Endpoints},
     ingest::Ingestor,
     outbound::SendError,
@@ -68,16 +68,29 @@ pub struct Hub {
 pub type NamedConnector = (Arc<str>, Arc<dyn crate::connector::Connector>);
 
 /// Builds every configured connector without starting anything (used by
-/// `check` and `render` too).
+/// `check` and `render` too): no storage, so no connector state.
 pub fn build_connectors(
     config: &Config,
     registry: &Registry,
+) -> Result<Vec<NamedConnector>, BuildError> {
+    build_with_state(config, registry, None)
+}
+
+/// [`build_connectors`], each connector given its own state in `store`.
+fn build_with_state(
+    config: &Config,
+    registry: &Registry,
+    store: Option<&Arc<dyn Store>>,
 ) -> Result<Vec<NamedConnector>, BuildError> {
     config
         .connectors
         .iter()
         .map(|c| {
-            let spec = ConnectorSpec::new(c, &config.delivery);
+            let spec = ConnectorSpec {
+                public_url: config.server.public_url.as_deref(),
+                state: store.map(|s| ConnectorState::new(s.clone(), &c.name)),
+                ..ConnectorSpec::new(c, &config.delivery)
+            };
             let connector = registry.build(&spec)?;
             // Parsed here too so `check` and `render` report a bad filter.
             Subscription::from_config(c, &*connector)?;
@@ -86,13 +99,29 @@ pub fn build_connectors(
         .collect()
 }
 
+/// Lets each connector check its target before the hub serves.
+async fn start_connectors(config: &Config, built: &[NamedConnector]) -> Result<(), BuildError> {
+    for ((_, connector), c) in built.iter().zip(&config.connectors) {
+        connector.start().await.map_err(|e| BuildError {
+            name: c.name.clone(),
+            kind: c.kind.clone(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
 impl Hub {
     /// Opens storage, starts the router and one supervised actor per
     /// configured connector and per stored runtime endpoint. Must run inside
     /// an actix `System`.
     pub async fn start(config: &Config, registry: &Registry) -> Result<Hub, HubError> {
-        let built = build_connectors(config, registry)?;
+        // Checked before storage is opened, so a config mistake is reported
+        // first; built again with storage for the connectors' own state.
+        build_connectors(config, registry)?;
         let store = storage::open(&config.storage).await?;
+        let built = build_with_state(config, registry, Some(&store))?;
+        start_connectors(config, &built).await?;
         let node: Arc<str> = config.node.resolved_id().into();
         let table = Arc::new(ConnectorTable::default());
         let metrics = Arc::new(Metrics::new());

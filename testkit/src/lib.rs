@@ -7,7 +7,7 @@
 //!   templates for all of them (a mapping failure is a test failure).
 //! - Vendor simulators ([`hubspot`], [`zendesk`], [`twilio`], [`pagerduty`],
 //!   [`pipedrive`], [`intercom`], [`freshdesk`], [`housecallpro`],
-//!   [`sendgrid`], [`jsm`], [`customerio`]):
+//!   [`sendgrid`], [`jsm`], [`customerio`], [`slack`]):
 //!   loopback servers that check requests the way the vendor does and keep
 //!   what the vendor would end up with (contacts, tickets, SMS, incidents),
 //!   so tests assert the business outcome.
@@ -23,6 +23,7 @@ pub mod jsm;
 pub mod pagerduty;
 pub mod pipedrive;
 pub mod sendgrid;
+pub mod slack;
 pub mod sparse;
 pub mod twilio;
 pub mod zendesk;

@@ -28,6 +28,8 @@ mod sdk;
 mod security;
 mod sent_request;
 mod signing;
+mod slack;
+mod sql;
 mod storage;
 mod templates;
 mod test_fire;

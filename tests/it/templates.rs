@@ -32,6 +32,7 @@ fn settings(kind: &str) -> serde_json::Value {
         "intercom" => json!({"token": "golden"}),
         "freshdesk" => json!({"domain": "acme", "api_key": "golden"}),
         "housecallpro" => json!({"api_key": "golden"}),
+        "slack" => json!({"token": "xoxb-golden", "channel": "C0GOLDEN"}),
         other => panic!("no golden settings for {other}"),
     }
 }
@@ -76,7 +77,7 @@ fn every_shipped_template_renders_its_golden_request() {
         assert_eq!(shown, want, "{name} no longer renders {}", path.display());
         checked += 1;
     }
-    assert_eq!(checked, 34, "every shipped template has a golden file");
+    assert_eq!(checked, 39, "every shipped template has a golden file");
 }
 
 /// `switchboard check` of a config file with this one connector.

@@ -69,6 +69,10 @@ pub struct ServerConfig {
     pub ingest_rate_limit: u32,
     /// Events a client may send at once above the rate; 0 = one second's worth.
     pub ingest_rate_burst: u32,
+    /// The address people reach this hub's dashboard at
+    /// (`https://hooks.example.com`), for links in messages the hub sends
+    /// (a Slack message's "open the call"). None: messages carry no links.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +86,7 @@ impl Default for ServerConfig {
             max_header_bytes: 16 * 1024,
             ingest_rate_limit: 0,
             ingest_rate_burst: 0,
+            public_url: None,
         }
     }
 }

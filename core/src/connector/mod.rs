@@ -11,6 +11,7 @@ pub mod limits;
 pub mod marker;
 mod outcome;
 pub(crate) mod registry;
+mod state;
 pub mod testing;
 pub mod vendor;
 pub mod webhook;
@@ -21,6 +22,7 @@ pub use outcome::{classify_status, Outcome, Pause, Verdict};
 pub use registry::{
     BuildError, ConnectorSpec, DefaultTemplate, Factory, Plugin, Registry, ShippedTemplate,
 };
+pub use state::{ConnectorState, StateError, DEFAULT_ACCOUNT};
 
 use crate::{
     config::ConnectorConfig,
@@ -44,6 +46,12 @@ pub struct DeliveryRequest<'a> {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct MappingError(pub String);
+
+/// Why a connector cannot serve at all (its target refused the settings at
+/// start-up): the hub does not start, and says this.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
 
 /// A connector instance, built from its config by a [`Factory`].
 #[async_trait]
@@ -96,6 +104,13 @@ pub trait Connector: Send + Sync + 'static {
             (Verdict::Delivered, _) | (_, None) => outcome,
             (_, Some(message)) => outcome.with_error(message),
         }
+    }
+
+    /// Checks the target before the hub serves (a database table's shape,
+    /// say), so a wrong setting stops start-up with a clear message instead
+    /// of failing every delivery. Nothing by default.
+    async fn start(&self) -> Result<(), StartError> {
+        Ok(())
     }
 
     /// Whether the attempt log keeps a masked copy of each request sent

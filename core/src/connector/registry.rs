@@ -2,7 +2,7 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use super::Connector;
+use super::{Connector, ConnectorState};
 use crate::config::{ConnectorConfig, DeliveryConfig};
 
 /// Why a connector could not be built from its config.
@@ -48,6 +48,12 @@ pub struct ConnectorSpec<'a> {
     pub delivery: &'a DeliveryConfig,
     /// The kind's shipped templates (set by [`Registry::build`]).
     pub defaults: &'static [DefaultTemplate],
+    /// `[server] public_url`, for links to the dashboard in what a
+    /// connector sends.
+    pub public_url: Option<&'a str>,
+    /// The connector's own key/value state in storage; `None` where no
+    /// storage is open (`check`, `render`).
+    pub state: Option<ConnectorState>,
 }
 
 impl<'a> ConnectorSpec<'a> {
@@ -57,6 +63,8 @@ impl<'a> ConnectorSpec<'a> {
             config,
             delivery,
             defaults: &[],
+            public_url: None,
+            state: None,
         }
     }
 

@@ -167,6 +167,17 @@ pub trait Store: Send + Sync + 'static {
     /// deliveries become `disabled` (never attempted). Returns whether it existed.
     async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError>;
 
+    /// A connector's stored value for `key`, if any (see
+    /// [`ConnectorState`](crate::connector::ConnectorState)).
+    async fn state_get(&self, scope: &StateScope, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Stores `value` for a connector's `key`, replacing any earlier value.
+    async fn state_put(&self, scope: &StateScope, key: &str, value: &str)
+        -> Result<(), StoreError>;
+
+    /// Forgets a connector's `key` (nothing happens if it is not stored).
+    async fn state_delete(&self, scope: &StateScope, key: &str) -> Result<(), StoreError>;
+
     /// Ids of runtime endpoints other nodes created, changed or deleted, as
     /// they announce it; an empty id means "reload all". `None` when the
     /// back-end has no such channel (one node only).

@@ -8,7 +8,7 @@ use super::{
     sql::{Dialect, Sql},
     Backlog, ConnectorHealth, DeliveryFilter, DisabledConnector, EndpointPage, EventRecord,
     Ingested, Lease, NewEvent, Page, PageRequest, RecordReq, ReplaySelector, Replayed, StateCount,
-    Store, StoreError,
+    StateScope, Store, StoreError,
 };
 use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
@@ -229,6 +229,23 @@ impl<E: Engine> Store for SqlStore<E> {
             self.engine.announce_endpoint(id).await;
         }
         Ok(gone)
+    }
+
+    async fn state_get(&self, scope: &StateScope, key: &str) -> Result<Option<String>, StoreError> {
+        self.sql.state_get(scope, key).await
+    }
+
+    async fn state_put(
+        &self,
+        scope: &StateScope,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        self.sql.state_put(scope, key, value).await
+    }
+
+    async fn state_delete(&self, scope: &StateScope, key: &str) -> Result<(), StoreError> {
+        self.sql.state_delete(scope, key).await
     }
 
     fn endpoint_notices(&self) -> Option<UnboundedReceiver<String>> {

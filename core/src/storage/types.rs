@@ -226,3 +226,12 @@ pub struct EndpointPage {
     /// Pass as `cursor` for the next page; `None` on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// Whose key/value state a connector reads and writes (`connector_kv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateScope {
+    /// The account owning the connector (`default` for the file's connectors).
+    pub account: String,
+    /// The connector's name.
+    pub connector: String,
+}

@@ -9,7 +9,7 @@ use switchboard_core::{
     outbound::SentRequest,
     storage::{
         Admission, Backlog, ConnectorHealth, DeliveryFilter, DisabledConnector, Lease, NewDelivery,
-        NewEvent, PageRequest, ReplaySelector, Replayed, Store,
+        NewEvent, PageRequest, ReplaySelector, Replayed, StateScope, Store,
     },
     time::now_ms,
 };
@@ -57,6 +57,7 @@ contract!(
     health_merges_attempt_outcomes,
     backlog_counts_active_deliveries,
     bulk_replay_counts_every_delivery,
+    connector_state_is_scoped_and_replaced,
 );
 
 fn event(id: &str) -> Event {
@@ -1013,5 +1014,34 @@ async fn bulk_replay_counts_every_delivery(store: Arc<dyn Store>) {
             replay_count("a", per_connector),
             replay_count("b", per_connector)
         ]
+    );
+}
+
+/// A connector's key/value state: per (account, connector, key), a put
+/// replaces, a delete forgets, and nothing leaks between scopes.
+async fn connector_state_is_scoped_and_replaced(store: Arc<dyn Store>) {
+    let scope = |account: &str, connector: &str| StateScope {
+        account: account.into(),
+        connector: connector.into(),
+    };
+    let slack = scope("default", "slack");
+    assert_eq!(store.state_get(&slack, "thread:c1").await.unwrap(), None);
+    store.state_put(&slack, "thread:c1", "1.1").await.unwrap();
+    store.state_put(&slack, "thread:c1", "2.2").await.unwrap();
+    store.state_put(&scope("default", "other"), "thread:c1", "x").await.unwrap();
+    store.state_put(&scope("acme", "slack"), "thread:c1", "y").await.unwrap();
+    assert_eq!(
+        store.state_get(&slack, "thread:c1").await.unwrap().as_deref(),
+        Some("2.2")
+    );
+    store.state_delete(&slack, "thread:c1").await.unwrap();
+    assert_eq!(store.state_get(&slack, "thread:c1").await.unwrap(), None);
+    assert_eq!(
+        store
+            .state_get(&scope("acme", "slack"), "thread:c1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("y")
     );
 }

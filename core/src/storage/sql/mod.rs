@@ -12,6 +12,7 @@ mod admin;
 mod endpoints;
 mod health;
 mod invocations;
+mod kv;
 mod read;
 mod run;
 mod tx;
