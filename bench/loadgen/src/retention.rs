@@ -59,7 +59,12 @@ pub async fn retention(
         );
     }
     let r = load.await??;
-    ensure!(r.errors == 0, "{} ingest errors, first: {:?}", r.errors, r.first_error);
+    ensure!(
+        r.errors == 0,
+        "{} ingest errors, first: {:?}",
+        r.errors,
+        r.first_error
+    );
     let all = wait_for(&receiver.stats.arrivals, r.acked, Duration::from_secs(600)).await;
     ensure!(all, "not every delivery arrived");
     ensure!(samples.len() >= 2, "run longer than two sample periods");

@@ -44,7 +44,10 @@ impl Identifier {
     /// A phone number in any common form (`+1 415-555-0123`, `(415) 555 0123`).
     pub fn phone(raw: &str) -> Result<Self, IdentifierError> {
         let bad = || IdentifierError::Phone(raw.to_owned());
-        if raw.chars().any(|c| !(c.is_ascii_digit() || " +-.()/".contains(c))) {
+        if raw
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || " +-.()/".contains(c)))
+        {
             return Err(bad());
         }
         let digits = international(&digits_of(raw));

@@ -56,7 +56,9 @@ pub async fn run(store: Arc<dyn Store>, config: RetentionConfig) {
                 invocations = p.invocations,
                 "retention: pruned"
             ),
-            Err(e) => tracing::warn!(error = %e, "retention: prune failed; trying again at the next interval"),
+            Err(e) => {
+                tracing::warn!(error = %e, "retention: prune failed; trying again at the next interval")
+            }
         }
     }
 }

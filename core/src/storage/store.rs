@@ -6,9 +6,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{
     sql::{Dialect, Sql},
-    Backlog, CallerRows, ConnectorHealth, Cutoffs, ErasurePage, ErasureRecord, Pruned, DeliveryFilter, DisabledConnector, EndpointPage, EventRecord,
-    Ingested, Lease, NewEvent, Page, PageRequest, RecordReq, ReplaySelector, Replayed, StateCount,
-    Store, StoreError,
+    Backlog, CallerRows, ConnectorHealth, Cutoffs, DeliveryFilter, DisabledConnector, EndpointPage,
+    ErasurePage, ErasureRecord, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest, Pruned,
+    RecordReq, ReplaySelector, Replayed, StateCount, Store, StoreError,
 };
 use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},

@@ -24,7 +24,10 @@ async fn post_all(api: &HubClient, events: &[Value]) {
 }
 
 async fn status_of(api: &HubClient, id: &str) -> u16 {
-    api.admin_get(&format!("/v1/events/{id}")).await.unwrap().status
+    api.admin_get(&format!("/v1/events/{id}"))
+        .await
+        .unwrap()
+        .status
 }
 
 /// What a consistent file holds: no delivery without its event, no
@@ -41,7 +44,10 @@ async fn assert_consistent(db: &Path) {
         "SELECT COUNT(*) FROM deliveries WHERE event_id NOT IN (SELECT id FROM events)",
         "SELECT COUNT(*) FROM attempts WHERE delivery_id NOT IN (SELECT id FROM deliveries)",
     ] {
-        let n: i64 = sqlx::query_scalar(orphans).fetch_one(&mut conn).await.unwrap();
+        let n: i64 = sqlx::query_scalar(orphans)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
         assert_eq!(n, 0, "{orphans}");
     }
 }
@@ -144,8 +150,15 @@ async fn a_sigkill_mid_erasure_erases_all_or_nothing() {
     for ev in &caller {
         left += usize::from(status_of(&api, ev["id"].as_str().unwrap()).await == 200);
     }
-    assert!(left == 0 || left == caller.len(), "a partial erasure: {left} of {} left", caller.len());
-    assert!(!(answered_before_kill && left > 0), "an answered erasure was undone");
+    assert!(
+        left == 0 || left == caller.len(),
+        "a partial erasure: {left} of {} left",
+        caller.len()
+    );
+    assert!(
+        !(answered_before_kill && left > 0),
+        "an answered erasure was undone"
+    );
     for ev in &others {
         assert_eq!(status_of(&api, ev["id"].as_str().unwrap()).await, 200);
     }

@@ -61,11 +61,20 @@ async fn delivered_events_go_and_active_ones_stay(storage: Option<&str>) {
     let (status, event) = hub.admin_get(&format!("/v1/events/{call_id}")).await;
     assert_eq!(status, 200, "{event}");
     let left = hub.deliveries_of(call_id).await;
-    assert!(matches!(left[0]["status"].as_str(), Some("retrying" | "pending")));
+    assert!(matches!(
+        left[0]["status"].as_str(),
+        Some("retrying" | "pending")
+    ));
     let (_, detail) = hub
-        .admin_get(&format!("/v1/deliveries/{}", left[0]["id"].as_str().unwrap()))
+        .admin_get(&format!(
+            "/v1/deliveries/{}",
+            left[0]["id"].as_str().unwrap()
+        ))
         .await;
-    assert!(detail["attempts"].as_array().is_some_and(|a| !a.is_empty()), "{detail}");
+    assert!(
+        detail["attempts"].as_array().is_some_and(|a| !a.is_empty()),
+        "{detail}"
+    );
     assert!(down.count() > 0 && ok.count() >= 6);
     hub.stop().await;
 }
@@ -108,15 +117,17 @@ async fn the_sqlite_file_stays_flat_while_ingest_and_pruning_go_on() {
     }
     let body = fresh_event("call.completed").to_string().len() as u64;
     let ingested = body * (ROUNDS * PER_ROUND) as u64;
-    let (early, last) = (sizes[3], sizes[ROUNDS - 1]);
     eprintln!("file sizes per round: {sizes:?}; {ingested} bytes of events ingested");
-    // Without pruning the file holds every event: several times its size
-    // after four rounds. With it, the last size stays near that one.
+    // Without pruning the file holds every event, and its second half of
+    // the run doubles it. With pruning it moves within a band: freed pages
+    // are reused, and given back to the disk after each prune. (The WAL
+    // beside it is bounded by SQLite's automatic checkpoints.)
+    let (first, second) = sizes.split_at(ROUNDS / 2);
+    let peak = |s: &[u64]| s.iter().copied().max().unwrap_or(0);
     assert!(
-        last <= early + early / 2,
-        "the file kept growing: {sizes:?} bytes"
+        peak(second) <= 2 * peak(first) && peak(second) < ingested / 4,
+        "the file kept growing: {sizes:?} bytes for {ingested} ingested"
     );
-    assert!(last < ingested / 2, "{last} bytes for {ingested} ingested");
     let (_, page) = hub.admin_get("/v1/deliveries?limit=200").await;
     let kept = page["data"].as_array().map_or(0, Vec::len);
     assert!(kept < 200, "deliveries were not pruned: {kept}+ left");

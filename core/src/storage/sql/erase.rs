@@ -156,7 +156,9 @@ impl<DB: Dialect> Sql<DB> {
 
     /// A page of erasure records, newest first.
     pub(crate) async fn erasures(&self, page: &PageRequest) -> Result<ErasurePage, StoreError> {
-        let mut q = Statement::new(format!("SELECT {ERASURE_COLUMNS} FROM erasures WHERE 1 = 1"));
+        let mut q = Statement::new(format!(
+            "SELECT {ERASURE_COLUMNS} FROM erasures WHERE 1 = 1"
+        ));
         if let Some(c) = &page.cursor {
             q.push(" AND id < ").push_bind(c);
         }

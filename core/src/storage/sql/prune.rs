@@ -21,7 +21,10 @@ impl<DB: Dialect> Sql<DB> {
     /// its own short transaction.
     pub(crate) async fn prune(&self, cutoffs: &Cutoffs, limit: i64) -> Result<Pruned, StoreError> {
         let mut pruned = Pruned::default();
-        let kinds = [(cutoffs.succeeded, SUCCEEDED), (cutoffs.failed, ENDED_UNDELIVERED)];
+        let kinds = [
+            (cutoffs.succeeded, SUCCEEDED),
+            (cutoffs.failed, ENDED_UNDELIVERED),
+        ];
         for (cutoff, states) in kinds {
             if let Some(before) = cutoff {
                 let (deliveries, events) = self.prune_deliveries(states, before, limit).await?;
@@ -128,8 +131,7 @@ pub(super) async fn delete_orphan_events<DB: Dialect>(
         return Ok(0);
     }
     let mut q = Statement::new("DELETE FROM events WHERE id IN (");
-    q.push_list(ids).push(
-        ") AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)",
-    );
+    q.push_list(ids)
+        .push(") AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)");
     tx.execute(&q).await
 }
