@@ -149,6 +149,7 @@ impl Hub {
             lease: config.storage.lease,
             poll,
             metrics: metrics.clone(),
+            redactor: Arc::new(crate::lifecycle::Redactor::new(&config.logging.redact)),
         };
         let launcher = Launcher::new(
             Arc::new(HubContext::new(parts, &config.delivery)),
@@ -166,6 +167,7 @@ impl Hub {
         }
         let health = launcher.hub.health.clone();
         let pacing = launcher.hub.pacing.clone();
+        let cancelled = launcher.hub.cancelled.clone();
         let endpoints = Arc::new(Endpoints::new(launcher));
         endpoints.start_all().await?;
         if let Some(notices) = store.endpoint_notices() {
@@ -218,10 +220,15 @@ impl Hub {
             endpoints,
             health,
             pacing,
+            cancelled,
             metrics: metrics.clone(),
             public_metrics: !config.server.metrics_require_token,
         });
         actix_rt::spawn(metrics_upkeep(metrics));
+        actix_rt::spawn(crate::lifecycle::retention::run(
+            state.store.clone(),
+            config.retention.clone(),
+        ));
         tracing::info!(connectors = config.connectors.len(), node = %state.node, "hub started");
         Ok(Hub {
             state,

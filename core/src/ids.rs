@@ -19,3 +19,8 @@ pub fn delivery_id() -> String {
 pub fn endpoint_id() -> String {
     format!("ep_{}", Ulid::new())
 }
+
+/// A fresh erasure record id.
+pub fn erasure_id() -> String {
+    format!("era_{}", Ulid::new())
+}

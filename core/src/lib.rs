@@ -41,6 +41,8 @@
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`ids`], [`time`]: shared vocabulary.
 //! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
 //! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
+//! - [`lifecycle`]: retention (background pruning), per-caller erasure and
+//!   redaction of chosen payload fields.
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
 pub mod actors;
@@ -57,6 +59,7 @@ pub mod health;
 pub mod hub;
 pub mod ids;
 pub mod ingest;
+pub mod lifecycle;
 pub mod outbound;
 pub mod pacing;
 pub mod retry;

@@ -1,7 +1,9 @@
 //! Subcommands. Each lives in its own module; this one parses and dispatches.
 
+mod backup;
 mod check;
 mod demo;
+mod erase;
 mod render;
 mod replay;
 mod send;
@@ -73,6 +75,10 @@ pub enum Command {
     Demo(demo::Args),
     /// Create or upgrade the database schema, then exit.
     Migrate(ConfigArg),
+    /// Erase every stored event of one caller (by phone, email or call id) on a running hub.
+    Erase(erase::Args),
+    /// Write a consistent copy of the SQLite database, while the hub serves.
+    Backup(backup::Args),
 }
 
 /// Sets up `tracing` (RUST_LOG filters; default `info`).
@@ -99,6 +105,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => verify::run(&a),
         Command::Demo(a) => demo::run(&a).await,
         Command::Migrate(c) => serve::migrate(&c).await,
+        Command::Erase(a) => erase::run(&a).await,
+        Command::Backup(a) => backup::run(&a).await,
     }
 }
 

@@ -18,6 +18,7 @@ mod fuzz;
 mod health;
 mod http_kind;
 mod ingest;
+mod lifecycle;
 mod loadgen;
 mod metrics;
 mod openapi;

@@ -101,6 +101,23 @@ pub enum Scenario {
         #[arg(long, default_value_t = 30)]
         every: u64,
     },
+    /// Retention (issue 18): a steady rate with `[retention] succeeded`
+    /// short; the database file must level off, latency stay put.
+    Retention {
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        #[arg(long, default_value_t = 3600)]
+        secs: u64,
+        /// `[retention] succeeded`.
+        #[arg(long, default_value = "10m")]
+        succeeded: String,
+        /// `[retention] interval`.
+        #[arg(long, default_value = "1m")]
+        interval: String,
+        /// Seconds between file size samples.
+        #[arg(long, default_value_t = 60)]
+        every: u64,
+    },
 }
 
 /// What one scenario configuration measured over its runs.
@@ -235,6 +252,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
             let label = format!("soak {rate}/s {secs}s {failing}/{endpoints} failing");
             repeat(&mut reports, &label, 1, || {
                 soak::soak(&ctx, rate, secs, endpoints, failing, every)
+            })
+            .await?
+        }
+        Scenario::Retention {
+            rate,
+            secs,
+            succeeded,
+            interval,
+            every,
+        } => {
+            let label = format!("retention {rate}/s {secs}s succeeded={succeeded}");
+            let kept = crate::hub::Retention {
+                succeeded,
+                interval,
+            };
+            repeat(&mut reports, &label, 1, || {
+                crate::retention::retention(&ctx, rate, secs, kept.clone(), every)
             })
             .await?
         }

@@ -40,6 +40,17 @@ pub struct HubSpec {
     pub first_retry: &'static str,
     /// `[delivery] breaker_failures`; 0 (the default here) turns the breaker off.
     pub breaker_failures: u32,
+    /// `[retention]`, if the scenario sets it (the hub's defaults otherwise).
+    pub retention: Option<Retention>,
+}
+
+/// `[retention]` of the hub under test.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    /// `succeeded`, e.g. `"10m"`.
+    pub succeeded: String,
+    /// `interval`, e.g. `"1m"`.
+    pub interval: String,
 }
 
 impl HubSpec {
@@ -50,6 +61,7 @@ impl HubSpec {
             timeout: "5s",
             first_retry: "5s",
             breaker_failures: 0,
+            retention: None,
         }
     }
 
@@ -67,6 +79,13 @@ impl HubSpec {
             self.timeout,
             self.first_retry
         );
+        if let Some(r) = &self.retention {
+            let _ = write!(
+                s,
+                "\n[retention]\nsucceeded = \"{}\"\ninterval = \"{}\"\n",
+                r.succeeded, r.interval
+            );
+        }
         for e in &self.endpoints {
             let _ = write!(
                 s,
@@ -85,7 +104,7 @@ pub struct HubProcess {
     pub base: String,
     /// Address the hub listens on.
     pub addr: std::net::SocketAddr,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl HubProcess {
@@ -115,7 +134,7 @@ impl HubProcess {
             child,
             base: format!("http://{addr}"),
             addr,
-            _dir: dir,
+            dir,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -141,7 +160,12 @@ impl HubProcess {
 
     /// The hub's log (stderr), for error messages.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self._dir.path().join("hub.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("hub.log")).unwrap_or_default()
+    }
+
+    /// The SQLite database file.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("bench.db")
     }
 
     /// Process id.

@@ -11,6 +11,7 @@ mod load;
 mod proc;
 mod profile;
 mod receiver;
+mod retention;
 mod scenarios;
 mod soak;
 

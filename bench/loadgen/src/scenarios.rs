@@ -60,7 +60,7 @@ pub(crate) async fn wait_for(counter: &AtomicU64, target: u64, limit: Duration) 
     true
 }
 
-fn ms(h: &Histogram<u64>, q: f64) -> f64 {
+pub(crate) fn ms(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
 }
 

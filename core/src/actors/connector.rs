@@ -119,6 +119,10 @@ impl ConnectorActor {
         let mut stale = Vec::new();
         while let Some(next) = self.mailbox.next(now, now_ms()) {
             match next {
+                // Erased while queued: never sent again (and nothing to record).
+                Next::Start(job) if self.s.hub.cancelled.contains(&job.event.id) => {
+                    self.mailbox.finished()
+                }
                 Next::Start(job) => self.spawn_attempt(job, ctx),
                 Next::Stale(job) => stale.push(job.delivery_id),
                 Next::OutOfTime(job) => self.expire(job, ctx),

@@ -44,6 +44,10 @@ pub struct HubContext {
     pub metrics: Arc<Metrics>,
     /// This node's pacing of every connector (pauses targets asked for).
     pub pacing: Arc<PacingBoard>,
+    /// Events erased on this node: their queued deliveries are dropped.
+    pub cancelled: Arc<crate::lifecycle::Cancelled>,
+    /// `[logging] redact`: masks payload fields in attempt logs and excerpts.
+    pub redactor: Arc<crate::lifecycle::Redactor>,
 }
 
 /// Where a hub's connector actors store, lease and report.
@@ -60,6 +64,8 @@ pub struct HubParts {
     pub poll: Option<Duration>,
     /// The hub's metrics.
     pub metrics: Arc<Metrics>,
+    /// `[logging] redact`.
+    pub redactor: Arc<crate::lifecycle::Redactor>,
 }
 
 impl HubContext {
@@ -83,6 +89,8 @@ impl HubContext {
             health: Arc::default(),
             metrics: parts.metrics,
             pacing: Arc::default(),
+            cancelled: Arc::default(),
+            redactor: parts.redactor,
         }
     }
 }

@@ -69,6 +69,7 @@ async fn hub(names: &[&'static str], gate: Arc<Semaphore>) -> Hub {
         lease: config.lease,
         poll: None,
         metrics: metrics.clone(),
+        redactor: Arc::default(),
     };
     let delivery = DeliveryConfig::default();
     let hub = Arc::new(HubContext::new(parts, &delivery));

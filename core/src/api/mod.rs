@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod codes;
 mod endpoints;
+mod erasure;
 mod error;
 mod extract;
 mod functions;
@@ -77,6 +78,8 @@ pub struct AppState {
     pub health: Arc<crate::health::HealthBoard>,
     /// This node's pacing of every connector (rate limits, pauses).
     pub pacing: Arc<crate::pacing::PacingBoard>,
+    /// Events erased on this node (their queued deliveries are dropped).
+    pub cancelled: Arc<crate::lifecycle::Cancelled>,
     /// This hub's metrics registry.
     pub metrics: Arc<crate::telemetry::Metrics>,
     /// Whether `GET /metrics` answers without the admin token.
@@ -94,6 +97,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(ingest::configure)
         .configure(admin::configure)
         .configure(endpoints::configure)
+        .configure(erasure::configure)
         .configure(functions::configure)
         .configure(metrics::configure)
         .configure(test_fire::configure)

@@ -169,6 +169,18 @@ impl Config {
                 "timeout and first_retry must be above zero",
             ));
         }
+        if self.retention.interval.is_zero() {
+            return Err(ConfigError::invalid(
+                "retention.interval",
+                "must be above zero (set an age to 0 to keep that kind forever)",
+            ));
+        }
+        if let Some(bad) = self.logging.invalid_pointer() {
+            return Err(ConfigError::invalid(
+                "logging.redact",
+                format!("'{bad}' is not a JSON pointer: write it from the event's root, e.g. \"/data/caller/phone\""),
+            ));
+        }
         self.validate_outbound()?;
         if self.delivery.concurrency == 0 {
             return Err(ConfigError::invalid(

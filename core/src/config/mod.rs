@@ -5,6 +5,7 @@
 
 mod function;
 mod interpolate;
+mod lifecycle;
 mod load;
 mod rate_limit;
 mod secret;
@@ -17,6 +18,7 @@ use serde_json::{Map, Value};
 use crate::event::EventType;
 
 pub use function::{FunctionConfig, DEFAULT_FUNCTION_TIMEOUT, MAX_FUNCTION_TIMEOUT};
+pub use lifecycle::{LoggingConfig, RetentionConfig};
 pub use load::{ConfigError, ConfigSource};
 pub use rate_limit::RateLimit;
 pub use secret::Secret;
@@ -43,6 +45,12 @@ pub struct Config {
     /// Functions the agent can call mid-call (`POST /v1/functions/{name}/invoke`).
     #[serde(default)]
     pub functions: Vec<FunctionConfig>,
+    /// How long delivered and failed deliveries and invocations are kept.
+    #[serde(default)]
+    pub retention: RetentionConfig,
+    /// What logs and stored request excerpts leave out.
+    #[serde(default)]
+    pub logging: LoggingConfig,
 }
 
 /// `[server]`

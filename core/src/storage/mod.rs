@@ -10,6 +10,7 @@
 
 mod batch;
 mod error;
+mod lifecycle;
 pub mod postgres;
 mod rows;
 mod seal;
@@ -22,6 +23,7 @@ use async_trait::async_trait;
 
 pub use batch::Batcher;
 pub use error::StoreError;
+pub use lifecycle::{CallerRows, Cutoffs, Erased, ErasurePage, ErasureRecord, Pruned};
 pub use seal::{SealError, Sealer, SEALED_PREFIX};
 pub use store::SqlStore;
 pub use types::*;
@@ -32,6 +34,7 @@ use crate::{
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     health::{HealthDelta, HealthRecord},
+    lifecycle::Identifier,
     time::Millis,
 };
 
@@ -132,6 +135,29 @@ pub trait Store: Send + Sync + 'static {
         filter: &InvocationFilter,
         page: &PageRequest,
     ) -> Result<InvocationPage, StoreError>;
+
+    /// Deletes one batch (at most `limit` rows of each kind) of what is past
+    /// its retention cutoff; see [`Cutoffs`].
+    async fn prune(&self, cutoffs: &Cutoffs, limit: usize) -> Result<Pruned, StoreError>;
+
+    /// Gives the space pruning freed back to the file system, a little at a
+    /// time (SQLite); nothing to do on PostgreSQL, whose autovacuum reuses it.
+    async fn compact(&self) -> Result<(), StoreError>;
+
+    /// The events and function invocations that mention a caller.
+    async fn find_caller(&self, who: &Identifier) -> Result<CallerRows, StoreError>;
+
+    /// Deletes those rows for good (with the events' deliveries and
+    /// attempts) and logs the erasure as asked by `requested_by`.
+    async fn erase(
+        &self,
+        rows: &CallerRows,
+        who: &Identifier,
+        requested_by: &str,
+    ) -> Result<ErasureRecord, StoreError>;
+
+    /// A page of erasure records, newest first.
+    async fn erasures(&self, page: &PageRequest) -> Result<ErasurePage, StoreError>;
 
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -6,15 +6,16 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{
     sql::{Dialect, Sql},
-    Backlog, ConnectorHealth, DeliveryFilter, DisabledConnector, EndpointPage, EventRecord,
-    Ingested, Lease, NewEvent, Page, PageRequest, RecordReq, ReplaySelector, Replayed, StateCount,
-    StateScope, Store, StoreError,
+    Backlog, CallerRows, ConnectorHealth, Cutoffs, DeliveryFilter, DisabledConnector, EndpointPage,
+    ErasurePage, ErasureRecord, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest, Pruned,
+    RecordReq, ReplaySelector, Replayed, StateCount, StateScope, Store, StoreError,
 };
 use crate::{
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     health::{HealthDelta, HealthRecord},
+    lifecycle::Identifier,
     time::Millis,
 };
 
@@ -45,6 +46,11 @@ pub trait Engine: Send + Sync + 'static {
         name: &str,
         delta: &HealthDelta,
     ) -> Result<HealthRecord, StoreError>;
+
+    /// See [`Store::compact`].
+    async fn compact(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     /// Tells other nodes that these connectors have work due now.
     async fn announce_work(&self, _connectors: Vec<String>) {}
@@ -183,6 +189,31 @@ impl<E: Engine> Store for SqlStore<E> {
         page: &PageRequest,
     ) -> Result<InvocationPage, StoreError> {
         self.sql.invocations(filter, page).await
+    }
+
+    async fn prune(&self, cutoffs: &Cutoffs, limit: usize) -> Result<Pruned, StoreError> {
+        self.sql.prune(cutoffs, limit as i64).await
+    }
+
+    async fn compact(&self) -> Result<(), StoreError> {
+        self.engine.compact().await
+    }
+
+    async fn find_caller(&self, who: &Identifier) -> Result<CallerRows, StoreError> {
+        self.sql.find_caller(who).await
+    }
+
+    async fn erase(
+        &self,
+        rows: &CallerRows,
+        who: &Identifier,
+        requested_by: &str,
+    ) -> Result<ErasureRecord, StoreError> {
+        self.sql.erase(rows, who, requested_by).await
+    }
+
+    async fn erasures(&self, page: &PageRequest) -> Result<ErasurePage, StoreError> {
+        self.sql.erasures(page).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -106,6 +106,8 @@ pub struct TestConfig {
     node: Table,
     connectors: Vec<TestConnector>,
     functions: Vec<Value>,
+    /// Other sections (`[retention]`, `[logging]`), by name.
+    sections: Table,
 }
 
 impl Default for TestConfig {
@@ -133,6 +135,7 @@ impl TestConfig {
             node: Table::new(),
             connectors: Vec::new(),
             functions: Vec::new(),
+            sections: Table::new(),
         }
     }
 
@@ -151,6 +154,18 @@ impl TestConfig {
     /// Sets a `[delivery]` key.
     pub fn delivery(mut self, key: &str, value: impl Setting) -> Self {
         self.delivery.insert(key.into(), value.into_toml());
+        self
+    }
+
+    /// Sets a key of any other section (`retention`, `logging`...).
+    pub fn section(mut self, section: &str, key: &str, value: impl Setting) -> Self {
+        let table = self
+            .sections
+            .entry(section)
+            .or_insert_with(|| Value::Table(Table::new()));
+        if let Value::Table(t) = table {
+            t.insert(key.into(), value.into_toml());
+        }
         self
     }
 
@@ -213,6 +228,7 @@ impl TestConfig {
                 doc.insert(name.into(), Value::Table(section.clone()));
             }
         }
+        doc.extend(self.sections.clone());
         if !self.connectors.is_empty() {
             let tables = self.connectors.iter().map(|c| Value::Table(c.0.clone()));
             doc.insert("connectors".into(), Value::Array(tables.collect()));

@@ -10,6 +10,7 @@ use super::{disable, pacing, ConnectorSettings};
 use crate::{
     connector::{DeliveryRequest, Outcome, Verdict},
     delivery::{AttemptRecord, Job, NextStep},
+    lifecycle::Redactor,
     retry::{jitter, Attempted},
     time::now_ms,
 };
@@ -57,6 +58,7 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> AttemptResult {
             Ran::Panicked,
         ),
     };
+    let outcome = redact(&hub.redactor, &job, outcome);
     let took = clock.elapsed();
     let duration_ms = took.as_millis() as u64;
     let first = job.first_attempt_at.unwrap_or(started_at);
@@ -106,6 +108,26 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> AttemptResult {
         }
     };
     AttemptResult { ran, recorded }
+}
+
+/// The outcome with `[logging] redact`'s values masked in what is logged
+/// and stored: the error, the response excerpt and the request sent.
+fn redact(redactor: &Redactor, job: &Job, mut outcome: Outcome) -> Outcome {
+    let values = redactor.values_in(&job.event.body);
+    if values.is_empty() {
+        return outcome;
+    }
+    let mask = |t: &str| Redactor::mask(t, &values);
+    outcome.error = outcome.error.as_deref().map(mask);
+    outcome.response_excerpt = outcome.response_excerpt.as_deref().map(mask);
+    outcome.request = outcome.request.map(|sent| {
+        let mut sent = (*sent).clone();
+        sent.url = mask(&sent.url);
+        sent.body = mask(&sent.body);
+        sent.headers.values_mut().for_each(|v| *v = mask(v));
+        std::sync::Arc::new(sent)
+    });
+    outcome
 }
 
 fn log_attempt(

@@ -56,7 +56,9 @@ async fn record_round(
          SELECT t.id, COALESCE((SELECT MAX(number) FROM attempts a WHERE a.delivery_id = t.id), 0) + 1,
                 t.started, t.duration, t.code, t.error, t.excerpt, t.node, t.request
          FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
-              AS t(id, started, duration, code, error, excerpt, node, request)",
+              AS t(id, started, duration, code, error, excerpt, node, request)
+         -- A delivery erased while its attempt was in flight is gone: drop its record.
+         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = t.id)",
     )
     .bind(&ids)
     .bind(&started)

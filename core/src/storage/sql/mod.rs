@@ -10,9 +10,11 @@
 
 mod admin;
 mod endpoints;
+mod erase;
 mod health;
 mod invocations;
 mod kv;
+mod prune;
 mod read;
 mod run;
 mod tx;
@@ -38,6 +40,14 @@ pub trait Dialect: Run + Database<Row: Fields> {
     /// in the database's files: run inside the transaction before and after
     /// the rewrite, and once after its commit.
     const SCRUB: Option<Scrub>;
+    /// Appended to a `SELECT` of rows a transaction is about to delete, so
+    /// that a concurrent change (a replay) waits for it and two nodes
+    /// pruning at once take different rows. SQLite's write lock already
+    /// excludes both.
+    const LOCK_SKIP: &'static str;
+    /// Appended to a `SELECT` of rows a transaction must delete all of: a
+    /// concurrent attempt record waits until they are gone.
+    const LOCK: &'static str;
 }
 
 /// See [`Dialect::SCRUB`].
@@ -62,6 +72,8 @@ impl Dialect for sqlx::Sqlite {
         off: "PRAGMA secure_delete = OFF",
         flush: "PRAGMA wal_checkpoint(TRUNCATE)",
     });
+    const LOCK_SKIP: &'static str = "";
+    const LOCK: &'static str = "";
 }
 
 impl Dialect for sqlx::Postgres {
@@ -70,6 +82,8 @@ impl Dialect for sqlx::Postgres {
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const GREATEST: &'static str = "GREATEST";
     const SCRUB: Option<Scrub> = None;
+    const LOCK_SKIP: &'static str = " FOR UPDATE SKIP LOCKED";
+    const LOCK: &'static str = " FOR UPDATE";
 }
 
 /// The pools and the sealer the shared queries run with.

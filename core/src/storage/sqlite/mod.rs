@@ -6,6 +6,8 @@
 //! the writer's own thread (`writer.rs`). Reads use their own read-only pool
 //! and never wait on writes.
 
+mod backup;
+mod compact;
 mod health;
 mod ingest;
 mod lease;
@@ -14,6 +16,8 @@ mod record;
 mod writer;
 
 use std::{str::FromStr, time::Duration};
+
+pub use backup::backup;
 
 use async_trait::async_trait;
 use sqlx::{
@@ -80,6 +84,7 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| open::explain(&path, &e))?;
+        compact::ensure_incremental(&write).await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(config.max_connections.max(1))
@@ -140,6 +145,10 @@ impl Engine for SqliteEngine {
 
     async fn record_attempt(&self, req: RecordReq) -> Result<(), StoreError> {
         self.writer.submit(writer::Write::Record(req)).await
+    }
+
+    async fn compact(&self) -> Result<(), StoreError> {
+        compact::compact(&self.write).await
     }
 
     async fn record_health(

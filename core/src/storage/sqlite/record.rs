@@ -12,6 +12,8 @@ use crate::{
 /// Writes a batch of attempt records inside the caller's transaction. A
 /// delivery is attempted by one actor at a time, so a batch never holds two
 /// records of one delivery and the `MAX(number) + 1` numbering is unambiguous.
+/// A delivery erased while its attempt was in flight is gone: its record is
+/// dropped rather than failing the whole batch on the foreign key.
 pub(super) fn record(db: &Connection, batch: &[RecordReq]) -> Result<(), StoreError> {
     if batch.is_empty() {
         return Ok(());
@@ -19,8 +21,9 @@ pub(super) fn record(db: &Connection, batch: &[RecordReq]) -> Result<(), StoreEr
     let now = now_ms();
     let mut attempt = db.prepare(
         "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status_code, error, response_excerpt, node, request)
-         VALUES (?1, (SELECT COALESCE(MAX(a.number), 0) + 1 FROM attempts a WHERE a.delivery_id = ?1),
-                 ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         SELECT ?1, (SELECT COALESCE(MAX(a.number), 0) + 1 FROM attempts a WHERE a.delivery_id = ?1),
+                ?2, ?3, ?4, ?5, ?6, ?7, ?8
+         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = ?1)",
     )?;
     let mut delivery = db.prepare(
         "UPDATE deliveries SET status = ?2, attempt_count = attempt_count + 1, next_attempt_at = ?3,
