@@ -21,6 +21,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/deliveries/{id}/replay"),
     ("post", "/v1/events/{id}/replay"),
     ("post", "/v1/replay"),
+    ("post", "/v1/erasure"),
+    ("get", "/v1/erasures"),
     ("post", "/v1/connectors/{name}/test"),
     ("post", "/v1/endpoints"),
     ("get", "/v1/endpoints"),

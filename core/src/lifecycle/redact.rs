@@ -53,7 +53,11 @@ impl Redactor {
             .flat_map(|s| {
                 let escaped = serde_json::to_string(s).unwrap_or_default();
                 let encoded = utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
-                [s.clone(), escaped.trim_matches('"').to_owned(), encoded]
+                // Without the enclosing quotes only: an escaped quote may end it.
+                let inner = escaped
+                    .get(1..escaped.len().saturating_sub(1))
+                    .unwrap_or_default();
+                [s.clone(), inner.to_owned(), encoded]
             })
             .filter(|s| !s.is_empty())
             .collect();
