@@ -144,7 +144,7 @@ async fn accounts_with_the_same_ids_receive_only_their_own_on_two_postgres_nodes
     let a = TestHub::start(config().node("a")).await;
     let b = TestHub::start(config().node("b")).await;
     same_ids_stay_apart(&a, &b, &acme, &bravo).await;
-    runtime_endpoints_stay_in_their_account(&a, &b).await;
+    runtime_endpoints_stay_in_their_account(&a, &b, 1).await;
     a.stop().await;
     b.stop().await;
     pg.drop().await;
@@ -171,14 +171,15 @@ async fn a_malformed_account_is_refused_naming_it() {
 #[actix_rt::test]
 async fn runtime_endpoints_belong_to_the_account_they_were_made_in_on_sqlite() {
     let hub = TestHub::start(TestConfig::default()).await;
-    runtime_endpoints_stay_in_their_account(&hub, &hub).await;
+    runtime_endpoints_stay_in_their_account(&hub, &hub, 0).await;
     hub.stop().await;
 }
 
 /// An endpoint made in `acme` through `a` receives acme's events posted to
 /// `b` and no one else's, and is unknown to every endpoint route of another
-/// account.
-async fn runtime_endpoints_stay_in_their_account(a: &TestHub, b: &TestHub) {
+/// account. acme and bravo have `configured` connectors each (taking every
+/// type), the default account none.
+async fn runtime_endpoints_stay_in_their_account(a: &TestHub, b: &TestHub, configured: u64) {
     let rx = Receiver::start();
     let (status, ep) = a
         .admin_post(
@@ -192,7 +193,7 @@ async fn runtime_endpoints_stay_in_their_account(a: &TestHub, b: &TestHub) {
     let picked_up = wait_until(Duration::from_secs(5), async || {
         let mut ev = fresh_event("call.started");
         ev["account"] = "acme".into();
-        b.post_event(&ev).await.1["deliveries"] == 1
+        b.post_event(&ev).await.1["deliveries"] == configured + 1
     })
     .await;
     assert!(picked_up, "acme's events never reached its endpoint");
@@ -201,7 +202,11 @@ async fn runtime_endpoints_stay_in_their_account(a: &TestHub, b: &TestHub) {
     let mut other = fresh_event("call.started");
     other["account"] = "bravo".into();
     let (status, body) = b.post_event(&other).await;
-    assert_eq!((status, &body["deliveries"]), (202, &json!(0)), "{body}");
+    assert_eq!(
+        (status, &body["deliveries"]),
+        (202, &json!(configured)),
+        "{body}"
+    );
     let (status, body) = b.post_event(&fresh_event("call.started")).await;
     assert_eq!((status, &body["deliveries"]), (202, &json!(0)), "{body}");
     actix_rt::time::sleep(Duration::from_millis(300)).await;
