@@ -105,6 +105,7 @@ pub struct HubClient {
     base: String,
     ingest_token: String,
     admin_token: String,
+    account: Option<String>,
     timeout: Option<Duration>,
 }
 
@@ -120,6 +121,7 @@ impl HubClient {
             base: base.trim_end_matches('/').to_owned(),
             ingest_token: String::new(),
             admin_token: String::new(),
+            account: None,
             timeout: None,
         }
     }
@@ -133,6 +135,13 @@ impl HubClient {
     /// Sets the token admin calls carry.
     pub fn with_admin_token(mut self, token: &str) -> Self {
         self.admin_token = token.to_owned();
+        self
+    }
+
+    /// Makes every admin call act on `account` (`?account=`); without it
+    /// they act on `default`.
+    pub fn with_account(mut self, account: &str) -> Self {
+        self.account = Some(account.to_owned());
         self
     }
 
@@ -156,7 +165,12 @@ impl HubClient {
         }
         match auth {
             Auth::Ingest => req.bearer_auth(&self.ingest_token),
-            Auth::Admin => req.bearer_auth(&self.admin_token),
+            Auth::Admin => match &self.account {
+                Some(account) => req
+                    .bearer_auth(&self.admin_token)
+                    .query(&[("account", account)]),
+                None => req.bearer_auth(&self.admin_token),
+            },
             Auth::Bearer(token) => req.bearer_auth(token),
             Auth::Anonymous => req,
         }

@@ -94,7 +94,7 @@ fn build_with_state(
             let connector = registry.build(&spec)?;
             // Parsed here too so `check` and `render` report a bad filter.
             Subscription::from_config(c, &*connector)?;
-            Ok((Arc::from(c.name.as_str()), connector))
+            Ok((c.account.target_key(&c.name), connector))
         })
         .collect()
 }
@@ -133,7 +133,8 @@ impl Hub {
             .collect();
         for ((_, connector), c) in built.iter().zip(&config.connectors) {
             let subscription = Subscription::from_config(c, &**connector)?;
-            table.subscribe(subscription, disabled.contains(&c.name));
+            let off = disabled.contains(&*subscription.name);
+            table.subscribe(subscription, off);
         }
         let router = Router::new(table.clone()).start();
         let arbiters: Vec<Arbiter> = (0..std::thread::available_parallelism()
@@ -188,6 +189,7 @@ impl Hub {
             .iter()
             .map(|c| ConnectorInfo {
                 name: c.name.clone(),
+                account: c.account.clone(),
                 kind: c.kind.clone(),
                 events: c
                     .events

@@ -38,6 +38,8 @@
 //!   state; drives the circuit breaker and `disable_after`.
 //! - [`pacing`]: per-connector `rate_limit` and the pauses targets ask for
 //!   (429 with `Retry-After`, rate-limit headers, vendor quotas).
+//! - [`account`]: the account every event and target belongs to, and the
+//!   scope every lookup by id takes.
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`ids`], [`time`]: shared vocabulary.
 //! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
 //! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
@@ -45,6 +47,7 @@
 //!   redaction of chosen payload fields.
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
+pub mod account;
 pub mod actors;
 pub mod api;
 pub mod config;

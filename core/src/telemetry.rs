@@ -126,7 +126,7 @@ impl Metrics {
     /// An attempt finished and moved its delivery to `next`.
     pub fn attempt(&self, connector: &str, next: NextStep, took: Duration) {
         let outcome = next.state().as_str();
-        let connector = connector.to_owned();
+        let connector = target_label(connector);
         self.record(|| {
             metrics::counter!(names::ATTEMPTS, "connector" => connector.clone(), "outcome" => outcome)
                 .increment(1);
@@ -142,7 +142,7 @@ impl Metrics {
     /// A delivery failed without an attempt: its retry window closed while
     /// the circuit breaker held it. It reached a final state all the same.
     pub fn delivery_expired(&self, connector: &str) {
-        let connector = connector.to_owned();
+        let connector = target_label(connector);
         self.record(|| {
             metrics::counter!(names::DELIVERIES, "connector" => connector, "outcome" => "failed")
                 .increment(1)
@@ -153,8 +153,9 @@ impl Metrics {
     /// `backlog` (read from storage): zero for every connector in
     /// `connectors` (or gauged before) that has nothing waiting.
     pub fn render(&self, connectors: &[String], backlog: &[Backlog], now: Millis) -> String {
+        let backlog = by_label(backlog);
         let mut gauged = self.gauged.lock().expect("metrics lock");
-        gauged.extend(connectors.iter().cloned());
+        gauged.extend(connectors.iter().map(|c| target_label(c)));
         gauged.extend(backlog.iter().map(|b| b.connector.clone()));
         self.record(|| {
             for name in gauged.iter() {
@@ -177,5 +178,56 @@ impl Metrics {
     /// it too; call it periodically so an unscraped hub stays bounded.
     pub fn upkeep(&self) {
         self.handle.run_upkeep();
+    }
+}
+
+/// The `connector` label of all targets owned by accounts other than
+/// `default`: a label per account would grow without bound.
+pub const ACCOUNT_TARGETS_LABEL: &str = "accounts";
+
+/// The `connector` label of a target key: its name in the default account,
+/// [`ACCOUNT_TARGETS_LABEL`] for every other account's targets.
+pub fn target_label(key: &str) -> String {
+    match crate::account::TargetName::of(key) {
+        t if t.account == crate::account::DEFAULT_ACCOUNT => key.to_owned(),
+        _ => ACCOUNT_TARGETS_LABEL.to_owned(),
+    }
+}
+
+/// Backlogs summed per label (see [`target_label`]).
+fn by_label(backlog: &[Backlog]) -> Vec<Backlog> {
+    let mut out: Vec<Backlog> = Vec::with_capacity(backlog.len());
+    for b in backlog {
+        let label = target_label(&b.connector);
+        match out.iter_mut().find(|o| o.connector == label) {
+            Some(o) => {
+                o.depth += b.depth;
+                o.oldest_created_at = o.oldest_created_at.min(b.oldest_created_at);
+            }
+            None => out.push(Backlog {
+                connector: label,
+                ..b.clone()
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn account_targets_share_one_label() {
+        assert_eq!(target_label("crm"), "crm");
+        assert_eq!(target_label("ep_1"), "ep_1");
+        assert_eq!(target_label("acme/crm"), ACCOUNT_TARGETS_LABEL);
+        let b = |c: &str, depth, oldest| Backlog {
+            connector: c.into(),
+            depth,
+            oldest_created_at: oldest,
+        };
+        let summed = by_label(&[b("crm", 1, 5), b("acme/crm", 2, 9), b("bravo/ep_x", 3, 7)]);
+        assert_eq!(summed, [b("crm", 1, 5), b(ACCOUNT_TARGETS_LABEL, 5, 7)]);
     }
 }

@@ -1,5 +1,7 @@
 //! `switchboard demo`: a hub on a temporary SQLite file, a built-in receiver
-//! that verifies both signatures, and the six sample events.
+//! that verifies both signatures, and the six sample events; then two
+//! accounts (two businesses) posting a lead with the same id, each received
+//! only by its own `crm` connector.
 
 use std::{
     net::TcpListener,
@@ -7,6 +9,7 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+use switchboard_core::account::Scope;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
@@ -32,9 +35,14 @@ pub struct Args {
     port: u16,
 }
 
+/// Businesses of the accounts part of the demo, each with a `crm` connector.
+const ACCOUNTS: [&str; 2] = ["acme-plumbing", "bright-dental"];
+
 #[derive(Default)]
 struct Received {
     verified: Vec<(String, bool)>,
+    /// Per request to `/hook/{account}`: that account, and the envelope's.
+    by_account: Vec<(String, String)>,
 }
 
 pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
@@ -68,6 +76,7 @@ pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
     }
     let page = store
         .deliveries(
+            &Scope::default(),
             &DeliveryFilter::default(),
             &PageRequest {
                 cursor: None,
@@ -91,6 +100,7 @@ pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
         "\nreceiver: {} request(s), {good} with both signatures valid",
         got.len()
     );
+    let apart = accounts_part(&client, &received).await?;
     if a.keep_running {
         println!("dashboard: {hub_url}/ (admin token: demo-admin-token)");
         println!("admin API: curl -H 'Authorization: Bearer demo-admin-token' {hub_url}/v1/deliveries  (Ctrl-C to stop)");
@@ -98,14 +108,65 @@ pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
     } else {
         running.stop().await;
     }
-    Ok(if good == 6 {
+    Ok(if good == 6 && apart {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
 }
 
+/// Posts a lead with one id for each account; true when each account's
+/// `crm` received exactly its own.
+async fn accounts_part(client: &HubClient, received: &Mutex<Received>) -> anyhow::Result<bool> {
+    let (_, lead) = fixtures()
+        .into_iter()
+        .find(|(k, _)| k.as_str() == "lead.captured")
+        .context("a lead fixture")?;
+    let mut lead: serde_json::Value = serde_json::from_str(lead)?;
+    println!("\ntwo accounts, one lead id ({}):", lead["id"]);
+    for account in ACCOUNTS {
+        lead["account"] = account.into();
+        let answer = client.ingest_json(&lead).await.map_err(super::hub_error)?;
+        println!(
+            "POST /v1/events account={account:<14} -> {} {}",
+            answer.status, answer.text
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while received.lock().expect("lock").by_account.len() < ACCOUNTS.len()
+        && Instant::now() < deadline
+    {
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    let got = received.lock().expect("lock").by_account.clone();
+    for account in ACCOUNTS {
+        let own: Vec<_> = got.iter().filter(|(to, _)| to == account).collect();
+        let theirs = own.iter().filter(|(_, of)| of != account).count();
+        println!(
+            "  {account}'s crm received {} event(s), {theirs} of another account",
+            own.len()
+        );
+    }
+    Ok(got.len() == ACCOUNTS.len() && got.iter().all(|(to, of)| to == of))
+}
+
 fn demo_config(dir: &tempfile::TempDir, receiver: &str, secret: &str) -> String {
+    let accounts: String = ACCOUNTS
+        .iter()
+        .map(|account| {
+            format!(
+                r#"
+[[connectors]]
+name = "crm"
+account = "{account}"
+kind = "webhook"
+events = ["lead.captured"]
+url = "{receiver}/hook/{account}"
+secret = "{secret}"
+"#
+            )
+        })
+        .collect();
     format!(
         r#"
 [server]
@@ -124,7 +185,7 @@ name = "demo-receiver"
 kind = "webhook"
 url = "{receiver}/hook"
 secret = "{secret}"
-"#,
+{accounts}"#,
         dir.path().join("demo.db").display()
     )
 }
@@ -134,23 +195,39 @@ fn start_receiver(secret: String, received: Arc<Mutex<Received>>) -> anyhow::Res
     let url = format!("http://{}", listener.local_addr()?);
     let server = HttpServer::new(move || {
         let (secret, received) = (secret.clone(), received.clone());
-        App::new().route(
-            "/hook",
-            web::post().to(move |req: HttpRequest, body: web::Bytes| {
-                let ok = check(&secret, &req, &body);
-                let event = header(&req, "x-oncallclerk-event")
-                    .unwrap_or_default()
-                    .to_owned();
-                received.lock().expect("lock").verified.push((event, ok));
-                async move {
-                    if ok {
-                        HttpResponse::Ok().finish()
-                    } else {
-                        HttpResponse::Unauthorized().finish()
+        let by_account = received.clone();
+        App::new()
+            .route(
+                "/hook/{account}",
+                web::post().to(move |path: web::Path<String>, body: web::Bytes| {
+                    let envelope: serde_json::Value =
+                        serde_json::from_slice(&body).unwrap_or_default();
+                    let of = envelope["account"].as_str().unwrap_or("default").to_owned();
+                    by_account
+                        .lock()
+                        .expect("lock")
+                        .by_account
+                        .push((path.into_inner(), of));
+                    async { HttpResponse::Ok().finish() }
+                }),
+            )
+            .route(
+                "/hook",
+                web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                    let ok = check(&secret, &req, &body);
+                    let event = header(&req, "x-oncallclerk-event")
+                        .unwrap_or_default()
+                        .to_owned();
+                    received.lock().expect("lock").verified.push((event, ok));
+                    async move {
+                        if ok {
+                            HttpResponse::Ok().finish()
+                        } else {
+                            HttpResponse::Unauthorized().finish()
+                        }
                     }
-                }
-            }),
-        )
+                }),
+            )
     })
     .workers(1)
     .disable_signals()

@@ -23,6 +23,9 @@ pub struct Args {
     /// Only deliveries in this state (pending, retrying, succeeded, failed, disabled).
     #[arg(long)]
     status: Option<String>,
+    /// The account whose deliveries are replayed.
+    #[arg(long, default_value = "default")]
+    account: String,
     /// Don't wait for the replayed deliveries to finish.
     #[arg(long)]
     no_wait: bool,
@@ -40,7 +43,9 @@ pub struct Args {
 }
 
 pub(super) async fn run(a: &Args) -> anyhow::Result<ExitCode> {
-    let hub = HubClient::new(&a.url).with_admin_token(&a.token);
+    let hub = HubClient::new(&a.url)
+        .with_admin_token(&a.token)
+        .with_account(&a.account);
     let window = ReplayWindow {
         since: a.since.clone(),
         until: a.until.clone(),

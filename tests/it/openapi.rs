@@ -9,7 +9,7 @@ use crate::support::{
     fresh_event, wait_until, Receiver, TestConfig, TestConnector, TestHub, ADMIN, INGEST,
 };
 
-/// Every API route of the product contract (DESIGN.md sections 2, 7, 8).
+/// Every API route of the product contract (DESIGN.md sections 2, 7, 8, 15).
 const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/events"),
     ("get", "/v1/schemas/{type}"),
@@ -35,6 +35,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/functions"),
     ("get", "/v1/functions/{name}"),
     ("get", "/v1/functions/{name}/invocations"),
+    ("get", "/v1/accounts"),
+    ("get", "/v1/accounts/{account}"),
+    ("delete", "/v1/accounts/{account}"),
+    ("post", "/v1/accounts/{account}/tokens"),
+    ("get", "/v1/accounts/{account}/tokens"),
+    ("delete", "/v1/accounts/{account}/tokens/{id}"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

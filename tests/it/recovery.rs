@@ -7,6 +7,7 @@ use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
+use switchboard_core::account::Scope;
 
 use crate::support::{
     fresh_event,
@@ -127,7 +128,7 @@ async fn sigterm_lets_in_flight_attempts_finish() {
     let cfg = switchboard_core::config::Config::from_toml(&text, "test").unwrap();
     let store = switchboard_core::storage::open(&cfg.storage).await.unwrap();
     let record = store
-        .event(ev["id"].as_str().unwrap())
+        .event(&Scope::default(), ev["id"].as_str().unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -78,6 +78,7 @@ async fn hub(names: &[&'static str], gate: Arc<Semaphore>) -> Hub {
     for &name in names {
         let subscription = Subscription {
             name: name.into(),
+            account: Default::default(),
             events: None,
             filter: None,
         };
@@ -118,7 +119,12 @@ impl Hub {
     }
 
     async fn state(&self, delivery: &str) -> DeliveryState {
-        let detail = self.store.delivery(delivery).await.unwrap().unwrap();
+        let detail = self
+            .store
+            .delivery(&crate::account::Scope::default(), delivery)
+            .await
+            .unwrap()
+            .unwrap();
         detail.delivery.status
     }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::{
+    account::AccountId,
     config::ConnectorConfig,
     connector::{BuildError, Connector},
     event::EventType,
@@ -12,8 +13,10 @@ use crate::{
 /// One connector's subscription.
 #[derive(Debug, Clone)]
 pub struct Subscription {
-    /// Connector name.
+    /// The connector's target key (its name within its account).
     pub name: Arc<str>,
+    /// The account whose events it receives (and only those).
+    pub account: AccountId,
     /// Event types wanted; `None` means all.
     pub events: Option<Vec<EventType>>,
     /// Condition on the envelope's fields; `None` passes everything.
@@ -40,7 +43,8 @@ impl Subscription {
                 message: format!("{what}: {e}"),
             })?;
         Ok(Subscription {
-            name: c.name.as_str().into(),
+            name: c.account.target_key(&c.name),
+            account: c.account.clone(),
             events: c.events.clone().or_else(|| connector.events()),
             filter: filter.map(Arc::new),
         })

@@ -1,9 +1,12 @@
 //! The connector table: one row per connector (its subscription, its actor,
-//! whether it is disabled or saturated), shared by ingest, the actors, the
-//! router and the admin API. Ingest decides an event's deliveries from it
+//! whether it is disabled or saturated), grouped by account, shared by
+//! ingest, the actors, the router and the admin API. An event only meets
+//! its own account's rows, so routing costs the same however many accounts
+//! the hub serves. Ingest decides an event's deliveries from it
 //! before the commit (so an event and all its deliveries land in one
 //! transaction) and hands the committed jobs to the actors through it.
 
+use std::collections::HashMap;
 use std::sync::{
     atomic::{AtomicBool, Ordering},
     RwLock,
@@ -18,6 +21,7 @@ use super::{
     Subscription,
 };
 use crate::{
+    account::TargetName,
     delivery::Job,
     event::Event,
     ids,
@@ -50,11 +54,48 @@ impl Row {
     }
 }
 
-/// The live connector table. Rows keep their subscription order, so an
-/// event's deliveries are created in the order connectors were added.
+/// One account's rows, by target key, in subscription order.
+type AccountRows = IndexMap<Arc<str>, Row>;
+
+/// Every account's rows, by account id.
+#[derive(Default)]
+struct Rows(HashMap<Arc<str>, AccountRows>);
+
+impl Rows {
+    fn get(&self, key: &str) -> Option<&Row> {
+        self.0.get(TargetName::of(key).account)?.get(key)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Row> {
+        self.0.get_mut(TargetName::of(key).account)?.get_mut(key)
+    }
+
+    fn shift_remove(&mut self, key: &str) -> Option<Row> {
+        let account = TargetName::of(key).account;
+        let rows = self.0.get_mut(account)?;
+        let row = rows.shift_remove(key);
+        if rows.is_empty() {
+            // An account with no targets left costs nothing.
+            self.0.remove(account);
+        }
+        row
+    }
+
+    fn insert(&mut self, key: Arc<str>, row: Row) {
+        let account: Arc<str> = row.subscription.account.as_str().into();
+        self.0.entry(account).or_default().insert(key, row);
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Row> {
+        self.0.values().flat_map(IndexMap::values)
+    }
+}
+
+/// The live connector table. An account's rows keep their subscription
+/// order, so an event's deliveries are created in the order connectors were added.
 #[derive(Default)]
 pub struct ConnectorTable {
-    rows: RwLock<IndexMap<Arc<str>, Row>>,
+    rows: RwLock<Rows>,
 }
 
 impl ConnectorTable {
@@ -120,14 +161,18 @@ impl ConnectorTable {
             .is_some_and(|row| row.disabled)
     }
 
-    /// The deliveries an event gets: one per subscribed connector.
+    /// The deliveries an event gets: one per connector of its account
+    /// subscribed to it.
     pub fn deliveries_for(&self, event: &Event) -> Vec<NewDelivery> {
         let rows = self.rows.read().expect("lock");
+        let Some(own) = rows.0.get(event.account.as_str()) else {
+            return Vec::new();
+        };
         // Kept from ingest; parsed here only for an event from storage, at
         // most once, and only when a filter needs it.
         let envelope = OnceCell::new();
         let parsed = || &**envelope.get_or_init(|| event.envelope().unwrap_or_default());
-        rows.values()
+        own.values()
             .filter(|row| row.subscription.accepts(event.kind, parsed))
             .map(|row| NewDelivery {
                 id: ids::delivery_id(),

@@ -12,6 +12,7 @@ use super::{
     AdminToken, ApiError, AppState, ErrorCode,
 };
 use crate::{
+    account::Scope,
     actors::WakeConnectors,
     delivery::DeliveryState,
     endpoints::OPERATOR_DISABLED,
@@ -40,9 +41,10 @@ pub(super) fn configure(cfg: &mut super::ServiceConfig) {
 )]
 #[get("/v1/connectors")]
 async fn list_connectors(
-    _: AdminToken,
+    admin: AdminToken,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let scope = admin.scope();
     let mut counts: BTreeMap<String, BTreeMap<&'static str, u64>> = BTreeMap::new();
     for c in state.store.counts().await? {
         *counts
@@ -60,11 +62,13 @@ async fn list_connectors(
     let list = state.connectors.read().expect("lock").clone();
     let data: Vec<_> = list
         .into_iter()
+        .filter(|c| &c.account == scope.account())
         .map(|c| {
+            let key = scope.target_key(&c.name).to_string();
             let mut per_state: BTreeMap<&str, u64> =
                 DeliveryState::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-            per_state.extend(counts.get(&c.name).cloned().unwrap_or_default());
-            let reason = disabled.get(&c.name);
+            per_state.extend(counts.get(&key).cloned().unwrap_or_default());
+            let reason = disabled.get(&key);
             json!({
                 "name": c.name,
                 "kind": c.kind,
@@ -72,8 +76,8 @@ async fn list_connectors(
                 "state": if reason.is_some() { "disabled" } else { "active" },
                 "disabled_reason": reason,
                 "counts": per_state,
-                "health": state.health.view(&c.name, health.get(&c.name)),
-                "pacing": state.pacing.view(&c.name, now_ms()),
+                "health": state.health.view(&key, health.get(&key)),
+                "pacing": state.pacing.view(&key, now_ms()),
             })
         })
         .collect();
@@ -102,18 +106,19 @@ pub struct UpdateConnector {
 )]
 #[patch("/v1/connectors/{name}")]
 async fn update_connector(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     body: Json<UpdateConnector>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
+    let scope = admin.scope();
     let known = state
         .connectors
         .read()
         .expect("lock")
         .iter()
-        .any(|c| c.name == name);
+        .any(|c| c.name == name && &c.account == scope.account());
     if !known {
         let hint = if name.starts_with("ep_") {
             " (runtime endpoints: PATCH /v1/endpoints/{id})"
@@ -126,13 +131,14 @@ async fn update_connector(
         ));
     }
     let enabled = body.0.enabled;
+    let key = scope.target_key(&name);
     state
         .store
-        .set_disabled(&name, (!enabled).then_some(OPERATOR_DISABLED))
+        .set_disabled(&key, (!enabled).then_some(OPERATOR_DISABLED))
         .await?;
-    state.subscriptions.set_disabled(&name, !enabled);
+    state.subscriptions.set_disabled(&key, !enabled);
     if enabled {
-        state.router.do_send(WakeConnectors(vec![name.clone()]));
+        state.router.do_send(WakeConnectors(vec![key.to_string()]));
     }
     tracing::info!(connector = %name, enabled, "connector state changed by the operator");
     let reason = (!enabled).then_some(OPERATOR_DISABLED);
@@ -155,13 +161,13 @@ async fn update_connector(
 )]
 #[get("/v1/events/{id}")]
 async fn read_event(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let record = state
         .store
-        .event(&path)
+        .event(admin.scope(), &path)
         .await?
         .ok_or_else(|| ApiError::not_found("event", &path))?;
     let envelope = record.event.value();
@@ -211,7 +217,7 @@ struct ListQuery {
 )]
 #[get("/v1/deliveries")]
 async fn list_deliveries(
-    _: AdminToken,
+    admin: AdminToken,
     query: Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -234,7 +240,12 @@ async fn list_deliveries(
         cursor: q.cursor,
         limit: PageLimit::or_default(q.limit),
     };
-    Ok(HttpResponse::Ok().json(state.store.deliveries(&filter, &page).await?))
+    Ok(HttpResponse::Ok().json(
+        state
+            .store
+            .deliveries(admin.scope(), &filter, &page)
+            .await?,
+    ))
 }
 
 /// One delivery with every attempt.
@@ -249,20 +260,24 @@ async fn list_deliveries(
 )]
 #[get("/v1/deliveries/{id}")]
 async fn read_delivery(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let detail = state
         .store
-        .delivery(&path)
+        .delivery(admin.scope(), &path)
         .await?
         .ok_or_else(|| ApiError::not_found("delivery", &path))?;
     Ok(HttpResponse::Ok().json(detail))
 }
 
-async fn replay(state: &AppState, selector: ReplaySelector) -> Result<HttpResponse, ApiError> {
-    let per_connector = state.store.replay(&selector).await?;
+async fn replay(
+    state: &AppState,
+    scope: &Scope,
+    selector: ReplaySelector,
+) -> Result<HttpResponse, ApiError> {
+    let per_connector = state.store.replay(scope, &selector).await?;
     let total: u64 = per_connector.iter().map(|r| r.count).sum();
     state.router.do_send(WakeConnectors(
         per_connector.into_iter().map(|r| r.connector).collect(),
@@ -283,14 +298,15 @@ async fn replay(state: &AppState, selector: ReplaySelector) -> Result<HttpRespon
 )]
 #[post("/v1/deliveries/{id}/replay")]
 async fn replay_delivery(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if state.store.delivery(&path).await?.is_none() {
+    let scope = admin.scope();
+    if state.store.delivery(scope, &path).await?.is_none() {
         return Err(ApiError::not_found("delivery", &path));
     }
-    replay(&state, ReplaySelector::Delivery(path.into_inner())).await
+    replay(&state, scope, ReplaySelector::Delivery(path.into_inner())).await
 }
 
 /// Makes every delivery of an event due now again.
@@ -305,14 +321,15 @@ async fn replay_delivery(
 )]
 #[post("/v1/events/{id}/replay")]
 async fn replay_event(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if state.store.event(&path).await?.is_none() {
+    let scope = admin.scope();
+    if state.store.event(scope, &path).await?.is_none() {
         return Err(ApiError::not_found("event", &path));
     }
-    replay(&state, ReplaySelector::Event(path.into_inner())).await
+    replay(&state, scope, ReplaySelector::Event(path.into_inner())).await
 }
 
 /// Body of `POST /v1/replay`.
@@ -346,7 +363,7 @@ struct BulkReplay {
 )]
 #[post("/v1/replay")]
 async fn replay_bulk(
-    _: AdminToken,
+    admin: AdminToken,
     body: Json<BulkReplay>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -358,5 +375,5 @@ async fn replay_bulk(
         since: Some(b.since.0),
         until: b.until.map(|t| t.0),
     };
-    replay(&state, ReplaySelector::Bulk(filter)).await
+    replay(&state, admin.scope(), ReplaySelector::Bulk(filter)).await
 }

@@ -17,12 +17,17 @@ pub enum ErrorCode {
     BadRequest,
     /// 401: the bearer token is missing or is not the one this route takes.
     Unauthorized,
+    /// 403: an account token on a route of another account (`?account=`
+    /// naming another) or on a route only the admin token takes.
+    Forbidden,
     /// 404: no such resource or route.
     NotFound,
     /// 405: the path exists, the method does not (see `Allow`).
     MethodNotAllowed,
     /// 409: the endpoint is disabled; enable it first.
     EndpointDisabled,
+    /// 409: the `default` account cannot be deleted.
+    DefaultAccount,
     /// 413: the body is over `[server] max_body_bytes`.
     PayloadTooLarge,
     /// 415: the body is not declared as JSON.
@@ -63,14 +68,16 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for the document.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidParameter,
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::EndpointDisabled,
+        ErrorCode::DefaultAccount,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::InvalidRequest,
@@ -97,9 +104,10 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidParameter | BadRequest => StatusCode::BAD_REQUEST,
             Unauthorized => StatusCode::UNAUTHORIZED,
+            Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            EndpointDisabled => StatusCode::CONFLICT,
+            EndpointDisabled | DefaultAccount => StatusCode::CONFLICT,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             InvalidRequest | InvalidEvent | InvalidEndpoint | NotSubscribed | InvalidArguments => {

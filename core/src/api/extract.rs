@@ -78,8 +78,14 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
-        let de = serde_urlencoded::Deserializer::new(pairs);
+        // `account` is the admin scope's (see `auth`), not the route's own.
+        let own = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                form_urlencoded::parse(req.query_string().as_bytes())
+                    .filter(|(k, _)| k != super::auth::ACCOUNT_PARAM),
+            )
+            .finish();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(own.as_bytes()));
         std::future::ready(
             serde_path_to_error::deserialize(de)
                 .map(Query)

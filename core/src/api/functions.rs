@@ -15,6 +15,7 @@ use super::{
     AdminToken, ApiError, AppState, ErrorCode, IngestToken,
 };
 use crate::{
+    account::{AccountId, Scope},
     functions::{Function, InvocationFilter, InvocationRecord, Outcome},
     storage::PageRequest,
     time::rfc3339,
@@ -30,11 +31,11 @@ pub(super) fn configure(cfg: &mut super::ServiceConfig) {
         .service(list_invocations);
 }
 
-fn lookup<'a>(state: &'a AppState, name: &str) -> Result<&'a Function, ApiError> {
-    state.functions.get(name).ok_or_else(|| {
+fn lookup<'a>(state: &'a AppState, scope: &Scope, name: &str) -> Result<&'a Function, ApiError> {
+    state.functions.get(scope, name).ok_or_else(|| {
         let known: Vec<_> = state
             .functions
-            .iter()
+            .iter(scope)
             .map(|f| f.spec.name.as_str())
             .collect();
         ApiError::new(
@@ -62,6 +63,11 @@ pub struct InvokeRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub arguments: Map<String, Value>,
+    /// The account whose function is invoked (1-64 of `[A-Za-z0-9_-]`);
+    /// absent or `null`: `default`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9_-]{1,64}$")]
+    pub account: Option<AccountId>,
 }
 
 fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -103,8 +109,12 @@ async fn invoke_function(
     body: Json<InvokeRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let function = lookup(&state, &path)?;
-    let InvokeRequest { call_id, arguments } = body.0;
+    let InvokeRequest {
+        call_id,
+        arguments,
+        account,
+    } = body.0;
+    let function = lookup(&state, &Scope::of(account.unwrap_or_default()), &path)?;
     let arguments = Value::Object(arguments);
     match state.functions.invoke(function, &call_id, &arguments).await {
         Ok(done) => {
@@ -134,10 +144,12 @@ async fn invoke_function(
 )]
 #[get("/v1/functions")]
 async fn list_functions(
-    _: AdminToken,
+    admin: AdminToken,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let data: Vec<Value> = state.functions.iter().map(|f| f.spec.describe()).collect();
+    let data: Vec<Value> = (state.functions.iter(admin.scope()))
+        .map(|f| f.spec.describe())
+        .collect();
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": null})))
 }
 
@@ -153,11 +165,12 @@ async fn list_functions(
 )]
 #[get("/v1/functions/{name}")]
 async fn read_function(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(lookup(&state, &path)?.spec.describe()))
+    let function = lookup(&state, admin.scope(), &path)?;
+    Ok(HttpResponse::Ok().json(function.spec.describe()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -189,12 +202,12 @@ struct InvocationQuery {
 )]
 #[get("/v1/functions/{name}/invocations")]
 async fn list_invocations(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     query: Query<InvocationQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let function = lookup(&state, &path)?;
+    let function = lookup(&state, admin.scope(), &path)?;
     let q = query.0;
     if super::params::matches_nothing([q.call_id.as_deref(), q.cursor.as_deref()]) {
         return Ok(HttpResponse::Ok().json(json!({"data": [], "next_cursor": null})));
@@ -208,7 +221,10 @@ async fn list_invocations(
         cursor: q.cursor,
         limit: PageLimit::or_default(q.limit),
     };
-    let page = state.store.invocations(&filter, &page).await?;
+    let page = state
+        .store
+        .invocations(admin.scope(), &filter, &page)
+        .await?;
     let data: Vec<Value> = page.data.iter().map(show).collect();
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": page.next_cursor})))
 }

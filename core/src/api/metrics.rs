@@ -29,7 +29,7 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .read()
         .expect("lock")
         .iter()
-        .map(|c| c.name.clone())
+        .map(|c| c.account.target_key(&c.name).to_string())
         .collect();
     let text = state.metrics.render(&connectors, &backlog, now_ms());
     Ok(HttpResponse::Ok()

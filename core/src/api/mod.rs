@@ -1,5 +1,6 @@
 //! HTTP APIs: ingest (platform), admin (operators), schemas and health.
 
+mod accounts;
 mod admin;
 mod auth;
 mod codes;
@@ -21,7 +22,7 @@ use std::sync::{Arc, RwLock};
 
 use actix::Addr;
 
-pub use auth::{require, AdminToken, IngestToken};
+pub use auth::{require, AdminToken, IngestToken, OperatorToken};
 pub use codes::ErrorCode;
 pub use error::ApiError;
 pub use limits::{limit_headers, IngestLimiter};
@@ -40,6 +41,8 @@ use crate::{
 pub struct ConnectorInfo {
     /// Name.
     pub name: String,
+    /// The account it belongs to.
+    pub account: crate::account::AccountId,
     /// Kind.
     pub kind: String,
     /// Subscribed event types; `None` means all.
@@ -96,6 +99,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(health::configure)
         .configure(ingest::configure)
         .configure(admin::configure)
+        .configure(accounts::configure)
         .configure(endpoints::configure)
         .configure(erasure::configure)
         .configure(functions::configure)

@@ -44,7 +44,7 @@ pub struct FiredTest {
 )]
 #[post("/v1/connectors/{name}/test")]
 async fn test_connector(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     body: Json<TestFire>,
     state: web::Data<AppState>,
@@ -55,13 +55,14 @@ async fn test_connector(
         .read()
         .expect("lock")
         .iter()
-        .any(|c| c.name == name);
+        .any(|c| c.name == name && &c.account == admin.scope().account());
     if !known {
         return Err(ApiError::not_found("connector", &name));
     }
     let kind = body.0.event_type;
-    let event = sample_event(kind);
-    let mut deliveries = state.ingestor.deliveries_to(&event, &name);
+    let event = sample_event(kind).in_account(admin.scope().account().clone());
+    let key = admin.scope().target_key(&name);
+    let mut deliveries = state.ingestor.deliveries_to(&event, &key);
     // One event gives a connector at most one delivery.
     deliveries.truncate(1);
     let Some(delivery_id) = deliveries.first().map(|d| d.id.clone()) else {

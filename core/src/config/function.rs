@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Secret;
+use crate::account::AccountId;
 
 /// Time limit of one invocation when a function sets none.
 pub const DEFAULT_FUNCTION_TIMEOUT: Duration = Duration::from_secs(3);
@@ -16,8 +17,13 @@ pub const MAX_FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionConfig {
-    /// Unique name the agent invokes it by (`POST /v1/functions/{name}/invoke`).
+    /// Name the agent invokes it by (`POST /v1/functions/{name}/invoke`),
+    /// unique within its account.
     pub name: String,
+    /// The account whose calls may invoke it (1-64 of `[A-Za-z0-9_-]`);
+    /// default `default`.
+    #[serde(default)]
+    pub account: AccountId,
     /// What the function does, written for the language model choosing tools.
     #[serde(default)]
     pub description: String,

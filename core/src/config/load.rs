@@ -251,10 +251,12 @@ impl Config {
                     ),
                 ));
             }
-            if !names.insert(c.name.as_str()) {
+            // Names are unique within an account: two businesses may both
+            // call their CRM connector `crm`.
+            if !names.insert((c.account.as_str(), c.name.as_str())) {
                 return Err(ConfigError::invalid(
                     format!("{key}.name"),
-                    format!("'{}' is used twice", c.name),
+                    format!("'{}' is used twice in account '{}'", c.name, c.account),
                 ));
             }
             if c.concurrency == Some(0) {

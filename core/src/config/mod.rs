@@ -15,7 +15,7 @@ use std::{net::IpAddr, net::SocketAddr, path::PathBuf, time::Duration};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::event::EventType;
+use crate::{account::AccountId, event::EventType};
 
 pub use function::{FunctionConfig, DEFAULT_FUNCTION_TIMEOUT, MAX_FUNCTION_TIMEOUT};
 pub use lifecycle::{LoggingConfig, RetentionConfig};
@@ -226,8 +226,12 @@ impl NodeConfig {
 /// kind's own settings, which its factory parses (and rejects typos in).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ConnectorConfig {
-    /// Unique name, used in the admin API and logs.
+    /// Name, unique within its account, used in the admin API and logs.
     pub name: String,
+    /// The account whose events it receives (1-64 of `[A-Za-z0-9_-]`);
+    /// default `default`.
+    #[serde(default)]
+    pub account: AccountId,
     /// `webhook`, `http`, or a prebuilt kind such as `hubspot`.
     pub kind: String,
     /// Event types to deliver; omitted means all.

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::{validate_targets, EndpointError, EndpointRecord, EndpointSecret, OPERATOR_DISABLED};
 use crate::{
+    account::{AccountId, Scope, TargetName},
     actors::{ConnectorLimits, Launcher, RemoveConnector, Subscription, WakeConnectors},
     config::Secret,
     connector::webhook::{parse_url, ExpiringKey, Targets as WebhookTargets, WebhookConnector},
@@ -111,8 +112,9 @@ fn urls_schema() -> utoipa::openapi::Object {
 pub struct Endpoints {
     launcher: Launcher,
     // One change at a time, so an API call and a notice from another node
-    // cannot interleave; holds the running connectors to change in place.
-    running: Mutex<HashMap<String, Arc<WebhookConnector>>>,
+    // cannot interleave; holds the running connectors (by target key) to
+    // change in place.
+    running: Mutex<HashMap<Arc<str>, Arc<WebhookConnector>>>,
 }
 
 impl Endpoints {
@@ -124,8 +126,13 @@ impl Endpoints {
         }
     }
 
-    /// Creates an endpoint with a fresh secret and starts delivering to it.
-    pub async fn create(&self, new: NewEndpoint) -> Result<EndpointRecord, EndpointError> {
+    /// Creates an endpoint in `scope`'s account with a fresh secret and
+    /// starts delivering that account's events to it.
+    pub async fn create(
+        &self,
+        scope: &Scope,
+        new: NewEndpoint,
+    ) -> Result<EndpointRecord, EndpointError> {
         let t = validate_targets(
             new.url.as_deref(),
             &new.urls,
@@ -135,6 +142,7 @@ impl Endpoints {
         let now = now_ms();
         let record = EndpointRecord {
             id: ids::endpoint_id(),
+            account: scope.account().clone(),
             url: t.url,
             urls: t.urls,
             events: t.events,
@@ -150,7 +158,7 @@ impl Endpoints {
         let store = &self.launcher.hub.store;
         if !new.enabled {
             store
-                .set_disabled(&record.id, Some(OPERATOR_DISABLED))
+                .set_disabled(&record.key(), Some(OPERATOR_DISABLED))
                 .await?;
         }
         store.save_endpoint(&record).await?;
@@ -159,29 +167,35 @@ impl Endpoints {
         Ok(record)
     }
 
-    /// One endpoint with its disabled reason, if disabled.
-    pub async fn get(&self, id: &str) -> Result<(EndpointRecord, Option<String>), EndpointError> {
+    /// One endpoint of `scope`'s account with its disabled reason, if disabled.
+    pub async fn get(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(EndpointRecord, Option<String>), EndpointError> {
         let store = &self.launcher.hub.store;
         let record = store
-            .endpoint(id)
+            .endpoint(scope, id)
             .await?
             .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
-        let reason = store.disabled_reason(id).await?;
+        let reason = store.disabled_reason(&record.key()).await?;
         Ok((record, reason))
     }
 
     /// Applies a partial change (checked against the merged result).
     pub async fn update(
         &self,
+        scope: &Scope,
         id: &str,
         change: EndpointChange,
     ) -> Result<EndpointRecord, EndpointError> {
         let mut running = self.running.lock().await;
         let store = &self.launcher.hub.store;
         let mut record = store
-            .endpoint(id)
+            .endpoint(scope, id)
             .await?
             .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
+        let key = record.key();
         let url = change.url.unwrap_or_else(|| record.url.clone());
         let urls = change.urls.unwrap_or_else(|| {
             record
@@ -208,20 +222,20 @@ impl Endpoints {
         }
         record.updated_at = now_ms();
         match change.enabled {
-            Some(false) => store.set_disabled(id, Some(OPERATOR_DISABLED)).await?,
-            Some(true) => store.set_disabled(id, None).await?,
+            Some(false) => store.set_disabled(&key, Some(OPERATOR_DISABLED)).await?,
+            Some(true) => store.set_disabled(&key, None).await?,
             None => {}
         }
         store.save_endpoint(&record).await?;
         let disabled = match change.enabled {
             Some(enabled) => !enabled,
-            None => self.launcher.hub.table.is_disabled(id),
+            None => self.launcher.hub.table.is_disabled(&key),
         };
         self.apply(&mut running, &record, disabled)?;
         if change.enabled == Some(true) {
             self.launcher
                 .router
-                .do_send(WakeConnectors(vec![id.to_owned()]));
+                .do_send(WakeConnectors(vec![key.to_string()]));
         }
         Ok(record)
     }
@@ -230,20 +244,21 @@ impl Endpoints {
     /// passed. Returns the endpoint and the new secret.
     pub async fn rotate(
         &self,
+        scope: &Scope,
         id: &str,
         overlap: Duration,
     ) -> Result<(EndpointRecord, Secret), EndpointError> {
         let mut running = self.running.lock().await;
         let store = &self.launcher.hub.store;
         let mut record = store
-            .endpoint(id)
+            .endpoint(scope, id)
             .await?
             .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
         let secret = Secret::new(SigningKey::generate());
         let overlap_ms = i64::try_from(overlap.as_millis()).unwrap_or(i64::MAX / 2);
         record.rotate(secret.clone(), now_ms().saturating_add(overlap_ms));
         store.save_endpoint(&record).await?;
-        let disabled = self.launcher.hub.table.is_disabled(id);
+        let disabled = self.launcher.hub.table.is_disabled(&record.key());
         self.apply(&mut running, &record, disabled)?;
         tracing::info!(endpoint = %id, ?overlap, "endpoint secret rotated");
         Ok((record, secret))
@@ -252,17 +267,18 @@ impl Endpoints {
     /// Stops delivering to an endpoint and deletes it: its actor finishes
     /// in-flight attempts and stops, then its active deliveries become
     /// `disabled` (never attempted).
-    pub async fn delete(&self, id: &str) -> Result<(), EndpointError> {
+    pub async fn delete(&self, scope: &Scope, id: &str) -> Result<(), EndpointError> {
         let mut running = self.running.lock().await;
         let store = &self.launcher.hub.store;
         let record = store
-            .endpoint(id)
+            .endpoint(scope, id)
             .await?
             .ok_or_else(|| EndpointError::NotFound(id.to_owned()))?;
-        self.stop(&mut running, id).await;
-        if let Err(e) = store.delete_endpoint(id).await {
+        let key = record.key();
+        self.stop(&mut running, &key).await;
+        if let Err(e) = store.delete_endpoint(scope, id).await {
             // Still stored: keep delivering to it, as the failed call promises.
-            let disabled = store.disabled_reason(id).await?.is_some();
+            let disabled = store.disabled_reason(&key).await?.is_some();
             self.apply(&mut running, &record, disabled)?;
             return Err(e.into());
         }
@@ -270,21 +286,29 @@ impl Endpoints {
         Ok(())
     }
 
-    /// Brings this node in line with storage for one endpoint (another node
-    /// changed it). An empty id reloads all.
-    pub async fn reload(&self, id: &str) -> Result<(), EndpointError> {
-        if id.is_empty() {
+    /// Brings this node in line with storage for one endpoint, by target
+    /// key (another node changed it). An empty key reloads all.
+    pub async fn reload(&self, key: &str) -> Result<(), EndpointError> {
+        if key.is_empty() {
             return self.reload_all().await;
         }
+        let target = TargetName::of(key);
+        let Ok(account) = AccountId::parse(target.account) else {
+            tracing::warn!(
+                key,
+                "an endpoint notice names no valid account; reloading all"
+            );
+            return self.reload_all().await;
+        };
         let mut running = self.running.lock().await;
         let store = &self.launcher.hub.store;
-        match store.endpoint(id).await? {
+        match store.endpoint(&Scope::of(account), target.name).await? {
             Some(record) => {
-                let disabled = store.disabled_reason(id).await?.is_some();
+                let disabled = store.disabled_reason(key).await?.is_some();
                 self.apply(&mut running, &record, disabled)
             }
             None => {
-                self.stop(&mut running, id).await;
+                self.stop(&mut running, key).await;
                 Ok(())
             }
         }
@@ -308,16 +332,16 @@ impl Endpoints {
             .map(|d| (d.name, d.reason))
             .collect();
         let records = store.endpoints().await?;
-        let gone: Vec<String> = running
+        let gone: Vec<Arc<str>> = running
             .keys()
-            .filter(|id| !records.iter().any(|r| &r.id == *id))
+            .filter(|key| !records.iter().any(|r| r.key() == **key))
             .cloned()
             .collect();
-        for id in gone {
-            self.stop(&mut running, &id).await;
+        for key in gone {
+            self.stop(&mut running, &key).await;
         }
         for record in &records {
-            let off = disabled.contains_key(&record.id);
+            let off = disabled.contains_key(&*record.key());
             self.start_or_update(&mut running, record, off, at_hub_start)?;
         }
         Ok(())
@@ -327,7 +351,7 @@ impl Endpoints {
     /// connector in place.
     fn apply(
         &self,
-        running: &mut HashMap<String, Arc<WebhookConnector>>,
+        running: &mut HashMap<Arc<str>, Arc<WebhookConnector>>,
         record: &EndpointRecord,
         disabled: bool,
     ) -> Result<(), EndpointError> {
@@ -336,42 +360,43 @@ impl Endpoints {
 
     fn start_or_update(
         &self,
-        running: &mut HashMap<String, Arc<WebhookConnector>>,
+        running: &mut HashMap<Arc<str>, Arc<WebhookConnector>>,
         record: &EndpointRecord,
         disabled: bool,
         at_hub_start: bool,
     ) -> Result<(), EndpointError> {
         let (targets, keys) = connector_parts(record)?;
+        let key = record.key();
         let subscription = Subscription {
-            name: record.id.as_str().into(),
+            name: key.clone(),
+            account: record.account.clone(),
             events: record.events.clone(),
             filter: None,
         };
         self.launcher.hub.table.subscribe(subscription, disabled);
-        match running.get(&record.id) {
+        match running.get(&key) {
             Some(connector) => connector.update(targets, keys),
             None => {
                 let connector = Arc::new(WebhookConnector::with_expiring_keys(targets, keys));
-                let name = record.id.as_str().into();
                 self.launcher.start(
-                    name,
+                    key.clone(),
                     connector.clone(),
                     ConnectorLimits::default(),
                     at_hub_start,
                 )?;
-                running.insert(record.id.clone(), connector);
+                running.insert(key, connector);
             }
         }
         Ok(())
     }
 
     /// Unsubscribes the endpoint and retires its actor (waits for in-flight attempts).
-    async fn stop(&self, running: &mut HashMap<String, Arc<WebhookConnector>>, id: &str) {
-        running.remove(id);
+    async fn stop(&self, running: &mut HashMap<Arc<str>, Arc<WebhookConnector>>, key: &str) {
+        running.remove(key);
         let _ = self
             .launcher
             .router
-            .send(RemoveConnector(id.to_owned()))
+            .send(RemoveConnector(key.to_owned()))
             .await;
     }
 }

@@ -1,10 +1,11 @@
 //! A runtime endpoint as stored: where it sends, what it wants, how it signs.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    account::AccountId,
     config::Secret,
     event::EventType,
     signing::SigningKey,
@@ -17,6 +18,9 @@ use crate::{
 pub struct EndpointRecord {
     /// `ep_<ULID>`; also the connector name deliveries are recorded under.
     pub id: String,
+    /// The account it belongs to (the one it was created in); only that
+    /// account's events reach it.
+    pub account: AccountId,
     /// Target URL for every event type without its own entry in `urls`.
     pub url: Option<String>,
     /// Per-event-type target URLs.
@@ -58,6 +62,12 @@ mod secret_text {
 }
 
 impl EndpointRecord {
+    /// Its key in the connector table and in storage (see
+    /// [`AccountId::target_key`]).
+    pub fn key(&self) -> Arc<str> {
+        self.account.target_key(&self.id)
+    }
+
     /// The secrets still signing at `now`, newest first.
     pub fn active_secrets(&self, now: Millis) -> impl Iterator<Item = &EndpointSecret> {
         self.secrets
@@ -103,6 +113,7 @@ impl EndpointRecord {
         let secrets = serde_json::to_string(&self.secrets).expect("plain structs");
         EndpointRow {
             id: self.id.clone(),
+            account: self.account.to_string(),
             url: self.url.clone(),
             urls: serde_json::to_string(&self.urls).expect("map of strings"),
             events: self
@@ -122,6 +133,8 @@ impl EndpointRecord {
 pub struct EndpointRow {
     /// Id.
     pub id: String,
+    /// Account id.
+    pub account: String,
     /// Fallback URL.
     pub url: Option<String>,
     /// JSON object of event type to URL.
@@ -146,6 +159,8 @@ impl EndpointRow {
             StoreError::Corrupt(format!("endpoint {} `{what}`: {e}", self.id))
         };
         Ok(EndpointRecord {
+            account: AccountId::parse(&self.account)
+                .map_err(|e| StoreError::Corrupt(format!("endpoint {}: {e}", self.id)))?,
             urls: serde_json::from_str(&self.urls).map_err(|e| corrupt("urls", e))?,
             events: self
                 .events
@@ -175,6 +190,7 @@ mod tests {
     fn record() -> EndpointRecord {
         EndpointRecord {
             id: "ep_1".into(),
+            account: AccountId::default(),
             url: Some("https://example.com/hook".into()),
             urls: [(EventType::LeadCaptured, "https://example.com/leads".into())].into(),
             events: Some(vec![EventType::LeadCaptured, EventType::CallCompleted]),

@@ -5,7 +5,7 @@ use std::{borrow::Cow, sync::Arc};
 use serde_json::{Map, Value};
 
 use super::{schema::first_violation, EventType};
-use crate::ids;
+use crate::{account::AccountId, ids};
 
 /// An event as stored and sent: the envelope bytes are fixed at ingest and
 /// every delivery sends exactly these bytes.
@@ -15,6 +15,9 @@ pub struct Event {
     pub id: String,
     /// Its type.
     pub kind: EventType,
+    /// The account it belongs to: the envelope's top-level `account`, else
+    /// `default`. Only that account's targets receive it.
+    pub account: AccountId,
     /// Unix seconds, from the envelope.
     pub created: i64,
     /// The canonical JSON envelope.
@@ -87,23 +90,27 @@ impl Event {
             })?,
             None => now_secs,
         };
+        let account = account(&map)?;
         // Written back as an integer, so receivers see one form.
         map.insert("created".into(), created.into());
         let envelope = canonical(map);
         Ok(Event {
             id,
             kind,
+            account,
             created,
             body: envelope.to_string().into(),
             parsed: Some(Arc::new(envelope)),
         })
     }
 
-    /// Rebuilds an event from storage.
+    /// Rebuilds an event of the `default` account from storage; see
+    /// [`in_account`](Self::in_account).
     pub fn from_stored(id: String, kind: EventType, created: i64, body: String) -> Self {
         Event {
             id,
             kind,
+            account: AccountId::default(),
             created,
             body: body.into(),
             parsed: None,
@@ -118,10 +125,16 @@ impl Event {
         Event {
             id: self.id.clone(),
             kind: self.kind,
+            account: self.account.clone(),
             created: self.created,
             body: self.body.clone(),
             parsed: None,
         }
+    }
+
+    /// The same event, belonging to `account` (an event read from storage).
+    pub fn in_account(self, account: AccountId) -> Self {
+        Event { account, ..self }
     }
 
     /// The envelope as a JSON value, for templates and filters: the one
@@ -147,6 +160,22 @@ fn event_type(map: &Map<String, Value>) -> Result<EventType, EventError> {
             .map_err(|e: super::UnknownEventType| EventError::invalid("/type", e.to_string())),
         Some(_) => Err(EventError::invalid("/type", "\"type\" must be a string")),
         None => Err(EventError::invalid("/type", "\"type\" is required")),
+    }
+}
+
+/// The envelope's `account`: absent or `null` is the default account.
+/// Checked after the schema (which leaves unknown fields alone), so a bad
+/// account is a 422 naming `/account`.
+fn account(map: &Map<String, Value>) -> Result<AccountId, EventError> {
+    match map.get("account") {
+        None | Some(Value::Null) => Ok(AccountId::default()),
+        Some(Value::String(s)) => {
+            AccountId::parse(s).map_err(|e| EventError::invalid("/account", e.to_string()))
+        }
+        Some(other) => Err(EventError::invalid(
+            "/account",
+            format!("\"account\" must be a string or null; got {other}"),
+        )),
     }
 }
 
@@ -226,6 +255,28 @@ mod tests {
         match Event::parse(body, 0) {
             Err(EventError::Invalid { path, .. }) => assert_eq!(path, "/data/lead/phone"),
             other => panic!("expected a schema error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_account_is_read_from_the_envelope_and_kept_in_it() {
+        let with = |account: &str| {
+            let body = format!(
+                r#"{{"type":"call.started","account":{account},"data":{{"call_id":"c","agent_id":"a"}}}}"#
+            );
+            Event::parse(body.as_bytes(), 0)
+        };
+        let ev = with(r#""acme""#).unwrap();
+        assert_eq!(ev.account.as_str(), "acme");
+        assert_eq!(ev.value()["account"], "acme", "delivered as ingested");
+        assert!(with("null").unwrap().account.is_default());
+        let plain = br#"{"type":"call.started","data":{"call_id":"c","agent_id":"a"}}"#;
+        assert!(Event::parse(plain, 0).unwrap().account.is_default());
+        for bad in [r#""a b""#, r#""""#, "5", "{}"] {
+            match with(bad) {
+                Err(EventError::Invalid { path, .. }) => assert_eq!(path, "/account", "{bad}"),
+                other => panic!("{bad}: expected 422, got {other:?}"),
+            }
         }
     }
 

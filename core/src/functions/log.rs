@@ -82,6 +82,8 @@ impl std::str::FromStr for Outcome {
 pub struct InvocationRecord {
     /// `inv_<ULID>`, also the `webhook-id` the endpoint saw.
     pub id: String,
+    /// The account of the function (and of the call).
+    pub account: crate::account::AccountId,
     /// Function name.
     pub function: String,
     /// The call the agent was on.

@@ -20,6 +20,7 @@ pub use log::{InvocationFilter, InvocationLog, InvocationPage, InvocationRecord,
 pub use spec::FunctionSpec;
 
 use crate::{
+    account::{AccountId, Scope},
     config::{Config, ConfigError},
     outbound::{OutboundClient, SendError},
     storage::Store,
@@ -68,7 +69,8 @@ pub struct Failed {
 
 /// Every configured function, the log writer, and this node's id.
 pub struct Functions {
-    by_name: BTreeMap<String, Function>,
+    /// By account, then name: an account sees only its own.
+    by_name: BTreeMap<(AccountId, String), Function>,
     log: InvocationLog,
     node: Arc<str>,
     metrics: Arc<Metrics>,
@@ -87,7 +89,8 @@ impl Functions {
         let mut by_name = BTreeMap::new();
         for spec in spec::compile_all(&config.functions)? {
             let http = OutboundClient::new(&config.delivery, spec.timeout)?;
-            by_name.insert(spec.name.clone(), Function::new(spec, http));
+            let key = (spec.account.clone(), spec.name.clone());
+            by_name.insert(key, Function::new(spec, http));
         }
         Ok(Functions {
             by_name,
@@ -97,14 +100,23 @@ impl Functions {
         })
     }
 
-    /// A function by name.
-    pub fn get(&self, name: &str) -> Option<&Function> {
-        self.by_name.get(name)
+    /// A function of `scope`'s account by name.
+    pub fn get(&self, scope: &Scope, name: &str) -> Option<&Function> {
+        self.by_name
+            .get(&(scope.account().clone(), name.to_owned()))
     }
 
-    /// Every function, by name.
-    pub fn iter(&self) -> impl Iterator<Item = &Function> {
-        self.by_name.values()
+    /// The accounts that have functions.
+    pub fn accounts(&self) -> impl Iterator<Item = AccountId> + '_ {
+        self.by_name.keys().map(|(account, _)| account.clone())
+    }
+
+    /// Every function of `scope`'s account, by name.
+    pub fn iter<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a Function> {
+        self.by_name
+            .iter()
+            .filter(move |((account, _), _)| account == scope.account())
+            .map(|(_, f)| f)
     }
 
     /// Invokes `function` and logs the outcome without waiting for the log.
@@ -138,6 +150,7 @@ impl Functions {
         });
         self.log.record(InvocationRecord {
             id: id.clone(),
+            account: function.spec.account.clone(),
             function: function.spec.name.clone(),
             call_id: call_id.to_owned(),
             outcome: kind,

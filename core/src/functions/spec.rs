@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::schema::Schema;
 use crate::{
+    account::AccountId,
     config::{ConfigError, FunctionConfig, MAX_FUNCTION_TIMEOUT},
     connector::webhook::parse_url,
     signing::SigningKey,
@@ -14,8 +15,10 @@ use crate::{
 /// One configured function, compiled: URL parsed, key decoded, schemas built.
 #[derive(Debug)]
 pub struct FunctionSpec {
-    /// Unique name.
+    /// Name, unique within its account.
     pub name: String,
+    /// The account whose calls may invoke it.
+    pub account: AccountId,
     /// What it does, for the language model.
     pub description: String,
     /// The customer's endpoint.
@@ -90,6 +93,7 @@ impl FunctionSpec {
         )?;
         Ok(FunctionSpec {
             name: c.name.clone(),
+            account: c.account.clone(),
             description: c.description.clone(),
             url,
             key: signing,
@@ -117,10 +121,10 @@ pub fn compile_all(functions: &[FunctionConfig]) -> Result<Vec<FunctionSpec>, Co
     let mut names = HashSet::new();
     let mut out = Vec::with_capacity(functions.len());
     for (i, c) in functions.iter().enumerate() {
-        if !names.insert(c.name.as_str()) {
+        if !names.insert((c.account.as_str(), c.name.as_str())) {
             return Err(ConfigError::invalid(
                 format!("functions[{i}].name"),
-                format!("'{}' is used twice", c.name),
+                format!("'{}' is used twice in account '{}'", c.name, c.account),
             ));
         }
         out.push(FunctionSpec::compile(i, c)?);

@@ -8,6 +8,7 @@
 //! the same file name for the same operation. Both must behave the same; the
 //! contract suite in `tests/it/storage/` runs against each.
 
+mod accounts;
 mod batch;
 mod error;
 mod lifecycle;
@@ -21,6 +22,7 @@ mod types;
 
 use async_trait::async_trait;
 
+pub use accounts::{DeletedAccount, StoredAccount, StoredCounts, TokenRecord};
 pub use batch::Batcher;
 pub use error::StoreError;
 pub use lifecycle::{CallerRows, Cutoffs, Erased, ErasurePage, ErasureRecord, Pruned};
@@ -29,6 +31,7 @@ pub use store::SqlStore;
 pub use types::*;
 
 use crate::{
+    account::Scope,
     config::StorageConfig,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
@@ -91,21 +94,28 @@ pub trait Store: Send + Sync + 'static {
     /// Releases every lease a node holds on a connector (its actor restarted).
     async fn release_node(&self, connector: &str, node: &str) -> Result<(), StoreError>;
 
-    /// Makes deliveries due now again; returns how many per connector.
-    async fn replay(&self, selector: &ReplaySelector) -> Result<Vec<Replayed>, StoreError>;
+    /// Makes deliveries of `scope`'s account due now again; returns how
+    /// many per connector (by target key).
+    async fn replay(
+        &self,
+        scope: &Scope,
+        selector: &ReplaySelector,
+    ) -> Result<Vec<Replayed>, StoreError>;
 
-    /// One event with its deliveries.
-    async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError>;
+    /// One event of `scope`'s account with its deliveries.
+    async fn event(&self, scope: &Scope, id: &str) -> Result<Option<EventRecord>, StoreError>;
 
-    /// A page of deliveries, newest first.
+    /// A page of `scope`'s account's deliveries, newest first.
     async fn deliveries(
         &self,
+        scope: &Scope,
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page, StoreError>;
 
-    /// One delivery with its attempts.
-    async fn delivery(&self, id: &str) -> Result<Option<DeliveryDetail>, StoreError>;
+    /// One delivery of `scope`'s account with its attempts.
+    async fn delivery(&self, scope: &Scope, id: &str)
+        -> Result<Option<DeliveryDetail>, StoreError>;
 
     /// Delivery counts per connector and state.
     async fn counts(&self) -> Result<Vec<StateCount>, StoreError>;
@@ -129,9 +139,10 @@ pub trait Store: Send + Sync + 'static {
     /// Appends function invocation records (written in one transaction).
     async fn record_invocations(&self, records: Vec<InvocationRecord>) -> Result<(), StoreError>;
 
-    /// A page of function invocations, newest first.
+    /// A page of `scope`'s account's function invocations, newest first.
     async fn invocations(
         &self,
+        scope: &Scope,
         filter: &InvocationFilter,
         page: &PageRequest,
     ) -> Result<InvocationPage, StoreError>;
@@ -179,19 +190,26 @@ pub trait Store: Send + Sync + 'static {
     /// Creates or replaces a runtime endpoint (and tells other nodes).
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError>;
 
-    /// Every runtime endpoint, oldest first.
+    /// Every runtime endpoint of every account, oldest first (a node
+    /// starting, or catching up).
     async fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError>;
 
-    /// A page of runtime endpoints, newest first, each with its disabled
-    /// reason and stored health.
-    async fn endpoint_page(&self, page: &PageRequest) -> Result<EndpointPage, StoreError>;
+    /// A page of `scope`'s account's runtime endpoints, newest first, each
+    /// with its disabled reason and stored health.
+    async fn endpoint_page(
+        &self,
+        scope: &Scope,
+        page: &PageRequest,
+    ) -> Result<EndpointPage, StoreError>;
 
-    /// One runtime endpoint.
-    async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError>;
+    /// One runtime endpoint of `scope`'s account.
+    async fn endpoint(&self, scope: &Scope, id: &str)
+        -> Result<Option<EndpointRecord>, StoreError>;
 
-    /// Deletes a runtime endpoint and its disabled state; its active
-    /// deliveries become `disabled` (never attempted). Returns whether it existed.
-    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError>;
+    /// Deletes a runtime endpoint of `scope`'s account and its disabled
+    /// state; its active deliveries become `disabled` (never attempted).
+    /// Returns whether it existed.
+    async fn delete_endpoint(&self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
 
     /// A connector's stored value for `key`, if any (see
     /// [`ConnectorState`](crate::connector::ConnectorState)).
@@ -204,8 +222,35 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets a connector's `key` (nothing happens if it is not stored).
     async fn state_delete(&self, scope: &StateScope, key: &str) -> Result<(), StoreError>;
 
-    /// Ids of runtime endpoints other nodes created, changed or deleted, as
-    /// they announce it; an empty id means "reload all". `None` when the
+    /// Every account holding anything in storage, with what it holds.
+    async fn accounts(&self) -> Result<Vec<StoredAccount>, StoreError>;
+
+    /// What `scope`'s account holds in storage (all zero when nothing).
+    async fn account_counts(&self, scope: &Scope) -> Result<StoredCounts, StoreError>;
+
+    /// Removes everything `scope`'s account holds (events, deliveries and
+    /// their attempts, runtime endpoints, invocations, tokens, target state
+    /// and health) in one transaction, keeps a deletion record without
+    /// identifiers, and leaves nothing readable in the database's files
+    /// (`Dialect::SCRUB`). Other nodes retire the endpoints.
+    async fn delete_account(&self, scope: &Scope) -> Result<DeletedAccount, StoreError>;
+
+    /// Stores a newly issued account token (its hash only).
+    async fn save_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
+
+    /// `scope`'s account's tokens, oldest first.
+    async fn tokens(&self, scope: &Scope) -> Result<Vec<TokenRecord>, StoreError>;
+
+    /// The token with this id, whatever its account: how a presented token
+    /// finds the account it is confined to. Read from storage on every
+    /// request, so a revocation holds at once on every node.
+    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// Revokes a token of `scope`'s account; returns whether it existed.
+    async fn revoke_token(&self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
+
+    /// Target keys of runtime endpoints other nodes created, changed or
+    /// deleted, as they announce it; an empty key means "reload all". `None` when the
     /// back-end has no such channel (one node only).
     fn endpoint_notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
         None

@@ -5,6 +5,7 @@
 
 use super::sql::Fields;
 use crate::{
+    account::TargetName,
     delivery::{Attempt, AttemptRecord, Delivery, DeliveryState},
     endpoints::EndpointRow,
     event::{Event, EventType},
@@ -35,13 +36,14 @@ pub(super) const DELIVERY_COLUMNS: &str =
     "id, event_id, event_type, connector, status, attempt_count, next_attempt_at, \
      created_at, updated_at, last_error";
 
-/// [`DELIVERY_COLUMNS`].
+/// [`DELIVERY_COLUMNS`]. The connector is shown by its name within its
+/// account, not by its target key.
 pub(super) fn delivery(r: &impl Fields) -> Result<Delivery, StoreError> {
     Ok(Delivery {
         id: r.text_at(0)?,
         event_id: r.text_at(1)?,
         event_type: r.text_at(2)?,
-        connector: r.text_at(3)?,
+        connector: TargetName::of(&r.text_at(3)?).name.to_owned(),
         status: r
             .text_at(4)?
             .parse()
@@ -120,7 +122,8 @@ pub(super) fn health(r: &impl Fields, at: usize) -> Result<HealthRecord, StoreEr
 /// The columns of `function_invocations`, in [`invocation`]'s order.
 pub(super) const INVOCATION_COLUMNS: &str =
     "id, function_name, call_id, outcome, status_code, upstream_status, \
-     arguments, result, error, response_excerpt, attempts, started_at, duration_us, node";
+     arguments, result, error, response_excerpt, attempts, started_at, duration_us, node, \
+     account";
 
 /// [`INVOCATION_COLUMNS`].
 pub(super) fn invocation(r: &impl Fields) -> Result<InvocationRecord, StoreError> {
@@ -142,12 +145,14 @@ pub(super) fn invocation(r: &impl Fields) -> Result<InvocationRecord, StoreError
         started_at: r.int_at(11)?,
         duration_us: r.int_at(12)?,
         node: r.text_at(13)?,
+        account: crate::account::AccountId::parse(&r.text_at(14)?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }
 
 /// The columns of `endpoints`, in [`endpoint`]'s order.
 pub(super) const ENDPOINT_COLUMNS: &str =
-    "id, url, urls, events, description, secrets, created_at, updated_at";
+    "id, url, urls, events, description, secrets, created_at, updated_at, account";
 
 /// [`ENDPOINT_COLUMNS`].
 pub(super) fn endpoint(r: &impl Fields) -> Result<EndpointRow, StoreError> {
@@ -160,6 +165,7 @@ pub(super) fn endpoint(r: &impl Fields) -> Result<EndpointRow, StoreError> {
         secrets: r.text_at(5)?,
         created_at: r.int_at(6)?,
         updated_at: r.int_at(7)?,
+        account: r.text_at(8)?,
     })
 }
 

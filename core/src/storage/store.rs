@@ -6,11 +6,13 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{
     sql::{Dialect, Sql},
-    Backlog, CallerRows, ConnectorHealth, Cutoffs, DeliveryFilter, DisabledConnector, EndpointPage,
-    ErasurePage, ErasureRecord, EventRecord, Ingested, Lease, NewEvent, Page, PageRequest, Pruned,
-    RecordReq, ReplaySelector, Replayed, StateCount, StateScope, Store, StoreError,
+    Backlog, CallerRows, ConnectorHealth, Cutoffs, DeletedAccount, DeliveryFilter,
+    DisabledConnector, EndpointPage, ErasurePage, ErasureRecord, EventRecord, Ingested, Lease,
+    NewEvent, Page, PageRequest, Pruned, RecordReq, ReplaySelector, Replayed, StateCount,
+    StateScope, Store, StoreError, StoredAccount, StoredCounts, TokenRecord,
 };
 use crate::{
+    account::Scope,
     delivery::{AttemptRecord, DeliveryDetail, Job, NextStep},
     endpoints::EndpointRecord,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
@@ -55,8 +57,8 @@ pub trait Engine: Send + Sync + 'static {
     /// Tells other nodes that these connectors have work due now.
     async fn announce_work(&self, _connectors: Vec<String>) {}
 
-    /// Tells other nodes that a runtime endpoint changed.
-    async fn announce_endpoint(&self, _id: &str) {}
+    /// Tells other nodes that a runtime endpoint (by target key) changed.
+    async fn announce_endpoint(&self, _key: &str) {}
 
     /// See [`Store::work_notices`].
     fn work_notices(&self) -> Option<UnboundedReceiver<String>> {
@@ -136,27 +138,36 @@ impl<E: Engine> Store for SqlStore<E> {
         Ok(())
     }
 
-    async fn replay(&self, selector: &ReplaySelector) -> Result<Vec<Replayed>, StoreError> {
-        let replayed = self.sql.replay(selector).await?;
+    async fn replay(
+        &self,
+        scope: &Scope,
+        selector: &ReplaySelector,
+    ) -> Result<Vec<Replayed>, StoreError> {
+        let replayed = self.sql.replay(scope, selector).await?;
         let connectors = replayed.iter().map(|r| r.connector.clone()).collect();
         self.engine.announce_work(connectors).await;
         Ok(replayed)
     }
 
-    async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError> {
-        self.sql.event(id).await
+    async fn event(&self, scope: &Scope, id: &str) -> Result<Option<EventRecord>, StoreError> {
+        self.sql.event(scope, id).await
     }
 
     async fn deliveries(
         &self,
+        scope: &Scope,
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page, StoreError> {
-        self.sql.deliveries(filter, page).await
+        self.sql.deliveries(scope, filter, page).await
     }
 
-    async fn delivery(&self, id: &str) -> Result<Option<DeliveryDetail>, StoreError> {
-        self.sql.delivery(id).await
+    async fn delivery(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<DeliveryDetail>, StoreError> {
+        self.sql.delivery(scope, id).await
     }
 
     async fn counts(&self) -> Result<Vec<StateCount>, StoreError> {
@@ -185,10 +196,11 @@ impl<E: Engine> Store for SqlStore<E> {
 
     async fn invocations(
         &self,
+        scope: &Scope,
         filter: &InvocationFilter,
         page: &PageRequest,
     ) -> Result<InvocationPage, StoreError> {
-        self.sql.invocations(filter, page).await
+        self.sql.invocations(scope, filter, page).await
     }
 
     async fn prune(&self, cutoffs: &Cutoffs, limit: usize) -> Result<Pruned, StoreError> {
@@ -238,7 +250,7 @@ impl<E: Engine> Store for SqlStore<E> {
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {
         self.sql.save_endpoint(endpoint).await?;
-        self.engine.announce_endpoint(&endpoint.id).await;
+        self.engine.announce_endpoint(&endpoint.key()).await;
         Ok(())
     }
 
@@ -246,18 +258,26 @@ impl<E: Engine> Store for SqlStore<E> {
         self.sql.endpoints().await
     }
 
-    async fn endpoint_page(&self, page: &PageRequest) -> Result<EndpointPage, StoreError> {
-        self.sql.endpoint_page(page).await
+    async fn endpoint_page(
+        &self,
+        scope: &Scope,
+        page: &PageRequest,
+    ) -> Result<EndpointPage, StoreError> {
+        self.sql.endpoint_page(scope, page).await
     }
 
-    async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
-        self.sql.endpoint(id).await
+    async fn endpoint(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<EndpointRecord>, StoreError> {
+        self.sql.endpoint(scope, id).await
     }
 
-    async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
-        let gone = self.sql.delete_endpoint(id).await?;
+    async fn delete_endpoint(&self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+        let gone = self.sql.delete_endpoint(scope, id).await?;
         if gone {
-            self.engine.announce_endpoint(id).await;
+            self.engine.announce_endpoint(&scope.target_key(id)).await;
         }
         Ok(gone)
     }
@@ -277,6 +297,38 @@ impl<E: Engine> Store for SqlStore<E> {
 
     async fn state_delete(&self, scope: &StateScope, key: &str) -> Result<(), StoreError> {
         self.sql.state_delete(scope, key).await
+    }
+
+    async fn accounts(&self) -> Result<Vec<StoredAccount>, StoreError> {
+        self.sql.accounts().await
+    }
+
+    async fn account_counts(&self, scope: &Scope) -> Result<StoredCounts, StoreError> {
+        self.sql.account_counts(scope).await
+    }
+
+    async fn delete_account(&self, scope: &Scope) -> Result<DeletedAccount, StoreError> {
+        let deleted = self.sql.delete_account(scope).await?;
+        for key in &deleted.endpoint_keys {
+            self.engine.announce_endpoint(key).await;
+        }
+        Ok(deleted)
+    }
+
+    async fn save_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        self.sql.save_token(token).await
+    }
+
+    async fn tokens(&self, scope: &Scope) -> Result<Vec<TokenRecord>, StoreError> {
+        self.sql.tokens(scope).await
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
+        self.sql.token(id).await
+    }
+
+    async fn revoke_token(&self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+        self.sql.revoke_token(scope, id).await
     }
 
     fn endpoint_notices(&self) -> Option<UnboundedReceiver<String>> {

@@ -5,6 +5,7 @@
 //! writer connection, so later "committed" events were silently rolled back.
 
 use std::{collections::HashSet, io::Write, time::Duration};
+use switchboard_core::account::Scope;
 
 use switchboard_core::config::StorageConfig;
 
@@ -109,7 +110,7 @@ async fn disk_full_answers_503_then_recovers_without_losing_acknowledged_events(
     .unwrap();
     let mut missing = Vec::new();
     for id in &acked {
-        match store.event(id).await.unwrap() {
+        match store.event(&Scope::default(), id).await.unwrap() {
             Some(record) => assert_eq!(record.deliveries.len(), 1, "{id}"),
             None => missing.push(id.clone()),
         }

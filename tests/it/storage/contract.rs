@@ -1,6 +1,7 @@
 //! The `Store` contract, run against SQLite and PostgreSQL alike.
 
 use std::{collections::HashSet, sync::Arc};
+use switchboard_core::account::Scope;
 
 use switchboard_core::{
     delivery::{AttemptRecord, DeliveryState, NextStep},
@@ -163,7 +164,11 @@ async fn ingest_is_idempotent(store: Arc<dyn Store>) {
     assert!(!again.created);
     assert_eq!(again.deliveries, 2, "reports the original delivery count");
 
-    let rec = store.event("evt_idem").await.unwrap().expect("stored");
+    let rec = store
+        .event(&Scope::default(), "evt_idem")
+        .await
+        .unwrap()
+        .expect("stored");
     assert_eq!(rec.event.body, event("evt_idem").body);
     assert_eq!(rec.event.kind, EventType::CallStarted);
     assert_eq!(rec.deliveries.len(), 2);
@@ -172,7 +177,11 @@ async fn ingest_is_idempotent(store: Arc<dyn Store>) {
         states,
         HashSet::from([DeliveryState::Pending, DeliveryState::Disabled])
     );
-    assert!(store.event("evt_missing").await.unwrap().is_none());
+    assert!(store
+        .event(&Scope::default(), "evt_missing")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn concurrent_duplicate_ids_create_once(store: Arc<dyn Store>) {
@@ -205,7 +214,7 @@ async fn concurrent_duplicate_ids_create_once(store: Arc<dyn Store>) {
         "exactly one post per id creates: {created:?}"
     );
     let page = store
-        .deliveries(&DeliveryFilter::default(), &all())
+        .deliveries(&Scope::default(), &DeliveryFilter::default(), &all())
         .await
         .unwrap();
     assert_eq!(page.data.len(), 40, "one delivery per event, no copies");
@@ -376,7 +385,11 @@ async fn attempts_keep_the_request_sent(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let d = store.delivery(&id).await.unwrap().unwrap();
+    let d = store
+        .delivery(&Scope::default(), &id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.attempts.len(), 2);
     assert_eq!(d.attempts[0].request.as_ref(), Some(&sent));
     assert_eq!(d.attempts[1].request, None);
@@ -409,7 +422,11 @@ async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
         .await
         .unwrap();
 
-    let d = store.delivery(&ok).await.unwrap().unwrap();
+    let d = store
+        .delivery(&Scope::default(), &ok)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.delivery.status, DeliveryState::Succeeded);
     assert_eq!(d.delivery.attempt_count, 1);
     assert!(d.delivery.next_attempt_at.is_none());
@@ -417,7 +434,11 @@ async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
     assert_eq!(d.attempts[0].node, "n1");
     assert_eq!(d.attempts[0].status_code, Some(200));
 
-    let d = store.delivery(&bad).await.unwrap().unwrap();
+    let d = store
+        .delivery(&Scope::default(), &bad)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.delivery.status, DeliveryState::Retrying);
     assert_eq!(d.delivery.last_error.as_deref(), Some("HTTP 503"));
     assert!(d.delivery.next_attempt_at.is_some());
@@ -438,7 +459,11 @@ async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let d = store.delivery(&bad).await.unwrap().unwrap();
+    let d = store
+        .delivery(&Scope::default(), &bad)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.delivery.status, DeliveryState::Failed);
     assert_eq!(d.delivery.attempt_count, 2);
     let attempts: Vec<_> = d
@@ -453,7 +478,11 @@ async fn attempts_move_deliveries_on(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
-    assert!(store.delivery("dlv_missing").await.unwrap().is_none());
+    assert!(store
+        .delivery(&Scope::default(), "dlv_missing")
+        .await
+        .unwrap()
+        .is_none());
 
     let counts = store.counts().await.unwrap();
     let count = |c: &str, s| {
@@ -483,11 +512,16 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
         ids.push(id);
     }
     let one = store
-        .replay(&ReplaySelector::Delivery(ids[0].clone()))
+        .replay(&Scope::default(), &ReplaySelector::Delivery(ids[0].clone()))
         .await
         .unwrap();
     assert_eq!(one, vec![replay_count("a", 1)]);
-    let d = store.delivery(&ids[0]).await.unwrap().unwrap().delivery;
+    let d = store
+        .delivery(&Scope::default(), &ids[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .delivery;
     assert_eq!(d.status, DeliveryState::Pending);
     assert!(d.last_error.is_none());
     let jobs = store
@@ -501,15 +535,18 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
     );
 
     let by_event = store
-        .replay(&ReplaySelector::Event("evt_r1".into()))
+        .replay(&Scope::default(), &ReplaySelector::Event("evt_r1".into()))
         .await
         .unwrap();
     assert_eq!(by_event, vec![replay_count("a", 1)]);
     let bulk = store
-        .replay(&ReplaySelector::Bulk(DeliveryFilter {
-            status: Some(DeliveryState::Failed),
-            ..Default::default()
-        }))
+        .replay(
+            &Scope::default(),
+            &ReplaySelector::Bulk(DeliveryFilter {
+                status: Some(DeliveryState::Failed),
+                ..Default::default()
+            }),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -519,7 +556,7 @@ async fn replay_makes_deliveries_due(store: Arc<dyn Store>) {
     );
     // ids[0] is leased by n2 (in flight): replay leaves it alone.
     let leased = store
-        .replay(&ReplaySelector::Delivery(ids[0].clone()))
+        .replay(&Scope::default(), &ReplaySelector::Delivery(ids[0].clone()))
         .await
         .unwrap();
     assert!(leased.is_empty());
@@ -543,6 +580,7 @@ async fn deliveries_page_and_filter(store: Arc<dyn Store>) {
     loop {
         let page = store
             .deliveries(
+                &Scope::default(),
                 &DeliveryFilter::default(),
                 &PageRequest { cursor, limit: 10 },
             )
@@ -564,7 +602,13 @@ async fn deliveries_page_and_filter(store: Arc<dyn Store>) {
 
     let filter = |f: DeliveryFilter| {
         let store = store.clone();
-        async move { store.deliveries(&f, &all()).await.unwrap().data }
+        async move {
+            store
+                .deliveries(&Scope::default(), &f, &all())
+                .await
+                .unwrap()
+                .data
+        }
     };
     let b = filter(DeliveryFilter {
         connector: Some("b".into()),
@@ -657,6 +701,7 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
     );
     let all_a = store
         .deliveries(
+            &Scope::default(),
             &DeliveryFilter {
                 connector: Some("a".into()),
                 ..Default::default()
@@ -680,11 +725,14 @@ async fn disabling_parks_active_deliveries(store: Arc<dyn Store>) {
     store.set_disabled("a", None).await.unwrap();
     assert!(store.disabled().await.unwrap().is_empty());
     let replayed = store
-        .replay(&ReplaySelector::Bulk(DeliveryFilter {
-            connector: Some("a".into()),
-            status: Some(DeliveryState::Disabled),
-            ..Default::default()
-        }))
+        .replay(
+            &Scope::default(),
+            &ReplaySelector::Bulk(DeliveryFilter {
+                connector: Some("a".into()),
+                status: Some(DeliveryState::Disabled),
+                ..Default::default()
+            }),
+        )
         .await
         .unwrap();
     assert_eq!(replayed, vec![replay_count("a", 3)]);
@@ -711,7 +759,11 @@ async fn parked_deliveries_wait_unleased(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(ingested.created);
-    let rec = store.event("evt_park").await.unwrap().expect("stored");
+    let rec = store
+        .event(&Scope::default(), "evt_park")
+        .await
+        .unwrap()
+        .expect("stored");
     assert!(rec
         .deliveries
         .iter()
@@ -742,6 +794,7 @@ async fn endpoints_are_stored_and_deleted(store: Arc<dyn Store>) {
     let id = ids::endpoint_id();
     let mut ep = EndpointRecord {
         id: id.clone(),
+        account: Default::default(),
         url: Some("https://example.com/hook".into()),
         urls: [(EventType::LeadCaptured, "https://example.com/leads".into())].into(),
         events: Some(vec![EventType::LeadCaptured, EventType::CallStarted]),
@@ -753,9 +806,17 @@ async fn endpoints_are_stored_and_deleted(store: Arc<dyn Store>) {
         created_at: now_ms(),
         updated_at: now_ms(),
     };
-    assert!(store.endpoint(&id).await.unwrap().is_none());
+    assert!(store
+        .endpoint(&Scope::default(), &id)
+        .await
+        .unwrap()
+        .is_none());
     store.save_endpoint(&ep).await.unwrap();
-    let back = store.endpoint(&id).await.unwrap().unwrap();
+    let back = store
+        .endpoint(&Scope::default(), &id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (&back.url, &back.urls, &back.events, &back.description),
         (&ep.url, &ep.urls, &ep.events, &ep.description)
@@ -793,14 +854,23 @@ async fn endpoints_are_stored_and_deleted(store: Arc<dyn Store>) {
     store.set_disabled(&id, Some("410 Gone")).await.unwrap();
     store.set_disabled(&id, None).await.unwrap();
     store
-        .replay(&ReplaySelector::Event("evt_ep1".into()))
+        .replay(&Scope::default(), &ReplaySelector::Event("evt_ep1".into()))
         .await
         .unwrap();
-    assert!(store.delete_endpoint(&id).await.unwrap());
-    assert!(!store.delete_endpoint(&id).await.unwrap());
-    assert!(store.endpoint(&id).await.unwrap().is_none());
+    assert!(store.delete_endpoint(&Scope::default(), &id).await.unwrap());
+    assert!(!store.delete_endpoint(&Scope::default(), &id).await.unwrap());
+    assert!(store
+        .endpoint(&Scope::default(), &id)
+        .await
+        .unwrap()
+        .is_none());
     assert!(store.disabled().await.unwrap().is_empty());
-    let d = &store.event("evt_ep1").await.unwrap().unwrap().deliveries[0];
+    let d = &store
+        .event(&Scope::default(), "evt_ep1")
+        .await
+        .unwrap()
+        .unwrap()
+        .deliveries[0];
     assert_eq!(d.status, DeliveryState::Disabled);
     assert_eq!(d.last_error.as_deref(), Some("endpoint deleted"));
     assert!(store
@@ -824,6 +894,7 @@ async fn endpoint_pages_carry_state_and_health(store: Arc<dyn Store>) {
     for i in 0..3 {
         let ep = EndpointRecord {
             id: ids::endpoint_id(),
+            account: Default::default(),
             url: Some(format!("https://example.com/hook/{i}")),
             urls: Default::default(),
             events: None,
@@ -847,10 +918,13 @@ async fn endpoint_pages_carry_state_and_health(store: Arc<dyn Store>) {
     let h = store.record_health(newest, &d).await.unwrap();
 
     let first = store
-        .endpoint_page(&PageRequest {
-            cursor: None,
-            limit: 2,
-        })
+        .endpoint_page(
+            &Scope::default(),
+            &PageRequest {
+                cursor: None,
+                limit: 2,
+            },
+        )
         .await
         .unwrap();
     let shown: Vec<_> = first
@@ -873,10 +947,13 @@ async fn endpoint_pages_carry_state_and_health(store: Arc<dyn Store>) {
     );
     assert_eq!(first.next_cursor.as_ref(), Some(middle));
     let rest = store
-        .endpoint_page(&PageRequest {
-            cursor: first.next_cursor,
-            limit: 2,
-        })
+        .endpoint_page(
+            &Scope::default(),
+            &PageRequest {
+                cursor: first.next_cursor,
+                limit: 2,
+            },
+        )
         .await
         .unwrap();
     let ids: Vec<_> = rest.data.iter().map(|e| e.record.id.as_str()).collect();
@@ -1004,7 +1081,10 @@ async fn bulk_replay_counts_every_delivery(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let mut counts = store
-        .replay(&ReplaySelector::Bulk(DeliveryFilter::default()))
+        .replay(
+            &Scope::default(),
+            &ReplaySelector::Bulk(DeliveryFilter::default()),
+        )
         .await
         .unwrap();
     counts.sort();

@@ -5,6 +5,7 @@ use std::{
     net::TcpListener,
     time::{Duration, Instant},
 };
+use switchboard_core::account::Scope;
 
 use serde_json::Value;
 use switchboard::registry::registry;
@@ -183,7 +184,7 @@ async fn work_released_elsewhere_is_picked_up_promptly() {
     // Replay leaves in-flight deliveries alone: wait until the success is recorded.
     let recorded = wait_until(Duration::from_secs(5), async || {
         other_node
-            .delivery(&delivery)
+            .delivery(&Scope::default(), &delivery)
             .await
             .unwrap()
             .unwrap()
@@ -194,7 +195,10 @@ async fn work_released_elsewhere_is_picked_up_promptly() {
     .await;
     assert!(recorded, "the attempt was never recorded");
     let replayed = other_node
-        .replay(&ReplaySelector::Delivery(delivery.clone()))
+        .replay(
+            &Scope::default(),
+            &ReplaySelector::Delivery(delivery.clone()),
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The function invocation log, on SQLite and PostgreSQL alike.
 
 use std::sync::Arc;
+use switchboard_core::account::Scope;
 
 use switchboard_core::{
     functions::{invocation_id, InvocationFilter, InvocationRecord, Outcome},
@@ -14,6 +15,7 @@ fn record(function: &str, call_id: &str, outcome: Outcome) -> InvocationRecord {
     let ok = outcome == Outcome::Ok;
     InvocationRecord {
         id: invocation_id(),
+        account: Default::default(),
         function: function.into(),
         call_id: call_id.into(),
         outcome,
@@ -58,7 +60,11 @@ async fn log_round_trip(store: Arc<dyn Store>) {
     let mut cursor = None;
     loop {
         let page = store
-            .invocations(&filter, &PageRequest { cursor, limit: 10 })
+            .invocations(
+                &Scope::default(),
+                &filter,
+                &PageRequest { cursor, limit: 10 },
+            )
             .await
             .unwrap();
         seen.extend(page.data.iter().map(|r| r.id.clone()));
@@ -76,6 +82,7 @@ async fn log_round_trip(store: Arc<dyn Store>) {
     };
     let page = store
         .invocations(
+            &Scope::default(),
             &by_call,
             &PageRequest {
                 cursor: None,
@@ -99,6 +106,7 @@ async fn log_round_trip(store: Arc<dyn Store>) {
     };
     let page = store
         .invocations(
+            &Scope::default(),
             &ok,
             &PageRequest {
                 cursor: None,

@@ -4,6 +4,7 @@
 //! wrong key is a clear error rather than a hub that signs with garbage.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+use switchboard_core::account::Scope;
 use switchboard_core::{
     config::{Secret, StorageConfig},
     endpoints::{EndpointRecord, EndpointSecret},
@@ -27,6 +28,7 @@ fn keyed(url: &str, key: Option<Secret>) -> StorageConfig {
 fn endpoint(secret: &str) -> EndpointRecord {
     EndpointRecord {
         id: "ep_01JSEALTEST0000000000000000".into(),
+        account: Default::default(),
         url: Some("https://example.com/hook".into()),
         urls: Default::default(),
         events: None,
@@ -102,7 +104,9 @@ async fn secrets_are_sealed_at_rest(raw: &Raw) {
     let wrong = storage::open(&keyed(url, Some(key(2))))
         .await
         .expect("open");
-    let err = wrong.endpoint("ep_01JSEALTEST0000000000000000").await;
+    let err = wrong
+        .endpoint(&Scope::default(), "ep_01JSEALTEST0000000000000000")
+        .await;
     assert!(
         matches!(err, Err(StoreError::Seal(SealError::WrongKey { .. }))),
         "{err:?}"

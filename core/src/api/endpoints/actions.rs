@@ -78,7 +78,7 @@ impl<'de> Deserialize<'de> for Overlap {
 )]
 #[post("/v1/endpoints/{id}/rotate-secret")]
 pub(super) async fn rotate_secret(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     body: OptionalJson<RotateSecret>,
     state: web::Data<AppState>,
@@ -87,7 +87,10 @@ pub(super) async fn rotate_secret(
         .0
         .and_then(|b| b.overlap)
         .map_or(DEFAULT_OVERLAP, |o| o.0);
-    let (record, secret) = state.endpoints.rotate(&path, overlap).await?;
+    let (record, secret) = state
+        .endpoints
+        .rotate(admin.scope(), &path, overlap)
+        .await?;
     let view = EndpointView::new(&record, None, false);
     Ok(HttpResponse::Ok().json(RotatedSecret {
         id: record.id,
@@ -110,12 +113,12 @@ pub(super) async fn rotate_secret(
 )]
 #[post("/v1/endpoints/{id}/test")]
 pub(super) async fn test_endpoint(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     body: Json<TestFire>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, reason) = state.endpoints.get(&path).await?;
+    let (record, reason) = state.endpoints.get(admin.scope(), &path).await?;
     if let Some(reason) = reason {
         return Err(ApiError::new(
             ErrorCode::EndpointDisabled,
@@ -125,13 +128,11 @@ pub(super) async fn test_endpoint(
     let delivery_id = ids::delivery_id();
     let delivery = NewDelivery {
         id: delivery_id.clone(),
-        connector: path.as_str().into(),
+        connector: record.key(),
         admission: Admission::Dispatch,
     };
-    let ingested = state
-        .ingestor
-        .ingest_to(sample_event(body.0.event_type), vec![delivery])
-        .await?;
+    let event = sample_event(body.0.event_type).in_account(record.account.clone());
+    let ingested = state.ingestor.ingest_to(event, vec![delivery]).await?;
     Ok(HttpResponse::Accepted().json(FiredTest {
         event_id: ingested.event_id,
         delivery_id,

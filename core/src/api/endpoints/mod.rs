@@ -15,7 +15,10 @@ use super::{
     params::PageLimit,
     AdminToken, ApiError, AppState,
 };
-use crate::endpoints::{EndpointChange, NewEndpoint};
+use crate::{
+    account::Scope,
+    endpoints::{EndpointChange, NewEndpoint},
+};
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(create_endpoint)
@@ -52,12 +55,12 @@ pub struct ListQuery {
 )]
 #[post("/v1/endpoints")]
 async fn create_endpoint(
-    _: AdminToken,
+    admin: AdminToken,
     body: Json<NewEndpoint>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let enabled = body.0.enabled;
-    let record = state.endpoints.create(body.0).await?;
+    let record = state.endpoints.create(admin.scope(), body.0).await?;
     let reason = (!enabled).then(|| crate::endpoints::OPERATOR_DISABLED.to_owned());
     Ok(HttpResponse::Created().json(EndpointView::new(&record, reason, true)))
 }
@@ -73,7 +76,7 @@ async fn create_endpoint(
 )]
 #[get("/v1/endpoints")]
 async fn list_endpoints(
-    _: AdminToken,
+    admin: AdminToken,
     query: Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -82,12 +85,12 @@ async fn list_endpoints(
         cursor: query.cursor,
         limit: PageLimit::or_default(query.limit),
     };
-    let page = state.store.endpoint_page(&page).await?;
+    let page = state.store.endpoint_page(admin.scope(), &page).await?;
     let data = page
         .data
         .into_iter()
         .map(|e| EndpointView {
-            health: Some(state.health.view(&e.record.id, e.health.as_ref())),
+            health: Some(state.health.view(&e.record.key(), e.health.as_ref())),
             ..EndpointView::new(&e.record, e.disabled, false)
         })
         .collect();
@@ -109,18 +112,18 @@ async fn list_endpoints(
 )]
 #[get("/v1/endpoints/{id}")]
 async fn read_endpoint(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    current(&state, &path).await
+    current(&state, admin.scope(), &path).await
 }
 
 /// The endpoint as stored now, with its health, masked.
-async fn current(state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
-    let (record, reason) = state.endpoints.get(id).await?;
+async fn current(state: &AppState, scope: &Scope, id: &str) -> Result<HttpResponse, ApiError> {
+    let (record, reason) = state.endpoints.get(scope, id).await?;
     let view = EndpointView::new(&record, reason, false);
-    Ok(HttpResponse::Ok().json(view.with_health(state).await?))
+    Ok(HttpResponse::Ok().json(view.with_health(state, &record.key()).await?))
 }
 
 /// Changes the fields present; `enabled` turns it on or off.
@@ -138,13 +141,13 @@ async fn current(state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
 )]
 #[patch("/v1/endpoints/{id}")]
 async fn update_endpoint(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     body: Json<EndpointChange>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.endpoints.update(&path, body.0).await?;
-    current(&state, &path).await
+    state.endpoints.update(admin.scope(), &path, body.0).await?;
+    current(&state, admin.scope(), &path).await
 }
 
 /// Deletes an endpoint (its delivery log stays).
@@ -159,10 +162,10 @@ async fn update_endpoint(
 )]
 #[delete("/v1/endpoints/{id}")]
 async fn delete_endpoint(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.endpoints.delete(&path).await?;
+    state.endpoints.delete(admin.scope(), &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

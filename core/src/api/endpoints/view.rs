@@ -79,10 +79,14 @@ impl EndpointView {
         }
     }
 
-    /// Adds the endpoint's health.
-    pub(super) async fn with_health(mut self, state: &AppState) -> Result<Self, ApiError> {
-        let stored = state.store.health_of(&self.id).await?;
-        self.health = Some(state.health.view(&self.id, stored.as_ref()));
+    /// Adds the health of the endpoint, whose target key is `key`.
+    pub(super) async fn with_health(
+        mut self,
+        state: &AppState,
+        key: &str,
+    ) -> Result<Self, ApiError> {
+        let stored = state.store.health_of(key).await?;
+        self.health = Some(state.health.view(key, stored.as_ref()));
         Ok(self)
     }
 }

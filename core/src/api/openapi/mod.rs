@@ -6,6 +6,7 @@
 //! The per-type event schemas are embedded as components exactly as served
 //! at `GET /v1/schemas/{type}` (OpenAPI 3.1 schemas are JSON Schema 2020-12).
 
+mod accounts;
 mod contract;
 mod links;
 mod schemas;
@@ -35,7 +36,8 @@ use crate::event::{schema_document, EventType};
     components(schemas(ErrorBody, crate::api::ErrorCode)),
     tags(
         (name = "ingest", description = "Called by the receptionist platform (ingest token)."),
-        (name = "admin", description = "Connectors, the delivery log and replay (admin token)."),
+        (name = "admin", description = "Connectors, the delivery log and replay (admin token, or an account token for its own account)."),
+        (name = "accounts", description = "Accounts and their tokens (admin token only)."),
         (name = "endpoints", description = "Runtime webhook endpoints (REST hooks), admin token."),
         (name = "functions", description = "Mid-call tools."),
         (name = "schemas", description = "JSON Schema of each event type."),
@@ -56,7 +58,11 @@ impl Modify for BearerTokens {
             ),
             (
                 "admin_token",
-                "`[server] admin_token`: the admin API and the dashboard.",
+                "`[server] admin_token`: the admin API and the dashboard; acts on `?account=` (absent: `default`).",
+            ),
+            (
+                "account_token",
+                "An account token (`sbk_...`, `POST /v1/accounts/{account}/tokens`): the admin routes of its own account only.",
             ),
         ] {
             components.add_security_scheme(
@@ -92,6 +98,7 @@ pub fn document(kinds: &[&str]) -> Value {
     if let Some(kind) = json.pointer_mut("/components/schemas/ConnectorStatus/properties/kind") {
         kind["enum"] = kinds.iter().copied().collect();
     }
+    accounts::scope_admin_routes(&mut json);
     contract::complete(&mut json);
     links::add(&mut json);
     json

@@ -20,12 +20,13 @@ pub(super) async fn ingest(
 ) -> Result<Vec<Ingested>, StoreError> {
     let now = now_ms();
     let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_by(|&a, &b| batch[a].0.event.id.cmp(&batch[b].0.event.id));
+    order.sort_by(|&a, &b| key(&batch[a].0).cmp(&key(&batch[b].0)));
     let mut tx = pool.begin().await?;
-    let (mut ids, mut kinds, mut created, mut bodies, mut counts) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut accounts, mut ids, mut kinds, mut created, mut bodies, mut counts) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     for &i in &order {
         let new = &batch[i].0;
+        accounts.push(new.event.account.as_str());
         ids.push(new.event.id.as_str());
         kinds.push(new.event.kind.as_str());
         created.push(new.event.created);
@@ -33,12 +34,13 @@ pub(super) async fn ingest(
         counts.push(new.deliveries.len() as i64);
     }
     // DO NOTHING also skips a second copy of an id within this same batch.
-    let inserted: HashSet<String> = sqlx::query_scalar(
-        "INSERT INTO events (id, type, created, body, deliveries, received_at)
-         SELECT id, type, created, body, deliveries, $6
-         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[])
-              AS t(id, type, created, body, deliveries)
-         ON CONFLICT (id) DO NOTHING RETURNING id",
+    // Idempotency is per account: the same id in two accounts is two events.
+    let inserted: HashSet<(String, String)> = sqlx::query_as(
+        "INSERT INTO events (id, type, created, body, deliveries, received_at, account)
+         SELECT id, type, created, body, deliveries, $6, account
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $7::text[])
+              AS t(id, type, created, body, deliveries, account)
+         ON CONFLICT (account, id) DO NOTHING RETURNING account, id",
     )
     .bind(&ids)
     .bind(&kinds)
@@ -46,6 +48,7 @@ pub(super) async fn ingest(
     .bind(&bodies)
     .bind(&counts)
     .bind(now)
+    .bind(&accounts)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
@@ -55,8 +58,9 @@ pub(super) async fn ingest(
     let mut claimed = HashSet::new();
     let mut creates = vec![false; batch.len()];
     for &i in &order {
-        let id = &batch[i].0.event.id;
-        if inserted.contains(id) && claimed.insert(id.clone()) {
+        let k = key(&batch[i].0);
+        let k = (k.0.to_owned(), k.1.to_owned());
+        if inserted.contains(&k) && claimed.insert(k) {
             creates[i] = true;
         }
     }
@@ -69,11 +73,13 @@ pub(super) async fn ingest(
     if !d.ids.is_empty() {
         sqlx::query(
             "INSERT INTO deliveries (id, event_id, event_type, connector, status, next_attempt_at,
-             lease_owner, lease_expires_at, created_at, updated_at)
-             SELECT id, event_id, event_type, connector, status, next_at, owner, expires, $9, $9
+             lease_owner, lease_expires_at, created_at, updated_at, account)
+             SELECT id, event_id, event_type, connector, status, next_at, owner, expires, $9, $9,
+                    account
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                         $7::text[], $8::bigint[])
-                  AS t(id, event_id, event_type, connector, status, next_at, owner, expires)",
+                         $7::text[], $8::bigint[], $10::text[])
+                  AS t(id, event_id, event_type, connector, status, next_at, owner, expires,
+                       account)",
         )
         .bind(&d.ids)
         .bind(&d.event_ids)
@@ -84,23 +90,30 @@ pub(super) async fn ingest(
         .bind(&d.owners)
         .bind(&d.expires)
         .bind(now)
+        .bind(&d.accounts)
         .execute(&mut *tx)
         .await?;
     }
-    let known: Vec<&str> = batch
+    let (known_accounts, known_ids): (Vec<&str>, Vec<&str>) = batch
         .iter()
         .zip(&creates)
         .filter(|(_, c)| !**c)
-        .map(|((n, _), _)| n.event.id.as_str())
-        .collect();
+        .map(|((n, _), _)| key(n))
+        .unzip();
     let mut known_counts = std::collections::HashMap::new();
-    if !known.is_empty() {
-        for row in sqlx::query("SELECT id, deliveries FROM events WHERE id = ANY($1)")
-            .bind(&known)
-            .fetch_all(&mut *tx)
-            .await?
+    if !known_ids.is_empty() {
+        for row in sqlx::query(
+            "SELECT e.account, e.id, e.deliveries
+             FROM events e JOIN unnest($1::text[], $2::text[]) AS k(account, id)
+                 ON e.account = k.account AND e.id = k.id",
+        )
+        .bind(&known_accounts)
+        .bind(&known_ids)
+        .fetch_all(&mut *tx)
+        .await?
         {
-            known_counts.insert(row.get::<String, _>(0), row.get::<i64, _>(1) as usize);
+            let k = (row.get::<String, _>(0), row.get::<String, _>(1));
+            known_counts.insert(k, row.get::<i64, _>(2) as usize);
         }
     }
     tx.commit().await?;
@@ -111,14 +124,25 @@ pub(super) async fn ingest(
         .collect())
 }
 
+/// An event's identity: its account and id.
+fn key(new: &NewEvent) -> (&str, &str) {
+    (new.event.account.as_str(), new.event.id.as_str())
+}
+
 fn answer(
     new: NewEvent,
     created: bool,
-    known: &std::collections::HashMap<String, usize>,
+    known: &std::collections::HashMap<(String, String), usize>,
 ) -> Ingested {
     let deliveries = match created {
         true => new.deliveries.len(),
-        false => known.get(&new.event.id).copied().unwrap_or(0),
+        false => {
+            let (account, id) = key(&new);
+            known
+                .get(&(account.to_owned(), id.to_owned()))
+                .copied()
+                .unwrap_or(0)
+        }
     };
     Ingested {
         event_id: new.event.id,
@@ -138,6 +162,7 @@ struct DeliveryRows {
     next_at: Vec<Option<i64>>,
     owners: Vec<Option<String>>,
     expires: Vec<Option<i64>>,
+    accounts: Vec<String>,
 }
 
 impl DeliveryRows {
@@ -154,6 +179,7 @@ impl DeliveryRows {
             self.next_at.push(pending.then_some(now));
             self.owners.push(leased.then(|| lease.node.to_string()));
             self.expires.push(leased.then_some(lease.until));
+            self.accounts.push(new.event.account.to_string());
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sqlx::{PgPool, Row};
 
 use crate::{
+    account::AccountId,
     delivery::Job,
     event::EventType,
     storage::{Lease, StoreError},
@@ -30,9 +31,11 @@ pub(super) async fn lease_due(
          leased AS (
              UPDATE deliveries d SET lease_owner = $4, lease_expires_at = $5
              FROM due WHERE d.id = due.id
-             RETURNING d.id, d.event_id, d.attempt_count, d.first_attempt_at, d.next_attempt_at)
-         SELECT l.id, l.attempt_count, l.first_attempt_at, e.id AS event_id, e.type, e.created, e.body
-         FROM leased l JOIN events e ON e.id = l.event_id
+             RETURNING d.id, d.event_id, d.account, d.attempt_count, d.first_attempt_at,
+                 d.next_attempt_at)
+         SELECT l.id, l.attempt_count, l.first_attempt_at, e.id AS event_id, e.type, e.created,
+             e.body, e.account
+         FROM leased l JOIN events e ON e.account = l.account AND e.id = l.event_id
          ORDER BY l.next_attempt_at, l.id",
     )
     .bind(connector)
@@ -49,6 +52,8 @@ pub(super) async fn lease_due(
             let kind: EventType = kind
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
+            let account = AccountId::parse(row.get("account"))
+                .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
             Ok(Job {
                 delivery_id: row.get("id"),
                 connector: connector.clone(),
@@ -57,7 +62,8 @@ pub(super) async fn lease_due(
                     kind,
                     row.get("created"),
                     row.get("body"),
-                ),
+                )
+                .in_account(account),
                 attempts_made: row.get::<i64, _>("attempt_count") as u32,
                 first_attempt_at: row.get("first_attempt_at"),
             })

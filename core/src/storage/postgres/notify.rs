@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 pub const WORK_CHANNEL: &str = "switchboard_work";
 
 /// The channel announcing runtime endpoints created, changed or deleted
-/// (payload: the endpoint id), so every node runs the same set.
+/// (payload: the endpoint's target key), so every node runs the same set.
 pub const ENDPOINT_CHANNEL: &str = "switchboard_endpoints";
 
 /// Sends work notices.

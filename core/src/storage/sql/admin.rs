@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{read::push_filter, Dialect, Fields, Sql, Statement, WriteTx};
 use crate::{
+    account::Scope,
     storage::{ReplaySelector, Replayed, StoreError},
     time::{now_ms, Millis},
 };
@@ -68,6 +69,7 @@ impl<DB: Dialect> Sql<DB> {
     /// unexpired lease are being attempted and are left alone.
     pub(crate) async fn replay(
         &self,
+        scope: &Scope,
         selector: &ReplaySelector,
     ) -> Result<Vec<Replayed>, StoreError> {
         let now = now_ms();
@@ -86,12 +88,18 @@ impl<DB: Dialect> Sql<DB> {
                 .push(")");
             match selector {
                 ReplaySelector::Delivery(id) => {
-                    q.push(" AND id = ").push_bind(id);
+                    q.push(" AND account = ")
+                        .push_bind(scope.account().as_str())
+                        .push(" AND id = ")
+                        .push_bind(id);
                 }
                 ReplaySelector::Event(id) => {
-                    q.push(" AND event_id = ").push_bind(id);
+                    q.push(" AND account = ")
+                        .push_bind(scope.account().as_str())
+                        .push(" AND event_id = ")
+                        .push_bind(id);
                 }
-                ReplaySelector::Bulk(f) => push_filter(&mut q, f),
+                ReplaySelector::Bulk(f) => push_filter(&mut q, scope, f),
             }
             q.push(" ORDER BY id LIMIT ")
                 .push_bind(REPLAY_CHUNK)

@@ -2,6 +2,7 @@
 
 use super::{Dialect, Fields, Sql, Statement, WriteTx};
 use crate::{
+    account::Scope,
     endpoints::{EndpointRecord, DELETED_REASON},
     storage::{
         rows::{self, ENDPOINT_COLUMNS},
@@ -15,7 +16,8 @@ impl<DB: Dialect> Sql<DB> {
     pub(crate) async fn save_endpoint(&self, e: &EndpointRecord) -> Result<(), StoreError> {
         let r = e.to_row(&self.sealer);
         let q = Statement::new(format!(
-            "INSERT INTO endpoints ({ENDPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "INSERT INTO endpoints ({ENDPOINT_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (id) DO UPDATE SET url = excluded.url, urls = excluded.urls,
                  events = excluded.events, description = excluded.description,
                  secrets = excluded.secrets, updated_at = excluded.updated_at"
@@ -27,7 +29,8 @@ impl<DB: Dialect> Sql<DB> {
         .bind(r.description)
         .bind(r.secrets)
         .bind(r.created_at)
-        .bind(r.updated_at);
+        .bind(r.updated_at)
+        .bind(r.account);
         self.write(&q).await.map(drop)
     }
 
@@ -46,18 +49,25 @@ impl<DB: Dialect> Sql<DB> {
     /// See [`Store::endpoint_page`](crate::storage::Store::endpoint_page).
     pub(crate) async fn endpoint_page(
         &self,
+        scope: &Scope,
         page: &PageRequest,
     ) -> Result<EndpointPage, StoreError> {
+        // State and health are keyed by the target key: the id after the
+        // account's prefix (none in the default account).
+        let prefix = scope.target_key("").to_string();
         let mut q = Statement::new(
             "SELECT e.id, e.url, e.urls, e.events, e.description, e.secrets, e.created_at,
-                    e.updated_at, s.disabled, h.consecutive_failures, h.last_success_at,
-                    h.last_failure_at, h.failing_since
+                    e.updated_at, e.account, s.disabled, h.consecutive_failures,
+                    h.last_success_at, h.last_failure_at, h.failing_since
              FROM endpoints e
-             LEFT JOIN connector_state s ON s.name = e.id
-             LEFT JOIN connector_health h ON h.name = e.id",
-        );
+             LEFT JOIN connector_state s ON s.name = $1 || e.id
+             LEFT JOIN connector_health h ON h.name = $1 || e.id
+             WHERE e.account = $2",
+        )
+        .bind(prefix)
+        .bind(scope.account().as_str());
         if let Some(c) = &page.cursor {
-            q.push(" WHERE e.id < ").push_bind(c);
+            q.push(" AND e.id < ").push_bind(c);
         }
         q.push(" ORDER BY e.id DESC LIMIT ")
             .push_bind(i64::from(page.limit) + 1);
@@ -68,9 +78,9 @@ impl<DB: Dialect> Sql<DB> {
             .map(|row| {
                 Ok(EndpointEntry {
                     record: rows::endpoint(row)?.into_record(&self.sealer)?,
-                    disabled: row.text(8)?,
-                    health: match row.int(9)? {
-                        Some(_) => Some(rows::health(row, 9)?),
+                    disabled: row.text(9)?,
+                    health: match row.int(10)? {
+                        Some(_) => Some(rows::health(row, 10)?),
                         None => None,
                     },
                 })
@@ -81,10 +91,15 @@ impl<DB: Dialect> Sql<DB> {
     }
 
     /// See [`Store::endpoint`](crate::storage::Store::endpoint).
-    pub(crate) async fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, StoreError> {
+    pub(crate) async fn endpoint(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<EndpointRecord>, StoreError> {
         let q = Statement::new(format!(
-            "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = $1"
+            "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE account = $1 AND id = $2"
         ))
+        .bind(scope.account().as_str())
         .bind(id);
         match self.read_optional(&q).await? {
             Some(row) => Ok(Some(rows::endpoint(&row)?.into_record(&self.sealer)?)),
@@ -94,21 +109,26 @@ impl<DB: Dialect> Sql<DB> {
 
     /// Deletes the endpoint, forgets its disabled state and parks its active
     /// deliveries as `disabled`, in one transaction; returns whether it existed.
-    pub(crate) async fn delete_endpoint(&self, id: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn delete_endpoint(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let key = scope.target_key(id).to_string();
         let mut tx = WriteTx::begin(&self.write).await?;
-        let gone = tx
-            .execute(&Statement::new("DELETE FROM endpoints WHERE id = $1").bind(id))
-            .await?
-            > 0;
+        let delete = Statement::new("DELETE FROM endpoints WHERE account = $1 AND id = $2")
+            .bind(scope.account().as_str())
+            .bind(id);
+        let gone = tx.execute(&delete).await? > 0;
         if gone {
-            tx.execute(&Statement::new("DELETE FROM connector_state WHERE name = $1").bind(id))
+            tx.execute(&Statement::new("DELETE FROM connector_state WHERE name = $1").bind(&key))
                 .await?;
             let park = Statement::new(
                 "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL,
                      lease_owner = NULL, lease_expires_at = NULL, last_error = $1, updated_at = $2
                  WHERE connector = $3 AND status IN ('pending', 'retrying')",
             );
-            tx.execute(&park.bind(DELETED_REASON).bind(now_ms()).bind(id))
+            tx.execute(&park.bind(DELETED_REASON).bind(now_ms()).bind(key))
                 .await?;
         }
         tx.commit().await?;

@@ -2,6 +2,7 @@
 
 use super::{run::Value, Dialect, Sql, Statement, WriteTx};
 use crate::{
+    account::Scope,
     functions::{InvocationFilter, InvocationPage, InvocationRecord},
     storage::{
         rows::{self, INVOCATION_COLUMNS},
@@ -9,7 +10,7 @@ use crate::{
     },
 };
 
-/// Rows per statement: 14 parameters each stays far below both databases'
+/// Rows per statement: 15 parameters each stays far below both databases'
 /// limits (SQLite 32,766, PostgreSQL 65,535).
 const CHUNK: usize = 1000;
 
@@ -43,6 +44,7 @@ impl<DB: Dialect> Sql<DB> {
                     r.started_at.into(),
                     r.duration_us.into(),
                     r.node.as_str().into(),
+                    r.account.as_str().into(),
                 ]);
             }
             q.push(" ON CONFLICT (id) DO NOTHING");
@@ -54,12 +56,14 @@ impl<DB: Dialect> Sql<DB> {
     /// See [`Store::invocations`](crate::storage::Store::invocations).
     pub(crate) async fn invocations(
         &self,
+        scope: &Scope,
         filter: &InvocationFilter,
         page: &PageRequest,
     ) -> Result<InvocationPage, StoreError> {
         let mut q = Statement::new(format!(
-            "SELECT {INVOCATION_COLUMNS} FROM function_invocations WHERE 1 = 1"
-        ));
+            "SELECT {INVOCATION_COLUMNS} FROM function_invocations WHERE account = $1"
+        ))
+        .bind(scope.account().as_str());
         if let Some(f) = &filter.function {
             q.push(" AND function_name = ").push_bind(f);
         }

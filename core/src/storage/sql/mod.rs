@@ -8,6 +8,7 @@
 //! writer, PostgreSQL's `unnest` batches and `SKIP LOCKED` leases), live in
 //! the back-ends' own folders.
 
+mod accounts;
 mod admin;
 mod endpoints;
 mod erase;

@@ -2,6 +2,7 @@
 
 use super::{Dialect, Fields, Sql, Statement};
 use crate::{
+    account::Scope,
     delivery::{DeliveryDetail, DeliveryState},
     storage::{
         rows::{self, ATTEMPT_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS},
@@ -11,8 +12,11 @@ use crate::{
     time::Millis,
 };
 
-/// The conditions of a delivery filter, each after ` AND `.
-pub(super) fn push_filter(q: &mut Statement, f: &DeliveryFilter) {
+/// The conditions of a delivery filter within `scope`'s account, each
+/// after ` AND `.
+pub(super) fn push_filter(q: &mut Statement, scope: &Scope, f: &DeliveryFilter) {
+    q.push(" AND account = ")
+        .push_bind(scope.account().as_str());
     if let Some(s) = f.status {
         q.push(" AND status = ").push_bind(s.as_str());
         if s != DeliveryState::Succeeded {
@@ -24,7 +28,8 @@ pub(super) fn push_filter(q: &mut Statement, f: &DeliveryFilter) {
         }
     }
     if let Some(c) = &f.connector {
-        q.push(" AND connector = ").push_bind(c);
+        q.push(" AND connector = ")
+            .push_bind(scope.target_key(c).to_string());
     }
     if let Some(e) = &f.event_id {
         q.push(" AND event_id = ").push_bind(e);
@@ -39,11 +44,11 @@ pub(super) fn push_filter(q: &mut Statement, f: &DeliveryFilter) {
 
 /// The page query of [`Sql::deliveries`], after `prefix` (`EXPLAIN QUERY
 /// PLAN` in tests).
-fn listing(prefix: &str, filter: &DeliveryFilter, page: &PageRequest) -> Statement {
+fn listing(prefix: &str, scope: &Scope, filter: &DeliveryFilter, page: &PageRequest) -> Statement {
     let mut q = Statement::new(format!(
         "{prefix}SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE 1 = 1"
     ));
-    push_filter(&mut q, filter);
+    push_filter(&mut q, scope, filter);
     if let Some(c) = &page.cursor {
         q.push(" AND id < ").push_bind(c);
     }
@@ -70,17 +75,25 @@ impl<DB: Dialect> Sql<DB> {
     }
 
     /// See [`Store::event`](crate::storage::Store::event).
-    pub(crate) async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError> {
+    pub(crate) async fn event(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<EventRecord>, StoreError> {
+        let account = scope.account().as_str();
         let q = Statement::new(format!(
-            "SELECT {EVENT_COLUMNS}, received_at FROM events WHERE id = $1"
+            "SELECT {EVENT_COLUMNS}, received_at FROM events WHERE account = $1 AND id = $2"
         ))
+        .bind(account)
         .bind(id);
         let Some(row) = self.read_optional(&q).await? else {
             return Ok(None);
         };
         let q = Statement::new(format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE event_id = $1 ORDER BY id"
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account = $1 AND event_id = $2 \
+             ORDER BY id"
         ))
+        .bind(account)
         .bind(id);
         let deliveries = self
             .read_all(&q)
@@ -89,7 +102,7 @@ impl<DB: Dialect> Sql<DB> {
             .map(rows::delivery)
             .collect::<Result<_, _>>()?;
         Ok(Some(EventRecord {
-            event: rows::event(&row, 0)?,
+            event: rows::event(&row, 0)?.in_account(scope.account().clone()),
             received_at: row.int_at(4)?,
             deliveries,
         }))
@@ -98,11 +111,12 @@ impl<DB: Dialect> Sql<DB> {
     /// See [`Store::deliveries`](crate::storage::Store::deliveries).
     pub(crate) async fn deliveries(
         &self,
+        scope: &Scope,
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page, StoreError> {
         let data = self
-            .read_all(&listing("", filter, page))
+            .read_all(&listing("", scope, filter, page))
             .await?
             .iter()
             .map(rows::delivery)
@@ -112,7 +126,11 @@ impl<DB: Dialect> Sql<DB> {
     }
 
     /// See [`Store::delivery`](crate::storage::Store::delivery).
-    pub(crate) async fn delivery(&self, id: &str) -> Result<Option<DeliveryDetail>, StoreError> {
+    pub(crate) async fn delivery(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<DeliveryDetail>, StoreError> {
         // One snapshot for the delivery and its attempts: an attempt recorded
         // between two plain reads would show beside the delivery's old state.
         let mut tx = self.read.begin().await?;
@@ -120,8 +138,9 @@ impl<DB: Dialect> Sql<DB> {
             DB::raw(&mut *tx, snapshot).await?;
         }
         let q = Statement::new(format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account = $1 AND id = $2"
         ))
+        .bind(scope.account().as_str())
         .bind(id);
         let Some(row) = DB::fetch_optional(&mut *tx, &q).await? else {
             return Ok(None);
@@ -208,7 +227,7 @@ mod tests {
             limit: 50,
             cursor: Some("dlv_~".into()),
         };
-        let q = listing("EXPLAIN QUERY PLAN ", &filter, &page);
+        let q = listing("EXPLAIN QUERY PLAN ", &Scope::default(), &filter, &page);
         let rows = sqlx::Sqlite::fetch_all(&mut *pool.acquire().await.expect("conn"), &q)
             .await
             .expect("plan");

@@ -23,15 +23,16 @@ pub(super) fn ingest(
     }
     let now = now_ms();
     let mut event = db.prepare(
-        "INSERT INTO events (id, type, created, body, deliveries, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO events (id, type, created, body, deliveries, received_at, account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, id) DO NOTHING",
     )?;
     let mut delivery = db.prepare(
         "INSERT INTO deliveries (id, event_id, event_type, connector, status, next_attempt_at,
-             lease_owner, lease_expires_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+             lease_owner, lease_expires_at, created_at, updated_at, account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
     )?;
-    let mut claimed: HashMap<&str, usize> = HashMap::new();
+    // Idempotency is per account: the same id in two accounts is two events.
+    let mut claimed: HashMap<(&str, &str), usize> = HashMap::new();
     let mut out = Vec::with_capacity(batch.len());
     for (new, lease) in batch {
         let ev = &new.event;
@@ -42,13 +43,14 @@ pub(super) fn ingest(
             ev.created,
             &*ev.body,
             n as i64,
-            now
+            now,
+            ev.account.as_str()
         ])? == 1;
         if !created {
             // Stored before, or earlier in this batch (whose count is known).
-            let deliveries = match claimed.get(ev.id.as_str()) {
+            let deliveries = match claimed.get(&(ev.account.as_str(), ev.id.as_str())) {
                 Some(&n) => n,
-                None => stored_count(db, &ev.id)?,
+                None => stored_count(db, ev.account.as_str(), &ev.id)?,
             };
             out.push(Ingested {
                 event_id: ev.id.clone(),
@@ -57,7 +59,7 @@ pub(super) fn ingest(
             });
             continue;
         }
-        claimed.insert(&ev.id, n);
+        claimed.insert((ev.account.as_str(), &ev.id), n);
         insert_deliveries(&mut delivery, new, lease, now)?;
         out.push(Ingested {
             event_id: ev.id.clone(),
@@ -89,15 +91,16 @@ fn insert_deliveries(
             leased.then_some(&*lease.node),
             leased.then_some(lease.until),
             now,
+            ev.account.as_str(),
         ])?;
     }
     Ok(())
 }
 
-fn stored_count(db: &Connection, id: &str) -> Result<usize, StoreError> {
+fn stored_count(db: &Connection, account: &str, id: &str) -> Result<usize, StoreError> {
     let n: Option<i64> = db
-        .prepare("SELECT deliveries FROM events WHERE id = ?1")?
-        .query_row([id], |row| row.get(0))
+        .prepare("SELECT deliveries FROM events WHERE account = ?1 AND id = ?2")?
+        .query_row([account, id], |row| row.get(0))
         .optional()?;
     Ok(n.unwrap_or(0) as usize)
 }
@@ -181,7 +184,11 @@ mod tests {
                 ("evt_2", true, 0),
             ]
         );
-        let stored = store.event("evt_1").await.expect("read").expect("stored");
+        let stored = store
+            .event(&crate::account::Scope::default(), "evt_1")
+            .await
+            .expect("read")
+            .expect("stored");
         let mut states: Vec<_> = stored.deliveries.iter().map(|d| d.status).collect();
         states.sort_by_key(|s| s.as_str());
         assert_eq!(

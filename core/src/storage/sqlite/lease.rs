@@ -6,6 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{
+    account::{AccountId, TargetName},
     delivery::Job,
     storage::{Lease, StoreError},
 };
@@ -35,8 +36,12 @@ pub(super) async fn lease_due(
     if leased.is_empty() {
         return Ok(vec![]);
     }
+    // Every delivery of a target is its account's: the key says which.
+    let account = AccountId::parse(TargetName::of(connector).account)
+        .map_err(|e| StoreError::Corrupt(format!("connector {connector}: {e}")))?;
     let mut q =
-        QueryBuilder::<Sqlite>::new("SELECT id, type, created, body FROM events WHERE id IN (");
+        QueryBuilder::<Sqlite>::new("SELECT id, type, created, body FROM events WHERE account = ");
+    q.push_bind(account.as_str()).push(" AND id IN (");
     let mut sep = q.separated(", ");
     for row in &leased {
         sep.push_bind(row.get::<String, _>(1));
@@ -44,7 +49,7 @@ pub(super) async fn lease_due(
     q.push(")");
     let mut events = HashMap::new();
     for row in q.build().fetch_all(pool).await? {
-        let ev = crate::storage::rows::event(&row, 0)?;
+        let ev = crate::storage::rows::event(&row, 0)?.in_account(account.clone());
         events.insert(ev.id.clone(), ev);
     }
     let connector: Arc<str> = connector.into();
