@@ -116,9 +116,8 @@ impl Hub {
     /// configured connector and per stored runtime endpoint. Must run inside
     /// an actix `System`.
     pub async fn start(config: &Config, registry: &Registry) -> Result<Hub, HubError> {
-        // Checked before storage is opened, so a config mistake is reported
-        // first; built again with storage for the connectors' own state.
-        build_connectors(config, registry)?;
+        // Built once (a factory may have side effects), after storage is
+        // open: each connector gets its own state in it.
         let store = storage::open(&config.storage).await?;
         let built = build_with_state(config, registry, Some(&store))?;
         start_connectors(config, &built).await?;

@@ -182,12 +182,18 @@ where
         .bind(row.envelope)
 }
 
+/// How long connecting (or waiting for a free connection) may take: an
+/// attempt against a database that does not answer fails in this time and
+/// is retried, rather than holding the delivery for sqlx's 30 s.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
+
 async fn connect(t: Target<'_>) -> Result<Pool, sqlx::Error> {
     Ok(match t.backend {
         Backend::Sqlite => {
             let options: SqliteConnectOptions = t.url.parse()?;
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(t.connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(options.create_if_missing(true))
                 .await?;
             Pool::Sqlite(pool)
@@ -195,6 +201,7 @@ async fn connect(t: Target<'_>) -> Result<Pool, sqlx::Error> {
         Backend::Postgres => Pool::Postgres(
             PgPoolOptions::new()
                 .max_connections(t.connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect(t.url)
                 .await?,
         ),

@@ -42,6 +42,10 @@ pub const PLUGIN: Plugin = Plugin {
     templates: &[],
 };
 
+/// How long start-up waits for the database: one that does not answer by
+/// then does not hold the hub back (its deliveries wait and retry).
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The databases a `url` may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -112,7 +116,11 @@ impl Connector for Sql {
     /// A table of the wrong shape stops start-up; a database that does not
     /// answer yet does not (deliveries wait for it).
     async fn start(&self) -> Result<(), StartError> {
-        match self.database().await {
+        let Ok(opened) = tokio::time::timeout(START_WAIT, self.database()).await else {
+            warn_unreachable(&self.table, &"no answer within 5 s");
+            return Ok(());
+        };
+        match opened {
             Ok(_) => Ok(()),
             Err(e) if e.is_transient() => {
                 warn_unreachable(&self.table, &e);
@@ -135,6 +143,6 @@ impl Connector for Sql {
     }
 }
 
-fn warn_unreachable(table: &TableName, e: &OpenError) {
+fn warn_unreachable(table: &TableName, e: &dyn std::fmt::Display) {
     tracing::warn!(table = %table, error = %e, "database not reachable at start-up; deliveries will retry");
 }

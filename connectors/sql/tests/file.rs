@@ -112,3 +112,21 @@ fn bad_settings_are_named_at_build() {
         assert!(err.contains(named), "{err}");
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_database_does_not_stop_start_up_and_deliveries_retry() {
+    let c = testing::build(
+        &PLUGIN,
+        &testing::config(
+            "sql",
+            json!({"url": "postgres://postgres@127.0.0.1:1/nowhere"}),
+        ),
+    )
+    .unwrap();
+    c.start().await.expect("start-up goes on");
+    let outcome = testing::deliver(&*c, &testing::sample(EventType::LeadCaptured)).await;
+    assert!(
+        matches!(outcome.verdict, Verdict::Retry { .. }),
+        "{outcome:?}"
+    );
+}

@@ -1108,10 +1108,20 @@ async fn connector_state_is_scoped_and_replaced(store: Arc<dyn Store>) {
     assert_eq!(store.state_get(&slack, "thread:c1").await.unwrap(), None);
     store.state_put(&slack, "thread:c1", "1.1").await.unwrap();
     store.state_put(&slack, "thread:c1", "2.2").await.unwrap();
-    store.state_put(&scope("default", "other"), "thread:c1", "x").await.unwrap();
-    store.state_put(&scope("acme", "slack"), "thread:c1", "y").await.unwrap();
+    store
+        .state_put(&scope("default", "other"), "thread:c1", "x")
+        .await
+        .unwrap();
+    store
+        .state_put(&scope("acme", "slack"), "thread:c1", "y")
+        .await
+        .unwrap();
     assert_eq!(
-        store.state_get(&slack, "thread:c1").await.unwrap().as_deref(),
+        store
+            .state_get(&slack, "thread:c1")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("2.2")
     );
     store.state_delete(&slack, "thread:c1").await.unwrap();
