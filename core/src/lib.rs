@@ -35,7 +35,10 @@
 //! - [`template`]: Handlebars mapping templates and their helpers;
 //!   [`filter`]: per-connector conditions on payload fields.
 //! - [`health`]: per-target failure streaks, success rate and breaker
-//!   state; drives the circuit breaker and `disable_after`.
+//!   state; drives the circuit breaker and the lifecycle below.
+//! - [`operations`]: the failing-target lifecycle (a periodic check on every
+//!   node: warn, disable and hold, probe, re-enable) and the operational
+//!   events (`switchboard.*`) it emits through the ingest path.
 //! - [`pacing`]: per-connector `rate_limit` and the pauses targets ask for
 //!   (429 with `Retry-After`, rate-limit headers, vendor quotas).
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`ids`], [`time`]: shared vocabulary.
@@ -57,6 +60,7 @@ pub mod health;
 pub mod hub;
 pub mod ids;
 pub mod ingest;
+pub mod operations;
 pub mod outbound;
 pub mod pacing;
 pub mod retry;

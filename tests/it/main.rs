@@ -21,6 +21,7 @@ mod ingest;
 mod loadgen;
 mod metrics;
 mod openapi;
+mod operations;
 mod outbound;
 mod pacing;
 mod recovery;

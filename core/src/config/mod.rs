@@ -6,6 +6,7 @@
 mod function;
 mod interpolate;
 mod load;
+mod operations;
 mod rate_limit;
 mod secret;
 
@@ -18,6 +19,7 @@ use crate::event::EventType;
 
 pub use function::{FunctionConfig, DEFAULT_FUNCTION_TIMEOUT, MAX_FUNCTION_TIMEOUT};
 pub use load::{ConfigError, ConfigSource};
+pub use operations::OperationsConfig;
 pub use rate_limit::RateLimit;
 pub use secret::Secret;
 
@@ -43,6 +45,9 @@ pub struct Config {
     /// Functions the agent can call mid-call (`POST /v1/functions/{name}/invoke`).
     #[serde(default)]
     pub functions: Vec<FunctionConfig>,
+    /// The operator's receiver of every account's operational events.
+    #[serde(default)]
+    pub operations: OperationsConfig,
 }
 
 /// `[server]`
@@ -69,6 +74,9 @@ pub struct ServerConfig {
     pub ingest_rate_limit: u32,
     /// Events a client may send at once above the rate; 0 = one second's worth.
     pub ingest_rate_burst: u32,
+    /// The hub's address as people reach it (`https://hooks.example.com`):
+    /// operational events link to a target's dashboard page under it.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +90,7 @@ impl Default for ServerConfig {
             max_header_bytes: 16 * 1024,
             ingest_rate_limit: 0,
             ingest_rate_burst: 0,
+            public_url: None,
         }
     }
 }
@@ -164,8 +173,20 @@ pub struct DeliveryConfig {
     pub breaker_cooldown: Duration,
     /// A connector or endpoint whose attempts have all failed for this long is
     /// disabled, with the reason recorded (Svix's default is 5 days). 0 never disables.
+    /// Measured on the clock: an open breaker does not delay it.
     #[serde(with = "humantime_serde")]
     pub disable_after: Duration,
+    /// A target whose attempts have all failed for this long raises one
+    /// `switchboard.endpoint.failing` event. 0 never warns.
+    #[serde(with = "humantime_serde")]
+    pub warn_after: Duration,
+    /// A generic webhook target disabled for no success is sent a signed
+    /// `switchboard.probe` event this often.
+    #[serde(with = "humantime_serde")]
+    pub probe_every: Duration,
+    /// Re-enable a target disabled for no success on its first 2xx answer to
+    /// a probe (targets disabled by a 410 or an operator wait for a person).
+    pub auto_reenable: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -184,6 +205,9 @@ impl Default for DeliveryConfig {
             breaker_window: Duration::from_secs(30),
             breaker_cooldown: Duration::from_secs(30),
             disable_after: Duration::from_secs(5 * 24 * 3600),
+            warn_after: Duration::from_secs(3600),
+            probe_every: Duration::from_secs(3600),
+            auto_reenable: true,
         }
     }
 }
@@ -240,6 +264,12 @@ pub struct ConnectorConfig {
     /// Each attempt takes one token, however many requests it makes.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// This connector's own `[delivery] warn_after`.
+    #[serde(default, with = "humantime_serde")]
+    pub warn_after: Option<Duration>,
+    /// This connector's own `[delivery] disable_after`.
+    #[serde(default, with = "humantime_serde")]
+    pub disable_after: Option<Duration>,
     /// The kind's own settings (`url`, `secret`, `token`...).
     #[serde(flatten)]
     pub settings: Map<String, Value>,
@@ -248,6 +278,8 @@ pub struct ConnectorConfig {
 impl ConnectorConfig {
     /// Whether this connector subscribes to the event type.
     pub fn wants(&self, t: EventType) -> bool {
-        self.events.as_ref().is_none_or(|list| list.contains(&t))
+        self.events
+            .as_ref()
+            .map_or(t.is_call(), |list| list.contains(&t))
     }
 }

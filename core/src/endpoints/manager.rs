@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{validate_targets, EndpointError, EndpointRecord, EndpointSecret, OPERATOR_DISABLED};
 use crate::{
-    actors::{ConnectorLimits, Launcher, RemoveConnector, Subscription, WakeConnectors},
+    actors::{ConnectorLimits, Launcher, RemoveConnector, Subscription},
     config::Secret,
     connector::webhook::{parse_url, ExpiringKey, Targets as WebhookTargets, WebhookConnector},
     event::EventType,
@@ -219,9 +219,10 @@ impl Endpoints {
         };
         self.apply(&mut running, &record, disabled)?;
         if change.enabled == Some(true) {
-            self.launcher
-                .router
-                .do_send(WakeConnectors(vec![id.to_owned()]));
+            // Closes its breaker and sends the deliveries it held.
+            if let Some(actor) = self.launcher.hub.table.actor(id) {
+                actor.do_send(crate::actors::Reenabled);
+            }
         }
         Ok(record)
     }

@@ -83,11 +83,14 @@ async fn list_endpoints(
         limit: PageLimit::or_default(query.limit),
     };
     let page = state.store.endpoint_page(&page).await?;
+    let ids: Vec<String> = page.data.iter().map(|e| e.record.id.clone()).collect();
+    let held = state.store.held(&ids).await?;
     let data = page
         .data
         .into_iter()
         .map(|e| EndpointView {
             health: Some(state.health.view(&e.record.id, e.health.as_ref())),
+            held: held.get(&e.record.id).copied().unwrap_or(0),
             ..EndpointView::new(&e.record, e.disabled, false)
         })
         .collect();

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::{
     api::{ApiError, AppState},
     endpoints::EndpointRecord,
+    operations::DisableCause,
     health::HealthView,
     time::rfc3339,
 };
@@ -27,8 +28,15 @@ pub struct EndpointView {
     pub description: String,
     /// Whether events are delivered to it.
     pub enabled: bool,
+    /// `active` or `disabled`.
+    pub state: String,
     /// Why it is disabled (operator, `410 Gone`, failing too long).
     pub disabled_reason: Option<String>,
+    /// `gone`, `no_success` (probed, re-enabled on a 2xx) or `operator`;
+    /// `null` while enabled.
+    pub disabled_cause: Option<String>,
+    /// Deliveries held as `disabled`, sent oldest first once it is re-enabled.
+    pub held: u64,
     /// The signing secret: in full only in the answer to create; masked elsewhere.
     pub secret: String,
     /// When the previous secret stops signing, during a rotation's overlap.
@@ -61,7 +69,12 @@ impl EndpointView {
                 .map(|l| l.iter().map(|t| t.to_string()).collect()),
             description: r.description.clone(),
             enabled: disabled_reason.is_none(),
+            state: if disabled_reason.is_some() { "disabled" } else { "active" }.into(),
+            disabled_cause: disabled_reason
+                .as_deref()
+                .map(|r| DisableCause::of(r).code().to_owned()),
             disabled_reason,
+            held: 0,
             secret: if reveal {
                 current.to_owned()
             } else {
@@ -82,6 +95,8 @@ impl EndpointView {
     /// Adds the endpoint's health.
     pub(super) async fn with_health(mut self, state: &AppState) -> Result<Self, ApiError> {
         let stored = state.store.health_of(&self.id).await?;
+        let held = state.store.held(std::slice::from_ref(&self.id)).await?;
+        self.held = held.get(&self.id).copied().unwrap_or(0);
         self.health = Some(state.health.view(&self.id, stored.as_ref()));
         Ok(self)
     }

@@ -14,6 +14,7 @@ mod health;
 mod invocations;
 mod read;
 mod run;
+mod transitions;
 mod tx;
 
 use sqlx::{Database, Pool};
