@@ -72,14 +72,28 @@ impl SweepParts {
         let name = row.name.as_str();
         let since = row.health.as_ref().and_then(|h| h.failing_since);
         match action {
-            Action::Follow { disabled: true } => {
-                self.table.set_disabled(name, true);
-                // Holds what this node stored for it before it knew.
-                self.store.set_disabled(name, row.disabled.as_deref()).await?;
-                self.tell(name, Wake);
+            // The read may be stale by now (an operator's PATCH, another
+            // node): storage is asked again right before acting.
+            Action::Follow { disabled } => {
+                let reason = self.store.disabled_reason(name).await?;
+                match reason {
+                    Some(reason) if disabled => {
+                        self.table.set_disabled(name, true);
+                        // Holds what this node stored for it before it knew.
+                        self.store.set_disabled(name, Some(&reason)).await?;
+                        self.tell(name, Wake);
+                    }
+                    None if !disabled => self.enable_here(name),
+                    _ => {}
+                }
             }
-            Action::Follow { disabled: false } => self.enable_here(name),
             Action::Disable { reason } => {
+                let fresh = self.store.health_of(name).await?;
+                let still = fresh.and_then(|h| h.failing_since) == since
+                    && self.store.disabled_reason(name).await?.is_none();
+                if !still {
+                    return Ok(());
+                }
                 self.table.set_disabled(name, true);
                 tracing::warn!(connector = %name, "disabled: {reason}");
                 self.store.set_disabled(name, Some(&reason)).await?;

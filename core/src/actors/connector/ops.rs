@@ -4,14 +4,14 @@
 
 use actix::prelude::*;
 
-use super::{ConnectorActor, ConnectorSettings};
+use super::{now, ConnectorActor, ConnectorSettings};
 use crate::{
     actors::breaker::Breaker,
     connector::{DeliveryRequest, Verdict},
     delivery::Job,
     event::Event,
     ids,
-    storage::Transition,
+    storage::{Lease, Transition},
 };
 
 /// Send this signed `switchboard.probe` event to the (disabled) target;
@@ -50,7 +50,23 @@ impl Handler<Reenabled> for ConnectorActor {
         self.breaker = Breaker::new(hub.breaker, hub.breaker_cooldown);
         self.probe.forget();
         self.publish_breaker();
-        self.look_again(ctx);
+        // The held backlog in one lease, oldest first (up to the queue's
+        // cap), so this node sends it in order at the target's pace: pulls
+        // of two nodes' actors, a few at a time, would interleave it.
+        let s = self.s.clone();
+        let lease = Lease::new(s.hub.node.clone(), s.hub.lease);
+        let limit = s.hub.queue_limit.max(1);
+        let fut = async move { s.hub.store.lease_due(&s.name, &lease, limit).await };
+        ctx.spawn(fut.into_actor(self).map(|leased, act, ctx| {
+            match leased {
+                Ok(jobs) => act.mailbox.enqueue(jobs, now()),
+                Err(e) => {
+                    tracing::warn!(connector = %act.s.name, error = %e, "cannot lease the held deliveries; they are pulled as usual")
+                }
+            }
+            act.overflow(ctx);
+            act.look_again(ctx);
+        }));
     }
 }
 
