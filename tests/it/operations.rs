@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::storage::support::pg;
 use crate::support::{
-    fresh_event, ms, wait_until, Receiver, Received, Reply, TestConfig, TestConnector, TestHub,
+    fresh_event, ms, wait_until, Received, Receiver, Reply, TestConfig, TestConnector, TestHub,
     SECRET,
 };
 
@@ -62,13 +62,26 @@ async fn fails_for_good_then_comes_back(nodes: &[&TestHub], target: &Receiver, o
         !of_type(ops, "switchboard.endpoint.disabled").is_empty()
     })
     .await;
-    assert!(disabled, "no disabled alert; ops got {:?}", ops.received().iter().map(kind).collect::<Vec<_>>());
+    assert!(
+        disabled,
+        "no disabled alert; ops got {:?}",
+        ops.received().iter().map(kind).collect::<Vec<_>>()
+    );
     let failing = of_type(ops, "switchboard.endpoint.failing");
     assert_eq!(failing.len(), 1, "one failing alert");
     let alert = failing[0].json();
-    assert_eq!(alert["data"]["target"], json!({"kind": "webhook", "name": "crm"}));
+    assert_eq!(
+        alert["data"]["target"],
+        json!({"kind": "webhook", "name": "crm"})
+    );
     assert_eq!(alert["data"]["account"], "default");
-    assert!(alert["data"]["last_error"].as_str().unwrap().contains("500"), "{alert}");
+    assert!(
+        alert["data"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("500"),
+        "{alert}"
+    );
     assert!(failing[0].signed_by(SECRET));
     let off = of_type(ops, "switchboard.endpoint.disabled")[0].json();
     assert_eq!(off["data"]["reason"]["code"], "no_success", "{off}");
@@ -80,7 +93,10 @@ async fn fails_for_good_then_comes_back(nodes: &[&TestHub], target: &Receiver, o
         assert_eq!(hub(i).post_event(&ev).await.0, 202);
         held.push(ev);
     }
-    let ids: Vec<String> = held.iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<String> = held
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
     let all_held = wait_until(Duration::from_secs(5), async || {
         for id in &ids {
             if hub(0).deliveries_of(id).await[0]["status"] != "disabled" {
@@ -118,7 +134,11 @@ async fn fails_for_good_then_comes_back(nodes: &[&TestHub], target: &Receiver, o
     // A few more checks' worth of time: nothing fires twice.
     actix_rt::time::sleep(ms(600)).await;
     let after: Vec<Received> = target.received()[before..].to_vec();
-    assert_eq!(kind(&after[0]), "switchboard.probe", "the probe comes first");
+    assert_eq!(
+        kind(&after[0]),
+        "switchboard.probe",
+        "the probe comes first"
+    );
     assert!(after[0].signed_by(SECRET), "the probe is signed");
     let sent: Vec<String> = after
         .iter()
@@ -140,7 +160,10 @@ async fn fails_for_good_then_comes_back(nodes: &[&TestHub], target: &Receiver, o
         "one alert per transition"
     );
     assert!(
-        target.received().iter().all(|r| !kind(r).starts_with("switchboard.endpoint")),
+        target
+            .received()
+            .iter()
+            .all(|r| !kind(r).starts_with("switchboard.endpoint")),
         "a target never gets alerts about itself"
     );
     assert_eq!(connector(hub(1), "crm").await["state"], "active");
@@ -232,7 +255,12 @@ async fn ingest_refuses_operational_types_and_serves_their_schemas() {
         "switchboard.delivery.exhausted",
         "switchboard.connector.auth_failed",
     ] {
-        let res = hub.client.get(format!("{}/v1/schemas/{t}", hub.url)).send().await.unwrap();
+        let res = hub
+            .client
+            .get(format!("{}/v1/schemas/{t}", hub.url))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200, "{t}");
         let schema: Value = res.json().await.unwrap();
         assert_eq!(schema["properties"]["type"]["const"], t);
@@ -269,7 +297,12 @@ async fn operator_disables_hold_until_a_person_re_enables() {
     assert_eq!(connector(&hub, "crm").await["held"], 3);
     assert_eq!(patch(true).await.0, 200);
     let sent = wait_until(Duration::from_secs(5), async || target.count() >= 3).await;
-    assert!(sent, "target got {} of 3; crm: {}", target.count(), connector(&hub, "crm").await);
+    assert!(
+        sent,
+        "target got {} of 3; crm: {}",
+        target.count(),
+        connector(&hub, "crm").await
+    );
     actix_rt::time::sleep(ms(200)).await;
     let sent: Vec<String> = target
         .received()
@@ -304,12 +337,19 @@ async fn a_vendor_refusing_credentials_yields_one_auth_failed() {
         !of_type(&ops, "switchboard.connector.auth_failed").is_empty()
     })
     .await;
-    assert!(alerted, "no auth_failed alert; vendor saw {}", vendor.count());
+    assert!(
+        alerted,
+        "no auth_failed alert; vendor saw {}",
+        vendor.count()
+    );
     actix_rt::time::sleep(ms(500)).await;
     let alerts = of_type(&ops, "switchboard.connector.auth_failed");
     assert_eq!(alerts.len(), 1, "once until a success");
     let data = alerts[0].json()["data"].clone();
-    assert_eq!(data["target"], json!({"kind": "zendesk", "name": "helpdesk"}));
+    assert_eq!(
+        data["target"],
+        json!({"kind": "zendesk", "name": "helpdesk"})
+    );
     assert!(alerts[0].signed_by(SECRET));
     hub.stop().await;
 }

@@ -48,10 +48,7 @@ impl Alert<'_> {
     pub fn event(&self) -> Event {
         let mut data = Map::new();
         data.insert("account".into(), DEFAULT_ACCOUNT.into());
-        data.insert(
-            "target".into(),
-            Self::target_json(self.target, self.info),
-        );
+        data.insert("target".into(), Self::target_json(self.target, self.info));
         // Unknown values are left out rather than null (the SDKs' types
         // read them as optional strings).
         if let Some(error) = &self.last_error {
@@ -65,7 +62,9 @@ impl Alert<'_> {
             );
             data.insert("dashboard_url".into(), link.into());
         }
-        let since = self.failing_since.filter(|_| self.kind != EventType::EndpointRecovered);
+        let since = self
+            .failing_since
+            .filter(|_| self.kind != EventType::EndpointRecovered);
         if let Some(since) = since {
             data.insert("failing_since".into(), rfc3339(since).into());
         }
@@ -123,7 +122,10 @@ mod tests {
             let value = alert.event().value();
             let schema = crate::event::schema_document(kind);
             let validator = jsonschema::options().build(&schema).unwrap();
-            let errors: Vec<_> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+            let errors: Vec<_> = validator
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
             assert!(errors.is_empty(), "{kind}: {errors:?}");
             assert_eq!(value["data"]["target"]["id"], "ep_1");
         }

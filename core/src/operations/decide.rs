@@ -91,9 +91,7 @@ pub(super) fn decide(
                 });
             } else if cause == DisableCause::NoSuccess
                 && info.probed()
-                && row
-                    .probed_at
-                    .is_none_or(|at| reached(life.probe_every, at))
+                && row.probed_at.is_none_or(|at| reached(life.probe_every, at))
             {
                 due.push(Action::Probe);
             }
@@ -115,9 +113,7 @@ pub(super) fn decide(
     }
     let last_success = row.health.as_ref().and_then(|h| h.last_success_at);
     match row.auth_alerted_at {
-        None if row.auth_refused_at.is_some() && info.vendor() => {
-            due.push(Action::AlertAuthFailed)
-        }
+        None if row.auth_refused_at.is_some() && info.vendor() => due.push(Action::AlertAuthFailed),
         Some(at) if last_success.is_some_and(|s| s > at) => {
             due.push(Action::ResetAuth { alerted_at: at });
         }

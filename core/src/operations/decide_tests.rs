@@ -107,7 +107,10 @@ fn recovers_after_an_alert_only() {
             alerted: from,
             ..TargetLifecycle::default()
         };
-        assert_eq!(decide(&row, &webhook(), false, S), [Action::Recover { from }]);
+        assert_eq!(
+            decide(&row, &webhook(), false, S),
+            [Action::Recover { from }]
+        );
     }
 }
 
@@ -159,7 +162,10 @@ fn a_vendor_refusing_credentials_alerts_once_until_a_success() {
         kind: "hubspot".into(),
         ..webhook()
     };
-    assert_eq!(decide(&refused, &hubspot, false, 2 * S), [Action::AlertAuthFailed]);
+    assert_eq!(
+        decide(&refused, &hubspot, false, 2 * S),
+        [Action::AlertAuthFailed]
+    );
     assert!(
         decide(&refused, &webhook(), false, 2 * S).is_empty(),
         "a webhook receiver's 401 is not a vendor's credentials"

@@ -117,7 +117,10 @@ impl SweepParts {
                 }
             }
             Action::Warn { since } => {
-                if self.won(name, Alerted::Ok, Alerted::Failing, Some(since)).await? {
+                if self
+                    .won(name, Alerted::Ok, Alerted::Failing, Some(since))
+                    .await?
+                {
                     let alert = self.alert(EventType::EndpointFailing, row, info).await?;
                     self.emit(alert).await?;
                 }
@@ -130,7 +133,10 @@ impl SweepParts {
                 }
             }
             Action::AlertExhausted => {
-                let claimed = self.store.transition(name, Transition::ClaimExhausted).await?;
+                let claimed = self
+                    .store
+                    .transition(name, Transition::ClaimExhausted)
+                    .await?;
                 if let Some(count) = claimed {
                     let mut alert = self.alert(EventType::DeliveryExhausted, row, info).await?;
                     alert.count = Some(count);
@@ -143,9 +149,14 @@ impl SweepParts {
             }
             Action::Probe => self.probe(name, info).await?,
             Action::AlertAuthFailed => {
-                let claimed = self.store.transition(name, Transition::ClaimAuthAlert).await?;
+                let claimed = self
+                    .store
+                    .transition(name, Transition::ClaimAuthAlert)
+                    .await?;
                 if claimed.is_some() {
-                    let alert = self.alert(EventType::ConnectorAuthFailed, row, info).await?;
+                    let alert = self
+                        .alert(EventType::ConnectorAuthFailed, row, info)
+                        .await?;
                     self.emit(alert).await?;
                 }
             }

@@ -158,11 +158,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies a transition if it still holds; `Some` when this caller won
     /// it (with the exhausted count for [`Transition::ClaimExhausted`]).
-    async fn transition(
-        &self,
-        target: &str,
-        change: Transition,
-    ) -> Result<Option<u64>, StoreError>;
+    async fn transition(&self, target: &str, change: Transition)
+        -> Result<Option<u64>, StoreError>;
 
     /// How many deliveries each of these targets holds as `disabled`.
     async fn held(

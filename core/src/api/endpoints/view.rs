@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::{
     api::{ApiError, AppState},
     endpoints::EndpointRecord,
-    operations::DisableCause,
     health::HealthView,
+    operations::DisableCause,
     time::rfc3339,
 };
 
@@ -69,7 +69,12 @@ impl EndpointView {
                 .map(|l| l.iter().map(|t| t.to_string()).collect()),
             description: r.description.clone(),
             enabled: disabled_reason.is_none(),
-            state: if disabled_reason.is_some() { "disabled" } else { "active" }.into(),
+            state: if disabled_reason.is_some() {
+                "disabled"
+            } else {
+                "active"
+            }
+            .into(),
             disabled_cause: disabled_reason
                 .as_deref()
                 .map(|r| DisableCause::of(r).code().to_owned()),
