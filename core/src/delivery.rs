@@ -19,7 +19,8 @@ pub enum DeliveryState {
     Succeeded,
     /// Permanently failed, or out of retry time; can be replayed.
     Failed,
-    /// Its target is disabled; can be replayed once re-enabled.
+    /// Held while its target is disabled; sent again (oldest first, with a
+    /// fresh `retry_for`) when the target is re-enabled.
     Disabled,
 }
 

@@ -116,6 +116,8 @@ impl Hub {
     /// configured connector and per stored runtime endpoint. Must run inside
     /// an actix `System`.
     pub async fn start(config: &Config, registry: &Registry) -> Result<Hub, HubError> {
+        let with_operations = crate::operations::target::with_operations_target(config);
+        let config = &*with_operations;
         // Built once (a factory may have side effects), after storage is
         // open: each connector gets its own state in it.
         let store = storage::open(&config.storage).await?;
@@ -183,6 +185,13 @@ impl Hub {
             config.storage.lease,
             metrics.clone(),
         );
+        crate::operations::spawn(crate::operations::SweepParts {
+            store: store.clone(),
+            table: table.clone(),
+            ingestor: ingestor.clone(),
+            book: crate::operations::TargetBook::from_config(config),
+            public_url: config.server.public_url.clone(),
+        });
         let connectors = config
             .connectors
             .iter()

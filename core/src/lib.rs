@@ -35,7 +35,10 @@
 //! - [`template`]: Handlebars mapping templates and their helpers;
 //!   [`filter`]: per-connector conditions on payload fields.
 //! - [`health`]: per-target failure streaks, success rate and breaker
-//!   state; drives the circuit breaker and `disable_after`.
+//!   state; drives the circuit breaker and the lifecycle below.
+//! - [`operations`]: the failing-target lifecycle (a periodic check on every
+//!   node: warn, disable and hold, probe, re-enable) and the operational
+//!   events (`switchboard.*`) it emits through the ingest path.
 //! - [`pacing`]: per-connector `rate_limit` and the pauses targets ask for
 //!   (429 with `Retry-After`, rate-limit headers, vendor quotas).
 //! - [`account`]: the account every event and target belongs to, and the
@@ -63,6 +66,7 @@ pub mod hub;
 pub mod ids;
 pub mod ingest;
 pub mod lifecycle;
+pub mod operations;
 pub mod outbound;
 pub mod pacing;
 pub mod retry;

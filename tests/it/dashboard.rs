@@ -316,3 +316,44 @@ async fn dashboard_shows_the_request_an_attempt_sent() {
     browser.close().await;
     hub.stop().await;
 }
+
+/// A disabled connector shows how many deliveries it holds and a button that
+/// re-enables it, after which the held deliveries reach the target.
+#[actix_rt::test]
+async fn dashboard_shows_held_deliveries_and_re_enables() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let rx = Receiver::start();
+    let crm = TestConnector::hook("crm", &rx.url);
+    let hub = TestHub::start(TestConfig::default().connector(crm)).await;
+    let (status, _) = hub
+        .admin_send(
+            reqwest::Method::PATCH,
+            "/v1/connectors/crm",
+            Some(serde_json::json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for _ in 0..2 {
+        hub.post_event(&crate::support::fresh_event("call.started"))
+            .await;
+    }
+    let c = &browser.client;
+    c.goto(&format!("{}/", hub.url)).await.unwrap();
+    browser.submit_login(ADMIN).await;
+    let row = browser.wait_for("tr[data-connector=\"crm\"]").await;
+    let text = row.text().await.unwrap();
+    assert!(text.contains("2 held"), "{text:?}");
+    browser
+        .click("tr[data-connector=\"crm\"] button.reenable")
+        .await;
+    let sent =
+        crate::support::wait_until(std::time::Duration::from_secs(5), async || rx.count() == 2)
+            .await;
+    assert!(sent, "the held deliveries were not sent");
+    let (_, list) = hub.admin_get("/v1/connectors").await;
+    assert_eq!(list["data"][0]["state"], "active", "{list}");
+    browser.close().await;
+    hub.stop().await;
+}

@@ -229,8 +229,17 @@ async fn gone_disables_an_endpoint_until_it_is_re_enabled() {
         (200, &json!(true)),
         "{patched}"
     );
-    post(&hub, "call.started").await;
-    assert!(wait_until(Duration::from_secs(5), async || rx.count() == 2).await);
+    // Re-enabling sends the held deliveries, and new ones flow again.
+    let (third, _) = post(&hub, "call.started").await;
+    assert!(wait_until(Duration::from_secs(5), async || rx.count() == 4).await);
+    let mut sent: Vec<_> = rx.received()[1..]
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap().to_owned())
+        .collect();
+    sent.sort();
+    let mut want = vec![first, second, third];
+    want.sort();
+    assert_eq!(sent, want, "each held and new event once");
     hub.stop().await;
 }
 

@@ -23,6 +23,7 @@ mod lifecycle;
 mod loadgen;
 mod metrics;
 mod openapi;
+mod operations;
 mod outbound;
 mod pacing;
 mod recovery;

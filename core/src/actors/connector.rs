@@ -18,6 +18,7 @@ mod attempt;
 mod health;
 mod lifecycle;
 mod mailbox;
+mod ops;
 mod pacing;
 mod timer;
 
@@ -45,6 +46,7 @@ use crate::{
 };
 
 pub use lifecycle::{Dispatch, Drain, Retire, Wake};
+pub use ops::{ProbeTarget, Reenabled};
 
 /// The actor.
 pub struct ConnectorActor {
@@ -104,6 +106,9 @@ impl ConnectorActor {
     fn fill(&mut self, ctx: &mut Context<Self>) {
         if self.draining.is_some() {
             return self.finish_drain_if_idle();
+        }
+        if self.s.hub.table.is_disabled(&self.s.name) {
+            return self.hold_while_disabled(ctx);
         }
         if let Some(hold) = self.s.hub.pacing.held(&self.s.name, now_ms()) {
             return self.hold_for_pause(hold, ctx);
@@ -206,6 +211,7 @@ impl ConnectorActor {
         let reason = format!(
             "retry_for ran out before the next attempt could start ({why}); replay it to try again"
         );
+        ops::count_exhausted(&self.s, &job);
         tracing::warn!(connector = %self.s.name, delivery = %job.delivery_id, "{reason}");
         let s = self.s.clone();
         ctx.spawn(
@@ -278,10 +284,14 @@ impl ConnectorActor {
     /// Runs an attempt the mailbox started.
     fn spawn_attempt(&mut self, job: Job, ctx: &mut Context<Self>) {
         let s = self.s.clone();
+        // No operational event is raised about the delivery of one.
+        let observed = job.event.kind.is_call();
         let fut = async move { attempt::attempt(&s, job).await };
-        ctx.spawn(fut.into_actor(self).map(|result, act, ctx| {
+        ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
             act.mailbox.finished();
-            act.observe(result.ran == Ran::Succeeded, ctx);
+            if observed {
+                act.observe(result.ran == Ran::Succeeded, ctx);
+            }
             if let Some(NextStep::RetryAt(at)) = result.recorded {
                 act.arm_wake(at, ctx);
             }

@@ -11,7 +11,7 @@ mod subscription;
 mod table;
 
 pub use breaker::TripRule;
-pub use connector::{ConnectorActor, Dispatch, Drain, Retire, Wake};
+pub use connector::{ConnectorActor, Dispatch, Drain, ProbeTarget, Reenabled, Retire, Wake};
 pub use context::{ConnectorSettings, HubContext, HubParts};
 pub use launch::{ConnectorLimits, Launcher};
 pub use router::{DrainAll, RemoveConnector, Router, WakeAll, WakeConnectors};

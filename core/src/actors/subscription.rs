@@ -60,9 +60,12 @@ impl Subscription {
         self.wants(t) && self.filter.as_ref().is_none_or(|f| f.matches(envelope()))
     }
 
-    /// Whether this subscription wants the event.
+    /// Whether this subscription wants the event. "All" (no `events`) is
+    /// the six call types: operational events go only where they are named.
     pub fn wants(&self, t: EventType) -> bool {
-        self.events.as_ref().is_none_or(|list| list.contains(&t))
+        self.events
+            .as_ref()
+            .map_or(t.is_call(), |list| list.contains(&t))
     }
 }
 

@@ -207,6 +207,17 @@ impl ConnectorTable {
         }
     }
 
+    /// Whether a connector (or endpoint) is in the table.
+    pub fn knows(&self, name: &str) -> bool {
+        self.rows.read().expect("lock").get(name).is_some()
+    }
+
+    /// One connector's actor, if started.
+    pub fn actor(&self, name: &str) -> Option<Addr<ConnectorActor>> {
+        let rows = self.rows.read().expect("lock");
+        rows.get(name).and_then(|row| row.actor.clone())
+    }
+
     /// Every connector's actor, for lifecycle work (wake all, drain all).
     pub fn actors(&self) -> Vec<Addr<ConnectorActor>> {
         let rows = self.rows.read().expect("lock");

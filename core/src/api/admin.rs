@@ -16,6 +16,7 @@ use crate::{
     actors::WakeConnectors,
     delivery::DeliveryState,
     endpoints::OPERATOR_DISABLED,
+    operations::DisableCause,
     storage::{DeliveryFilter, PageRequest, ReplaySelector},
     time::{now_ms, rfc3339},
 };
@@ -69,12 +70,15 @@ async fn list_connectors(
                 DeliveryState::ALL.iter().map(|s| (s.as_str(), 0)).collect();
             per_state.extend(counts.get(&key).cloned().unwrap_or_default());
             let reason = disabled.get(&key);
+            let held = per_state.get("disabled").copied().unwrap_or(0);
             json!({
                 "name": c.name,
                 "kind": c.kind,
                 "events": c.events,
                 "state": if reason.is_some() { "disabled" } else { "active" },
                 "disabled_reason": reason,
+                "disabled_cause": reason.map(|r| DisableCause::of(r).code()),
+                "held": held,
                 "counts": per_state,
                 "health": state.health.view(&key, health.get(&key)),
                 "pacing": state.pacing.view(&key, now_ms()),
@@ -89,7 +93,9 @@ async fn list_connectors(
 #[serde(deny_unknown_fields)]
 pub struct UpdateConnector {
     /// Re-enable a connector disabled by a `410`, by `disable_after` or by an
-    /// operator (`true`), or disable it (`false`).
+    /// operator (`true`): its breaker closes and its held deliveries are sent
+    /// again, oldest first, each with a fresh `retry_for`. `false` disables
+    /// it, holding its deliveries.
     pub enabled: bool,
 }
 
@@ -138,7 +144,10 @@ async fn update_connector(
         .await?;
     state.subscriptions.set_disabled(&key, !enabled);
     if enabled {
-        state.router.do_send(WakeConnectors(vec![key.to_string()]));
+        // Closes its breaker and sends the deliveries it held.
+        if let Some(actor) = state.subscriptions.actor(&key) {
+            actor.do_send(crate::actors::Reenabled);
+        }
     }
     tracing::info!(connector = %name, enabled, "connector state changed by the operator");
     let reason = (!enabled).then_some(OPERATOR_DISABLED);

@@ -195,6 +195,7 @@ impl Config {
             ));
         }
         self.validate_connectors()?;
+        self.operations.validate()?;
         crate::functions::validate(self)
     }
 
@@ -239,6 +240,16 @@ impl Config {
                     format!(
                         "'{}' must be non-empty letters, digits, '-', '_' or '.'",
                         c.name
+                    ),
+                ));
+            }
+            if c.name.starts_with(crate::operations::RESERVED_PREFIX) {
+                return Err(ConfigError::invalid(
+                    format!("{key}.name"),
+                    format!(
+                        "'{}': names starting with {} are reserved for the hub's own targets; rename the connector",
+                        c.name,
+                        crate::operations::RESERVED_PREFIX
                     ),
                 ));
             }

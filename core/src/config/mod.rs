@@ -7,6 +7,7 @@ mod function;
 mod interpolate;
 mod lifecycle;
 mod load;
+mod operations;
 mod rate_limit;
 mod secret;
 
@@ -20,6 +21,7 @@ use crate::{account::AccountId, event::EventType};
 pub use function::{FunctionConfig, DEFAULT_FUNCTION_TIMEOUT, MAX_FUNCTION_TIMEOUT};
 pub use lifecycle::{LoggingConfig, RetentionConfig};
 pub use load::{ConfigError, ConfigSource};
+pub use operations::OperationsConfig;
 pub use rate_limit::RateLimit;
 pub use secret::Secret;
 
@@ -51,6 +53,9 @@ pub struct Config {
     /// What logs and stored request excerpts leave out.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// The operator's receiver of every account's operational events.
+    #[serde(default)]
+    pub operations: OperationsConfig,
 }
 
 /// `[server]`
@@ -78,8 +83,9 @@ pub struct ServerConfig {
     /// Events a client may send at once above the rate; 0 = one second's worth.
     pub ingest_rate_burst: u32,
     /// The address people reach this hub's dashboard at
-    /// (`https://hooks.example.com`), for links in messages the hub sends
-    /// (a Slack message's "open the call"). None: messages carry no links.
+    /// (`https://hooks.example.com`), for links in what the hub sends (a
+    /// Slack message's "open the call", an operational event's link to its
+    /// target). None: they carry no links.
     pub public_url: Option<String>,
 }
 
@@ -177,8 +183,20 @@ pub struct DeliveryConfig {
     pub breaker_cooldown: Duration,
     /// A connector or endpoint whose attempts have all failed for this long is
     /// disabled, with the reason recorded (Svix's default is 5 days). 0 never disables.
+    /// Measured on the clock: an open breaker does not delay it.
     #[serde(with = "humantime_serde")]
     pub disable_after: Duration,
+    /// A target whose attempts have all failed for this long raises one
+    /// `switchboard.endpoint.failing` event. 0 never warns.
+    #[serde(with = "humantime_serde")]
+    pub warn_after: Duration,
+    /// A generic webhook target disabled for no success is sent a signed
+    /// `switchboard.probe` event this often.
+    #[serde(with = "humantime_serde")]
+    pub probe_every: Duration,
+    /// Re-enable a target disabled for no success on its first 2xx answer to
+    /// a probe (targets disabled by a 410 or an operator wait for a person).
+    pub auto_reenable: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -197,6 +215,9 @@ impl Default for DeliveryConfig {
             breaker_window: Duration::from_secs(30),
             breaker_cooldown: Duration::from_secs(30),
             disable_after: Duration::from_secs(5 * 24 * 3600),
+            warn_after: Duration::from_secs(3600),
+            probe_every: Duration::from_secs(3600),
+            auto_reenable: true,
         }
     }
 }
@@ -257,6 +278,12 @@ pub struct ConnectorConfig {
     /// Each attempt takes one token, however many requests it makes.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// This connector's own `[delivery] warn_after`.
+    #[serde(default, with = "humantime_serde")]
+    pub warn_after: Option<Duration>,
+    /// This connector's own `[delivery] disable_after`.
+    #[serde(default, with = "humantime_serde")]
+    pub disable_after: Option<Duration>,
     /// The kind's own settings (`url`, `secret`, `token`...).
     #[serde(flatten)]
     pub settings: Map<String, Value>,
@@ -265,6 +292,8 @@ pub struct ConnectorConfig {
 impl ConnectorConfig {
     /// Whether this connector subscribes to the event type.
     pub fn wants(&self, t: EventType) -> bool {
-        self.events.as_ref().is_none_or(|list| list.contains(&t))
+        self.events
+            .as_ref()
+            .map_or(t.is_call(), |list| list.contains(&t))
     }
 }

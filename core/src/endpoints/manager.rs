@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::{validate_targets, EndpointError, EndpointRecord, EndpointSecret, OPERATOR_DISABLED};
 use crate::{
     account::{AccountId, Scope, TargetName},
-    actors::{ConnectorLimits, Launcher, RemoveConnector, Subscription, WakeConnectors},
+    actors::{ConnectorLimits, Launcher, RemoveConnector, Subscription},
     config::Secret,
     connector::webhook::{parse_url, ExpiringKey, Targets as WebhookTargets, WebhookConnector},
     event::EventType,
@@ -233,9 +233,10 @@ impl Endpoints {
         };
         self.apply(&mut running, &record, disabled)?;
         if change.enabled == Some(true) {
-            self.launcher
-                .router
-                .do_send(WakeConnectors(vec![key.to_string()]));
+            // Closes its breaker and sends the deliveries it held.
+            if let Some(actor) = self.launcher.hub.table.actor(&key) {
+                actor.do_send(crate::actors::Reenabled);
+            }
         }
         Ok(record)
     }

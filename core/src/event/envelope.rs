@@ -155,9 +155,15 @@ impl Event {
 
 fn event_type(map: &Map<String, Value>) -> Result<EventType, EventError> {
     match map.get("type") {
-        Some(Value::String(t)) => t
-            .parse()
-            .map_err(|e: super::UnknownEventType| EventError::invalid("/type", e.to_string())),
+        Some(Value::String(t)) => match t.parse::<EventType>() {
+            Ok(kind) if kind.is_call() => Ok(kind),
+            // The hub's own types: a posted one would pass for an alert.
+            Ok(_) => Err(EventError::invalid(
+                "/type",
+                format!("'{t}' is an operational event type the hub emits itself; it cannot be ingested"),
+            )),
+            Err(e) => Err(EventError::invalid("/type", e.to_string())),
+        },
         Some(_) => Err(EventError::invalid("/type", "\"type\" must be a string")),
         None => Err(EventError::invalid("/type", "\"type\" is required")),
     }
@@ -287,6 +293,18 @@ mod tests {
             Err(EventError::Invalid { path, message }) => {
                 assert_eq!(path, "/type");
                 assert!(message.contains("lead.captured"), "{message}");
+            }
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refuses_operational_types() {
+        let body = br#"{"type":"switchboard.endpoint.failing","data":{}}"#;
+        match Event::parse(body, 0) {
+            Err(EventError::Invalid { path, message }) => {
+                assert_eq!(path, "/type");
+                assert!(message.contains("operational"), "{message}");
             }
             other => panic!("expected 422, got {other:?}"),
         }

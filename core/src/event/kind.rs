@@ -4,7 +4,9 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-/// One of the six event types. Anything else is rejected at ingest with 422.
+/// An event type: one of the six call types the platform posts, or one of
+/// the hub's own operational types (`switchboard.*`, section 16), which
+/// ingest refuses with 422.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "&'static str")]
 pub enum EventType {
@@ -20,6 +22,18 @@ pub enum EventType {
     TransferRequested,
     /// The caller left a voicemail.
     VoicemailLeft,
+    /// A target has had no success for `warn_after`.
+    EndpointFailing,
+    /// A target was disabled (410, no success for `disable_after`, or an operator).
+    EndpointDisabled,
+    /// A target that was failing or disabled succeeds again.
+    EndpointRecovered,
+    /// A target's deliveries failed after their retries (once per failing period).
+    DeliveryExhausted,
+    /// A vendor refused a connector's credentials.
+    ConnectorAuthFailed,
+    /// The signed request that probes a disabled webhook target; never stored.
+    Probe,
 }
 
 /// A type name that is not one of the six.
@@ -38,6 +52,38 @@ impl EventType {
         EventType::VoicemailLeft,
     ];
 
+    /// The hub's operational event types, which targets receive only when
+    /// they name them in `events`.
+    pub const OPERATIONAL: [EventType; 5] = [
+        EventType::EndpointFailing,
+        EventType::EndpointDisabled,
+        EventType::EndpointRecovered,
+        EventType::DeliveryExhausted,
+        EventType::ConnectorAuthFailed,
+    ];
+
+    /// Every type a name can parse to (call types, operational types, the probe).
+    const KNOWN: [EventType; 12] = [
+        EventType::CallStarted,
+        EventType::CallCompleted,
+        EventType::LeadCaptured,
+        EventType::BookingCreated,
+        EventType::TransferRequested,
+        EventType::VoicemailLeft,
+        EventType::EndpointFailing,
+        EventType::EndpointDisabled,
+        EventType::EndpointRecovered,
+        EventType::DeliveryExhausted,
+        EventType::ConnectorAuthFailed,
+        EventType::Probe,
+    ];
+
+    /// Whether this is one of the six call types (the ones ingest accepts
+    /// and "all" means).
+    pub fn is_call(self) -> bool {
+        Self::ALL.contains(&self)
+    }
+
     /// The wire name, e.g. `lead.captured`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,12 +93,27 @@ impl EventType {
             EventType::BookingCreated => "booking.created",
             EventType::TransferRequested => "transfer.requested",
             EventType::VoicemailLeft => "voicemail.left",
+            EventType::EndpointFailing => "switchboard.endpoint.failing",
+            EventType::EndpointDisabled => "switchboard.endpoint.disabled",
+            EventType::EndpointRecovered => "switchboard.endpoint.recovered",
+            EventType::DeliveryExhausted => "switchboard.delivery.exhausted",
+            EventType::ConnectorAuthFailed => "switchboard.connector.auth_failed",
+            EventType::Probe => "switchboard.probe",
         }
     }
 
-    /// The wire names of all types.
+    /// The wire names of the six call types.
     pub fn names() -> Vec<&'static str> {
         Self::ALL.iter().map(|t| t.as_str()).collect()
+    }
+
+    /// The wire names of every type a target may name in `events`.
+    pub fn subscribable_names() -> Vec<&'static str> {
+        Self::ALL
+            .iter()
+            .chain(&Self::OPERATIONAL)
+            .map(|t| t.as_str())
+            .collect()
     }
 }
 
@@ -60,7 +121,7 @@ impl FromStr for EventType {
     type Err = UnknownEventType;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
+        Self::KNOWN
             .into_iter()
             .find(|t| t.as_str() == s)
             .ok_or_else(|| UnknownEventType(s.to_owned()))
@@ -87,14 +148,15 @@ impl fmt::Display for EventType {
     }
 }
 
-/// The document's `EventType`: a string enum generated from [`EventType::ALL`],
+/// The document's `EventType`: a string enum generated from [`EventType::ALL`]
+/// and [`EventType::OPERATIONAL`],
 /// so a new type reaches the OpenAPI document with the code that accepts it.
 impl utoipa::PartialSchema for EventType {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
         use utoipa::openapi::{schema::SchemaType, ObjectBuilder, Type};
         ObjectBuilder::new()
             .schema_type(SchemaType::new(Type::String))
-            .enum_values(Some(EventType::names()))
+            .enum_values(Some(EventType::subscribable_names()))
             .description(Some("An event type."))
             .into()
     }

@@ -15,6 +15,22 @@ fn source(t: EventType) -> &'static str {
         EventType::BookingCreated => include_str!("../../schemas/booking.created.json"),
         EventType::TransferRequested => include_str!("../../schemas/transfer.requested.json"),
         EventType::VoicemailLeft => include_str!("../../schemas/voicemail.left.json"),
+        EventType::EndpointFailing => {
+            include_str!("../../schemas/switchboard.endpoint.failing.json")
+        }
+        EventType::EndpointDisabled => {
+            include_str!("../../schemas/switchboard.endpoint.disabled.json")
+        }
+        EventType::EndpointRecovered => {
+            include_str!("../../schemas/switchboard.endpoint.recovered.json")
+        }
+        EventType::DeliveryExhausted => {
+            include_str!("../../schemas/switchboard.delivery.exhausted.json")
+        }
+        EventType::ConnectorAuthFailed => {
+            include_str!("../../schemas/switchboard.connector.auth_failed.json")
+        }
+        EventType::Probe => include_str!("../../schemas/switchboard.probe.json"),
     }
 }
 

@@ -18,6 +18,7 @@ mod seal;
 mod sql;
 pub mod sqlite;
 mod store;
+mod transitions;
 mod types;
 
 use async_trait::async_trait;
@@ -28,6 +29,7 @@ pub use error::StoreError;
 pub use lifecycle::{CallerRows, Cutoffs, Erased, ErasurePage, ErasureRecord, Pruned};
 pub use seal::{SealError, Sealer, SEALED_PREFIX};
 pub use store::SqlStore;
+pub use transitions::{Alerted, TargetLifecycle, Transition};
 pub use types::*;
 
 use crate::{
@@ -186,6 +188,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// The stored health of one connector; `None` before its first attempt.
     async fn health_of(&self, connector: &str) -> Result<Option<HealthRecord>, StoreError>;
+
+    /// Every target's lifecycle record (health, disabled state, what was
+    /// alerted), for the periodic lifecycle check.
+    async fn lifecycles(&self) -> Result<Vec<TargetLifecycle>, StoreError>;
+
+    /// Applies a transition if it still holds; `Some` when this caller won
+    /// it (with the exhausted count for [`Transition::ClaimExhausted`]).
+    async fn transition(&self, target: &str, change: Transition)
+        -> Result<Option<u64>, StoreError>;
+
+    /// How many deliveries each of these targets holds as `disabled`.
+    async fn held(
+        &self,
+        targets: &[String],
+    ) -> Result<std::collections::HashMap<String, u64>, StoreError>;
+
+    /// The error of a target's latest failed attempt, for alerts.
+    async fn last_error(&self, target: &str) -> Result<Option<String>, StoreError>;
 
     /// Creates or replaces a runtime endpoint (and tells other nodes).
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError>;

@@ -9,7 +9,8 @@ use super::{
     Backlog, CallerRows, ConnectorHealth, Cutoffs, DeletedAccount, DeliveryFilter,
     DisabledConnector, EndpointPage, ErasurePage, ErasureRecord, EventRecord, Ingested, Lease,
     NewEvent, Page, PageRequest, Pruned, RecordReq, ReplaySelector, Replayed, StateCount,
-    StateScope, Store, StoreError, StoredAccount, StoredCounts, TokenRecord,
+    StateScope, Store, StoreError, StoredAccount, StoredCounts, TargetLifecycle, TokenRecord,
+    Transition,
 };
 use crate::{
     account::Scope,
@@ -179,7 +180,12 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     async fn set_disabled(&self, connector: &str, reason: Option<&str>) -> Result<(), StoreError> {
-        self.sql.set_disabled(connector, reason).await
+        self.sql.set_disabled(connector, reason).await?;
+        if reason.is_none() {
+            // Its held deliveries are due again: every node's actor may send them.
+            self.engine.announce_work(vec![connector.to_owned()]).await;
+        }
+        Ok(())
     }
 
     async fn disabled(&self) -> Result<Vec<DisabledConnector>, StoreError> {
@@ -246,6 +252,29 @@ impl<E: Engine> Store for SqlStore<E> {
 
     async fn health_of(&self, connector: &str) -> Result<Option<HealthRecord>, StoreError> {
         self.sql.health_of(connector).await
+    }
+
+    async fn lifecycles(&self) -> Result<Vec<TargetLifecycle>, StoreError> {
+        self.sql.lifecycles().await
+    }
+
+    async fn transition(
+        &self,
+        target: &str,
+        change: Transition,
+    ) -> Result<Option<u64>, StoreError> {
+        self.sql.transition(target, change).await
+    }
+
+    async fn held(
+        &self,
+        targets: &[String],
+    ) -> Result<std::collections::HashMap<String, u64>, StoreError> {
+        self.sql.held(targets).await
+    }
+
+    async fn last_error(&self, target: &str) -> Result<Option<String>, StoreError> {
+        self.sql.last_error(target).await
     }
 
     async fn save_endpoint(&self, endpoint: &EndpointRecord) -> Result<(), StoreError> {

@@ -107,7 +107,12 @@ class Gen:
     def field(
         self, sub: dict, prop: str, parent: str, event_type: str, required: bool, path: str
     ) -> tuple[str, str]:
-        base = pascal(prop) if parent.endswith("Data") else parent + pascal(prop)
+        if parent.endswith("Data"):
+            # Operational events (switchboard.*) share field shapes (target,
+            # reason): their nested classes carry the event's name.
+            base = (parent[:-4] if parent.startswith("Switchboard") else "") + pascal(prop)
+        else:
+            base = parent + pascal(prop)
         t = sub.get("type")
         if "const" in sub:
             return f"Literal[{json.dumps(sub['const'])}]", f'req_str(d, "{prop}", path)'

@@ -33,7 +33,10 @@ function nameObjects(schema, name, claimed) {
   schema.title = name;
   claimed.push(name);
   for (const [prop, sub] of Object.entries(schema.properties ?? {})) {
-    const base = name.endsWith("Data") ? pascal(prop) : name + pascal(prop);
+    // Operational events (switchboard.*) share field shapes (target, reason):
+    // their nested types carry the event's name.
+    const scope = name.startsWith("Switchboard") ? name.slice(0, -4) : "";
+    const base = name.endsWith("Data") ? scope + pascal(prop) : name + pascal(prop);
     if (sub.type === "object" && sub.properties) nameObjects(sub, base, claimed);
     else if (sub.type === "array" && sub.items?.type === "object" && sub.items.properties)
       nameObjects(sub.items, base + "Item", claimed);

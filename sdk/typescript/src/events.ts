@@ -162,6 +162,273 @@ export interface Lead {
 }
 
 /**
+ * Operational event: a vendor refused a connector's credentials (an OAuth refresh failed).
+ */
+export interface SwitchboardConnectorAuthFailed {
+  /**
+   * Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+   */
+  id: string;
+  type: "switchboard.connector.auth_failed";
+  /**
+   * Unix seconds when the hub took the event in.
+   */
+  created: number;
+  data: SwitchboardConnectorAuthFailedData;
+  [k: string]: unknown;
+}
+export interface SwitchboardConnectorAuthFailedData {
+  /**
+   * The account (business) the target belongs to; `default` on a single-business hub.
+   */
+  account: string;
+  target: SwitchboardConnectorAuthFailedTarget;
+  /**
+   * The target's latest failed attempt, as logged. Absent when unknown.
+   */
+  last_error?: string;
+  /**
+   * The target in the dashboard, under `[server] public_url`; absent when that is unset.
+   */
+  dashboard_url?: string;
+  [k: string]: unknown;
+}
+/**
+ * The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+ */
+export interface SwitchboardConnectorAuthFailedTarget {
+  kind: string;
+  id?: string;
+  name?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Operational event: a target's deliveries failed after their retries. At most one per target per failing period; `count` says how many had failed when it was emitted.
+ */
+export interface SwitchboardDeliveryExhausted {
+  /**
+   * Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+   */
+  id: string;
+  type: "switchboard.delivery.exhausted";
+  /**
+   * Unix seconds when the hub took the event in.
+   */
+  created: number;
+  data: SwitchboardDeliveryExhaustedData;
+  [k: string]: unknown;
+}
+export interface SwitchboardDeliveryExhaustedData {
+  /**
+   * The account (business) the target belongs to; `default` on a single-business hub.
+   */
+  account: string;
+  target: SwitchboardDeliveryExhaustedTarget;
+  /**
+   * The target's latest failed attempt, as logged. Absent when unknown.
+   */
+  last_error?: string;
+  /**
+   * The target in the dashboard, under `[server] public_url`; absent when that is unset.
+   */
+  dashboard_url?: string;
+  /**
+   * First failure after the target's last success (RFC 3339). Absent when unknown.
+   */
+  failing_since?: string;
+  count: number;
+  [k: string]: unknown;
+}
+/**
+ * The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+ */
+export interface SwitchboardDeliveryExhaustedTarget {
+  kind: string;
+  id?: string;
+  name?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Operational event: a target was disabled; its deliveries are held as `disabled` until it is re-enabled.
+ */
+export interface SwitchboardEndpointDisabled {
+  /**
+   * Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+   */
+  id: string;
+  type: "switchboard.endpoint.disabled";
+  /**
+   * Unix seconds when the hub took the event in.
+   */
+  created: number;
+  data: SwitchboardEndpointDisabledData;
+  [k: string]: unknown;
+}
+export interface SwitchboardEndpointDisabledData {
+  /**
+   * The account (business) the target belongs to; `default` on a single-business hub.
+   */
+  account: string;
+  target: SwitchboardEndpointDisabledTarget;
+  /**
+   * The target's latest failed attempt, as logged. Absent when unknown.
+   */
+  last_error?: string;
+  /**
+   * The target in the dashboard, under `[server] public_url`; absent when that is unset.
+   */
+  dashboard_url?: string;
+  /**
+   * First failure after the target's last success (RFC 3339). Absent when unknown.
+   */
+  failing_since?: string;
+  reason: SwitchboardEndpointDisabledReason;
+  /**
+   * Deliveries held for it when it was disabled.
+   */
+  held?: number;
+  [k: string]: unknown;
+}
+/**
+ * The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+ */
+export interface SwitchboardEndpointDisabledTarget {
+  kind: string;
+  id?: string;
+  name?: string;
+  [k: string]: unknown;
+}
+export interface SwitchboardEndpointDisabledReason {
+  /**
+   * `gone`: it answered 410; `no_success`: no success for `disable_after` (probed, re-enabled on the first 2xx with `auto_reenable`); `operator`: disabled by hand.
+   */
+  code: "gone" | "no_success" | "operator";
+  message: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Operational event: a target has had no success for `warn_after`. Emitted by the hub once per failing period, never ingested.
+ */
+export interface SwitchboardEndpointFailing {
+  /**
+   * Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+   */
+  id: string;
+  type: "switchboard.endpoint.failing";
+  /**
+   * Unix seconds when the hub took the event in.
+   */
+  created: number;
+  data: SwitchboardEndpointFailingData;
+  [k: string]: unknown;
+}
+export interface SwitchboardEndpointFailingData {
+  /**
+   * The account (business) the target belongs to; `default` on a single-business hub.
+   */
+  account: string;
+  target: SwitchboardEndpointFailingTarget;
+  /**
+   * The target's latest failed attempt, as logged. Absent when unknown.
+   */
+  last_error?: string;
+  /**
+   * The target in the dashboard, under `[server] public_url`; absent when that is unset.
+   */
+  dashboard_url?: string;
+  /**
+   * First failure after the target's last success (RFC 3339). Absent when unknown.
+   */
+  failing_since?: string;
+  [k: string]: unknown;
+}
+/**
+ * The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+ */
+export interface SwitchboardEndpointFailingTarget {
+  kind: string;
+  id?: string;
+  name?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * Operational event: a target that was failing or disabled succeeds again (or was re-enabled); its held deliveries are being sent.
+ */
+export interface SwitchboardEndpointRecovered {
+  /**
+   * Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+   */
+  id: string;
+  type: "switchboard.endpoint.recovered";
+  /**
+   * Unix seconds when the hub took the event in.
+   */
+  created: number;
+  data: SwitchboardEndpointRecoveredData;
+  [k: string]: unknown;
+}
+export interface SwitchboardEndpointRecoveredData {
+  /**
+   * The account (business) the target belongs to; `default` on a single-business hub.
+   */
+  account: string;
+  target: SwitchboardEndpointRecoveredTarget;
+  /**
+   * The target's latest failed attempt, as logged. Absent when unknown.
+   */
+  last_error?: string;
+  /**
+   * The target in the dashboard, under `[server] public_url`; absent when that is unset.
+   */
+  dashboard_url?: string;
+  [k: string]: unknown;
+}
+/**
+ * The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+ */
+export interface SwitchboardEndpointRecoveredTarget {
+  kind: string;
+  id?: string;
+  name?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * The signed request the hub sends a disabled webhook target every `[delivery] probe_every`; a 2xx answer re-enables it (with `auto_reenable`). Never stored as an event.
+ */
+export interface SwitchboardProbe {
+  /**
+   * Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+   */
+  id: string;
+  type: "switchboard.probe";
+  /**
+   * Unix seconds when the hub took the event in.
+   */
+  created: number;
+  data: SwitchboardProbeData;
+  [k: string]: unknown;
+}
+export interface SwitchboardProbeData {
+  target: SwitchboardProbeTarget;
+  /**
+   * Deliveries held for the target.
+   */
+  held?: number;
+  [k: string]: unknown;
+}
+export interface SwitchboardProbeTarget {
+  kind: string;
+  id?: string;
+  name?: string;
+  [k: string]: unknown;
+}
+
+/**
  * Envelope of a `transfer.requested` event. Unknown extra fields are allowed and passed through.
  */
 export interface TransferRequested {
@@ -232,6 +499,12 @@ export type Event =
   | CallCompleted
   | CallStarted
   | LeadCaptured
+  | SwitchboardConnectorAuthFailed
+  | SwitchboardDeliveryExhausted
+  | SwitchboardEndpointDisabled
+  | SwitchboardEndpointFailing
+  | SwitchboardEndpointRecovered
+  | SwitchboardProbe
   | TransferRequested
   | VoicemailLeft;
 
@@ -244,6 +517,12 @@ export const EVENT_TYPES = [
   "call.completed",
   "call.started",
   "lead.captured",
+  "switchboard.connector.auth_failed",
+  "switchboard.delivery.exhausted",
+  "switchboard.endpoint.disabled",
+  "switchboard.endpoint.failing",
+  "switchboard.endpoint.recovered",
+  "switchboard.probe",
   "transfer.requested",
   "voicemail.left",
 ] as const satisfies readonly EventType[];

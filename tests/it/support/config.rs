@@ -104,6 +104,7 @@ pub struct TestConfig {
     storage: Table,
     delivery: Table,
     node: Table,
+    operations: Table,
     connectors: Vec<TestConnector>,
     functions: Vec<Value>,
     /// Other sections (`[retention]`, `[logging]`), by name.
@@ -133,6 +134,7 @@ impl TestConfig {
             storage: Table::new(),
             delivery: Table::new(),
             node: Table::new(),
+            operations: Table::new(),
             connectors: Vec::new(),
             functions: Vec::new(),
             sections: Table::new(),
@@ -166,6 +168,12 @@ impl TestConfig {
         if let Value::Table(t) = table {
             t.insert(key.into(), value.into_toml());
         }
+        self
+    }
+
+    /// Sets an `[operations]` key.
+    pub fn operations(mut self, key: &str, value: impl Setting) -> Self {
+        self.operations.insert(key.into(), value.into_toml());
         self
     }
 
@@ -223,6 +231,7 @@ impl TestConfig {
             ("storage", &self.storage),
             ("delivery", &self.delivery),
             ("node", &self.node),
+            ("operations", &self.operations),
         ] {
             if !section.is_empty() {
                 doc.insert(name.into(), Value::Table(section.clone()));

@@ -21,7 +21,7 @@ pub use browser::Browser;
 pub use config::{ms, TestConfig, TestConnector, SECRET};
 pub use hub::{TestHub, ADMIN, INGEST};
 pub use proxy::Proxy;
-pub use receiver::{Receiver, Reply};
+pub use receiver::{Received, Receiver, Reply};
 
 /// Tests that load the machine (a browser, package builds, thousands of
 /// deliveries) hold it shared; a test asserting a wall-clock bound on a

@@ -91,15 +91,23 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> AttemptResult {
     if next == NextStep::Disabled {
         // Before the delivery shows `disabled`, so whoever sees it sees the
         // connector disabled too, and no new delivery is handed to it.
-        disable(
-            s,
-            "target answered 410 Gone; re-enable the endpoint and replay to resume",
-        )
-        .await;
+        disable(s, crate::operations::GONE_REASON).await;
     }
+    // Disabled while this attempt was out: the delivery is held with the
+    // others rather than left retrying.
+    let next = match next {
+        NextStep::RetryAt(_) | NextStep::Failed if hub.table.is_disabled(&s.name) => {
+            NextStep::Disabled
+        }
+        other => other,
+    };
     let recorded = match hub.store.record_attempt(record, next, first).await {
         Ok(()) => {
             hub.metrics.attempt(&s.name, next, took);
+            if next == NextStep::Failed && outcome.verdict != Verdict::Reject {
+                super::ops::count_exhausted(s, &job);
+            }
+            super::ops::note_refused_credentials(s, &job, outcome.status_code);
             Some(next)
         }
         Err(e) => {

@@ -1,16 +1,13 @@
 //! The connector actor's bookkeeping of attempt outcomes: the circuit
-//! breaker, the live health view, the stored health record (written at most
-//! every [`HEALTH_FLUSH`]) and `[delivery] disable_after`.
+//! breaker, the live health view, and the stored health record (written at
+//! most every [`HEALTH_FLUSH`]) that the lifecycle check reads.
 
 use std::time::Duration;
 
 use actix::prelude::*;
 
-use super::{disable, now, ConnectorActor};
-use crate::{
-    health::{HealthDelta, HealthRecord},
-    time::{now_ms, rfc3339},
-};
+use super::{now, ConnectorActor};
+use crate::{health::HealthDelta, time::now_ms};
 
 /// Attempt outcomes are written to the stored health at most this often.
 const HEALTH_FLUSH: Duration = Duration::from_millis(200);
@@ -69,36 +66,14 @@ impl ConnectorActor {
         let fut = async move { s.hub.store.record_health(&s.name, &delta).await };
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
             act.health.flushing = false;
-            match res {
-                Ok(record) => act.disable_if_failing_too_long(&record, ctx),
-                Err(e) => {
-                    tracing::warn!(connector = %act.s.name, error = %e, "cannot record health; the counts lag")
-                }
+            // `disable_after` and `warn_after` are the lifecycle check's
+            // (crate::operations), on the clock for every node.
+            if let Err(e) = res {
+                tracing::warn!(connector = %act.s.name, error = %e, "cannot record health; the counts lag")
             }
             if !act.health.delta.is_empty() {
                 act.schedule_flush(ctx);
             }
         }));
-    }
-
-    /// `[delivery] disable_after`: every attempt failed for that long.
-    fn disable_if_failing_too_long(&mut self, h: &HealthRecord, ctx: &mut Context<Self>) {
-        let limit = self.s.hub.disable_after;
-        let Some(since) = h.failing_since else {
-            return;
-        };
-        if limit.is_zero()
-            || h.consecutive_failures == 0
-            || now_ms() - since < limit.as_millis() as i64
-            || self.s.hub.table.is_disabled(&self.s.name)
-        {
-            return;
-        }
-        let reason = format!(
-            "every attempt failed for {} (since {}); fix the target, then re-enable it with PATCH {{\"enabled\": true}} and replay its disabled deliveries",
-            humantime::format_duration(limit),
-            rfc3339(since)
-        );
-        ctx.spawn(disable(&self.s, &reason).into_actor(self));
     }
 }

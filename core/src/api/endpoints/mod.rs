@@ -86,11 +86,14 @@ async fn list_endpoints(
         limit: PageLimit::or_default(query.limit),
     };
     let page = state.store.endpoint_page(admin.scope(), &page).await?;
+    let keys: Vec<String> = page.data.iter().map(|e| e.record.key().to_string()).collect();
+    let held = state.store.held(&keys).await?;
     let data = page
         .data
         .into_iter()
         .map(|e| EndpointView {
             health: Some(state.health.view(&e.record.key(), e.health.as_ref())),
+            held: held.get(&*e.record.key()).copied().unwrap_or(0),
             ..EndpointView::new(&e.record, e.disabled, false)
         })
         .collect();

@@ -9,6 +9,7 @@ use crate::{
     api::{ApiError, AppState},
     endpoints::EndpointRecord,
     health::HealthView,
+    operations::DisableCause,
     time::rfc3339,
 };
 
@@ -27,8 +28,15 @@ pub struct EndpointView {
     pub description: String,
     /// Whether events are delivered to it.
     pub enabled: bool,
+    /// `active` or `disabled`.
+    pub state: String,
     /// Why it is disabled (operator, `410 Gone`, failing too long).
     pub disabled_reason: Option<String>,
+    /// `gone`, `no_success` (probed, re-enabled on a 2xx) or `operator`;
+    /// `null` while enabled.
+    pub disabled_cause: Option<String>,
+    /// Deliveries held as `disabled`, sent oldest first once it is re-enabled.
+    pub held: u64,
     /// The signing secret: in full only in the answer to create; masked elsewhere.
     pub secret: String,
     /// When the previous secret stops signing, during a rotation's overlap.
@@ -61,7 +69,17 @@ impl EndpointView {
                 .map(|l| l.iter().map(|t| t.to_string()).collect()),
             description: r.description.clone(),
             enabled: disabled_reason.is_none(),
+            state: if disabled_reason.is_some() {
+                "disabled"
+            } else {
+                "active"
+            }
+            .into(),
+            disabled_cause: disabled_reason
+                .as_deref()
+                .map(|r| DisableCause::of(r).code().to_owned()),
             disabled_reason,
+            held: 0,
             secret: if reveal {
                 current.to_owned()
             } else {
@@ -79,13 +97,16 @@ impl EndpointView {
         }
     }
 
-    /// Adds the health of the endpoint, whose target key is `key`.
+    /// Adds the health of the endpoint, whose target key is `key`, and the
+    /// count of deliveries it holds while disabled.
     pub(super) async fn with_health(
         mut self,
         state: &AppState,
         key: &str,
     ) -> Result<Self, ApiError> {
         let stored = state.store.health_of(key).await?;
+        let held = state.store.held(&[key.to_string()]).await?;
+        self.held = held.get(key).copied().unwrap_or(0);
         self.health = Some(state.health.view(key, stored.as_ref()));
         Ok(self)
     }

@@ -70,6 +70,12 @@ pub struct ConnectorStatus {
     pub state: String,
     /// Why it is disabled, if it is.
     pub disabled_reason: Option<String>,
+    /// `gone` (it answered 410), `no_success` (no success for
+    /// `disable_after`; generic webhooks are probed) or `operator`; `null`
+    /// while enabled.
+    pub disabled_cause: Option<String>,
+    /// Deliveries held as `disabled`, sent oldest first once it is re-enabled.
+    pub held: u64,
     /// Deliveries per state (`pending`, `retrying`, `succeeded`, `failed`, `disabled`).
     pub counts: BTreeMap<String, u64>,
     /// Failure streak, last success and failure, success rate, breaker.

@@ -142,13 +142,31 @@ function testFire(onSend) {
   return h('div', { class: 'actions' }, select, button);
 }
 
+// A target's state: a disabled one shows why, how many deliveries it holds
+// (sent oldest first when it is re-enabled) and a button to re-enable it.
+function stateCell(t, enabled, reenablePath) {
+  const cell = h('td', {}, badge(enabled ? 'active' : 'disabled'),
+    t.disabled_reason ? h('div', { class: 'muted', text: t.disabled_reason }) : null);
+  if (!enabled) {
+    cell.append(h('div', { class: 'held', text: `${t.held ?? 0} held` }));
+    const button = h('button', { type: 'button', class: 'primary reenable', text: 'Re-enable' });
+    button.addEventListener('click', () => act(button, async () => {
+      await api('PATCH', reenablePath, { enabled: true });
+      toast(`Re-enabled; ${t.held ?? 0} held deliveries are being sent.`);
+      await render();
+    }));
+    cell.append(h('div', { class: 'actions' }, button));
+  }
+  return cell;
+}
+
 async function connectorsPage() {
   const { data } = await api('GET', '/v1/connectors');
   const rows = data.map((c) => h('tr', { 'data-connector': c.name },
     h('td', {}, h('a', { href: `#/deliveries?connector=${encodeURIComponent(c.name)}`, text: c.name })),
     h('td', { text: c.kind }),
     h('td', { text: c.events ? c.events.join(', ') : 'all' }),
-    h('td', {}, badge(c.state), c.disabled_reason ? h('div', { class: 'muted', text: c.disabled_reason }) : null),
+    stateCell(c, c.state !== 'disabled', `/v1/connectors/${encodeURIComponent(c.name)}`),
     h('td', {}, healthCell(c.health), pacingNote(c.pacing)),
     ...STATES.map((s) => h('td', { class: 'num', text: c.counts[s] ?? 0 })),
     h('td', {}, testFire(async (t) => (await api('POST', `/v1/connectors/${encodeURIComponent(c.name)}/test`, { event_type: t })).event_id))));
@@ -240,7 +258,7 @@ async function endpointsSection() {
         ep.description ? h('div', { class: 'muted', text: ep.description }) : null),
       h('td', { class: 'mono', text: urls.join(', ') }),
       h('td', { text: ep.events ? ep.events.join(', ') : 'all' }),
-      h('td', {}, badge(ep.enabled ? 'active' : 'disabled'), ep.disabled_reason ? h('div', { class: 'muted', text: ep.disabled_reason }) : null),
+      stateCell(ep, ep.enabled, `/v1/endpoints/${encodeURIComponent(ep.id)}`),
       h('td', {}, healthCell(ep.health)),
       h('td', { class: 'mono', text: ep.secret }),
       h('td', {}, h('div', { class: 'actions' }, edit, toggle, rotate, remove),

@@ -138,16 +138,25 @@ impl<DB: Dialect> Sql<DB> {
         let follow = match reason {
             // A fresh start: an old failure streak must not disable it again at once.
             None => Statement::new("DELETE FROM connector_health WHERE name = $1").bind(connector),
+            // Held, not dropped: what was waiting, and what failed since the
+            // target started failing, is sent again once it is re-enabled.
             Some(reason) => Statement::new(
                 "UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL,
                      last_error = $1, updated_at = $2
-                 WHERE connector = $3 AND status IN ('pending', 'retrying')",
+                 WHERE connector = $3 AND (status IN ('pending', 'retrying')
+                     OR (status = 'failed' AND updated_at >= COALESCE(
+                         (SELECT failing_since FROM connector_health WHERE name = $4), $5)))",
             )
             .bind(reason)
             .bind(now)
-            .bind(connector),
+            .bind(connector)
+            .bind(connector)
+            .bind(now),
         };
         tx.execute(&follow).await?;
+        if reason.is_none() {
+            tx.execute(&release_held(connector, now)).await?;
+        }
         tx.commit().await
     }
 
@@ -163,4 +172,19 @@ impl<DB: Dialect> Sql<DB> {
         .bind(id);
         self.write(&q).await.map(drop)
     }
+}
+
+/// Re-enabling sends the held deliveries again: due at once in the order the
+/// hub received them (each is due at its creation time, and leases take the
+/// earliest due first), each with a fresh `retry_for` counted from now.
+fn release_held(connector: &str, now: i64) -> Statement {
+    Statement::new(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = created_at,
+             first_attempt_at = $1, last_error = NULL, lease_owner = NULL,
+             lease_expires_at = NULL, updated_at = $2
+         WHERE connector = $3 AND status = 'disabled'",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(connector)
 }

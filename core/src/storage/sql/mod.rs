@@ -18,6 +18,7 @@ mod kv;
 mod prune;
 mod read;
 mod run;
+mod transitions;
 mod tx;
 
 use sqlx::{Database, Pool};

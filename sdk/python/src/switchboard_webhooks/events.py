@@ -427,6 +427,491 @@ class LeadCaptured:
 
 
 @dataclass
+class SwitchboardConnectorAuthFailedTarget:
+    """`data.target` of a `switchboard.connector.auth_failed` event."""
+
+    kind: str
+    id: Optional[str] = None
+    name: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("kind", "id", "name"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data.target") -> SwitchboardConnectorAuthFailedTarget:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            kind=req_str(d, "kind", path),
+            id=opt_str(d, "id", path),
+            name=opt_str(d, "name", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardConnectorAuthFailedData:
+    """`data` of a `switchboard.connector.auth_failed` event."""
+
+    account: str  # The account (business) the target belongs to; `default` on a single-business hub.
+    target: SwitchboardConnectorAuthFailedTarget  # The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+    last_error: Optional[str] = None  # The target's latest failed attempt, as logged. Absent when unknown.
+    dashboard_url: Optional[str] = None  # The target in the dashboard, under `[server] public_url`; absent when that is unset.
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("account", "target", "last_error", "dashboard_url"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data") -> SwitchboardConnectorAuthFailedData:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            account=req_str(d, "account", path),
+            target=req_obj(d, "target", path, SwitchboardConnectorAuthFailedTarget.from_dict),
+            last_error=opt_str(d, "last_error", path),
+            dashboard_url=opt_str(d, "dashboard_url", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardConnectorAuthFailed:
+    """Operational event: a vendor refused a connector's credentials (an OAuth refresh failed)."""
+
+    id: str  # Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+    created: int  # Unix seconds when the hub took the event in.
+    data: SwitchboardConnectorAuthFailedData
+    type: Literal["switchboard.connector.auth_failed"] = "switchboard.connector.auth_failed"
+    extra: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    _FIELDS = frozenset(("id", "type", "created", "data"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "") -> SwitchboardConnectorAuthFailed:
+        """Reads and type-checks a decoded event envelope; raises ValueError."""
+        d = obj(d, path)
+        if d.get("type") != "switchboard.connector.auth_failed":
+            raise ValueError("type: expected switchboard.connector.auth_failed")
+        return cls(
+            id=req_str(d, "id", path),
+            created=req_int(d, "created", path),
+            data=req_obj(d, "data", path, SwitchboardConnectorAuthFailedData.from_dict),
+            extra=extra_fields(d, cls._FIELDS),
+            raw=dict(d),
+        )
+
+
+@dataclass
+class SwitchboardDeliveryExhaustedTarget:
+    """`data.target` of a `switchboard.delivery.exhausted` event."""
+
+    kind: str
+    id: Optional[str] = None
+    name: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("kind", "id", "name"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data.target") -> SwitchboardDeliveryExhaustedTarget:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            kind=req_str(d, "kind", path),
+            id=opt_str(d, "id", path),
+            name=opt_str(d, "name", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardDeliveryExhaustedData:
+    """`data` of a `switchboard.delivery.exhausted` event."""
+
+    account: str  # The account (business) the target belongs to; `default` on a single-business hub.
+    target: SwitchboardDeliveryExhaustedTarget  # The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+    count: int
+    last_error: Optional[str] = None  # The target's latest failed attempt, as logged. Absent when unknown.
+    dashboard_url: Optional[str] = None  # The target in the dashboard, under `[server] public_url`; absent when that is unset.
+    failing_since: Optional[str] = None  # First failure after the target's last success (RFC 3339). Absent when unknown.
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("account", "target", "last_error", "dashboard_url", "failing_since", "count"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data") -> SwitchboardDeliveryExhaustedData:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            account=req_str(d, "account", path),
+            target=req_obj(d, "target", path, SwitchboardDeliveryExhaustedTarget.from_dict),
+            last_error=opt_str(d, "last_error", path),
+            dashboard_url=opt_str(d, "dashboard_url", path),
+            failing_since=opt_str(d, "failing_since", path),
+            count=req_int(d, "count", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardDeliveryExhausted:
+    """Operational event: a target's deliveries failed after their retries. At most one per target per failing period; `count` says how many had failed when it was emitted."""
+
+    id: str  # Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+    created: int  # Unix seconds when the hub took the event in.
+    data: SwitchboardDeliveryExhaustedData
+    type: Literal["switchboard.delivery.exhausted"] = "switchboard.delivery.exhausted"
+    extra: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    _FIELDS = frozenset(("id", "type", "created", "data"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "") -> SwitchboardDeliveryExhausted:
+        """Reads and type-checks a decoded event envelope; raises ValueError."""
+        d = obj(d, path)
+        if d.get("type") != "switchboard.delivery.exhausted":
+            raise ValueError("type: expected switchboard.delivery.exhausted")
+        return cls(
+            id=req_str(d, "id", path),
+            created=req_int(d, "created", path),
+            data=req_obj(d, "data", path, SwitchboardDeliveryExhaustedData.from_dict),
+            extra=extra_fields(d, cls._FIELDS),
+            raw=dict(d),
+        )
+
+
+@dataclass
+class SwitchboardEndpointDisabledTarget:
+    """`data.target` of a `switchboard.endpoint.disabled` event."""
+
+    kind: str
+    id: Optional[str] = None
+    name: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("kind", "id", "name"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data.target") -> SwitchboardEndpointDisabledTarget:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            kind=req_str(d, "kind", path),
+            id=opt_str(d, "id", path),
+            name=opt_str(d, "name", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardEndpointDisabledReason:
+    """`data.reason` of a `switchboard.endpoint.disabled` event."""
+
+    code: Literal["gone", "no_success", "operator"]  # `gone`: it answered 410; `no_success`: no success for `disable_after` (probed, re-enabled on the first 2xx with `auto_reenable`); `operator`: disabled by hand.
+    message: str
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("code", "message"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data.reason") -> SwitchboardEndpointDisabledReason:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            code=req_str(d, "code", path),
+            message=req_str(d, "message", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardEndpointDisabledData:
+    """`data` of a `switchboard.endpoint.disabled` event."""
+
+    account: str  # The account (business) the target belongs to; `default` on a single-business hub.
+    target: SwitchboardEndpointDisabledTarget  # The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+    reason: SwitchboardEndpointDisabledReason
+    last_error: Optional[str] = None  # The target's latest failed attempt, as logged. Absent when unknown.
+    dashboard_url: Optional[str] = None  # The target in the dashboard, under `[server] public_url`; absent when that is unset.
+    failing_since: Optional[str] = None  # First failure after the target's last success (RFC 3339). Absent when unknown.
+    held: Optional[int] = None  # Deliveries held for it when it was disabled.
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("account", "target", "last_error", "dashboard_url", "failing_since", "reason", "held"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data") -> SwitchboardEndpointDisabledData:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            account=req_str(d, "account", path),
+            target=req_obj(d, "target", path, SwitchboardEndpointDisabledTarget.from_dict),
+            last_error=opt_str(d, "last_error", path),
+            dashboard_url=opt_str(d, "dashboard_url", path),
+            failing_since=opt_str(d, "failing_since", path),
+            reason=req_obj(d, "reason", path, SwitchboardEndpointDisabledReason.from_dict),
+            held=opt_int(d, "held", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardEndpointDisabled:
+    """Operational event: a target was disabled; its deliveries are held as `disabled` until it is re-enabled."""
+
+    id: str  # Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+    created: int  # Unix seconds when the hub took the event in.
+    data: SwitchboardEndpointDisabledData
+    type: Literal["switchboard.endpoint.disabled"] = "switchboard.endpoint.disabled"
+    extra: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    _FIELDS = frozenset(("id", "type", "created", "data"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "") -> SwitchboardEndpointDisabled:
+        """Reads and type-checks a decoded event envelope; raises ValueError."""
+        d = obj(d, path)
+        if d.get("type") != "switchboard.endpoint.disabled":
+            raise ValueError("type: expected switchboard.endpoint.disabled")
+        return cls(
+            id=req_str(d, "id", path),
+            created=req_int(d, "created", path),
+            data=req_obj(d, "data", path, SwitchboardEndpointDisabledData.from_dict),
+            extra=extra_fields(d, cls._FIELDS),
+            raw=dict(d),
+        )
+
+
+@dataclass
+class SwitchboardEndpointFailingTarget:
+    """`data.target` of a `switchboard.endpoint.failing` event."""
+
+    kind: str
+    id: Optional[str] = None
+    name: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("kind", "id", "name"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data.target") -> SwitchboardEndpointFailingTarget:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            kind=req_str(d, "kind", path),
+            id=opt_str(d, "id", path),
+            name=opt_str(d, "name", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardEndpointFailingData:
+    """`data` of a `switchboard.endpoint.failing` event."""
+
+    account: str  # The account (business) the target belongs to; `default` on a single-business hub.
+    target: SwitchboardEndpointFailingTarget  # The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+    last_error: Optional[str] = None  # The target's latest failed attempt, as logged. Absent when unknown.
+    dashboard_url: Optional[str] = None  # The target in the dashboard, under `[server] public_url`; absent when that is unset.
+    failing_since: Optional[str] = None  # First failure after the target's last success (RFC 3339). Absent when unknown.
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("account", "target", "last_error", "dashboard_url", "failing_since"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data") -> SwitchboardEndpointFailingData:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            account=req_str(d, "account", path),
+            target=req_obj(d, "target", path, SwitchboardEndpointFailingTarget.from_dict),
+            last_error=opt_str(d, "last_error", path),
+            dashboard_url=opt_str(d, "dashboard_url", path),
+            failing_since=opt_str(d, "failing_since", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardEndpointFailing:
+    """Operational event: a target has had no success for `warn_after`. Emitted by the hub once per failing period, never ingested."""
+
+    id: str  # Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+    created: int  # Unix seconds when the hub took the event in.
+    data: SwitchboardEndpointFailingData
+    type: Literal["switchboard.endpoint.failing"] = "switchboard.endpoint.failing"
+    extra: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    _FIELDS = frozenset(("id", "type", "created", "data"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "") -> SwitchboardEndpointFailing:
+        """Reads and type-checks a decoded event envelope; raises ValueError."""
+        d = obj(d, path)
+        if d.get("type") != "switchboard.endpoint.failing":
+            raise ValueError("type: expected switchboard.endpoint.failing")
+        return cls(
+            id=req_str(d, "id", path),
+            created=req_int(d, "created", path),
+            data=req_obj(d, "data", path, SwitchboardEndpointFailingData.from_dict),
+            extra=extra_fields(d, cls._FIELDS),
+            raw=dict(d),
+        )
+
+
+@dataclass
+class SwitchboardEndpointRecoveredTarget:
+    """`data.target` of a `switchboard.endpoint.recovered` event."""
+
+    kind: str
+    id: Optional[str] = None
+    name: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("kind", "id", "name"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data.target") -> SwitchboardEndpointRecoveredTarget:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            kind=req_str(d, "kind", path),
+            id=opt_str(d, "id", path),
+            name=opt_str(d, "name", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardEndpointRecoveredData:
+    """`data` of a `switchboard.endpoint.recovered` event."""
+
+    account: str  # The account (business) the target belongs to; `default` on a single-business hub.
+    target: SwitchboardEndpointRecoveredTarget  # The target the event is about: a runtime endpoint (`kind` `endpoint`, with `id`) or a connector (`kind` its connector kind, with `name`).
+    last_error: Optional[str] = None  # The target's latest failed attempt, as logged. Absent when unknown.
+    dashboard_url: Optional[str] = None  # The target in the dashboard, under `[server] public_url`; absent when that is unset.
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("account", "target", "last_error", "dashboard_url"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data") -> SwitchboardEndpointRecoveredData:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            account=req_str(d, "account", path),
+            target=req_obj(d, "target", path, SwitchboardEndpointRecoveredTarget.from_dict),
+            last_error=opt_str(d, "last_error", path),
+            dashboard_url=opt_str(d, "dashboard_url", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardEndpointRecovered:
+    """Operational event: a target that was failing or disabled succeeds again (or was re-enabled); its held deliveries are being sent."""
+
+    id: str  # Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+    created: int  # Unix seconds when the hub took the event in.
+    data: SwitchboardEndpointRecoveredData
+    type: Literal["switchboard.endpoint.recovered"] = "switchboard.endpoint.recovered"
+    extra: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    _FIELDS = frozenset(("id", "type", "created", "data"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "") -> SwitchboardEndpointRecovered:
+        """Reads and type-checks a decoded event envelope; raises ValueError."""
+        d = obj(d, path)
+        if d.get("type") != "switchboard.endpoint.recovered":
+            raise ValueError("type: expected switchboard.endpoint.recovered")
+        return cls(
+            id=req_str(d, "id", path),
+            created=req_int(d, "created", path),
+            data=req_obj(d, "data", path, SwitchboardEndpointRecoveredData.from_dict),
+            extra=extra_fields(d, cls._FIELDS),
+            raw=dict(d),
+        )
+
+
+@dataclass
+class SwitchboardProbeTarget:
+    """`data.target` of a `switchboard.probe` event."""
+
+    kind: str
+    id: Optional[str] = None
+    name: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("kind", "id", "name"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data.target") -> SwitchboardProbeTarget:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            kind=req_str(d, "kind", path),
+            id=opt_str(d, "id", path),
+            name=opt_str(d, "name", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardProbeData:
+    """`data` of a `switchboard.probe` event."""
+
+    target: SwitchboardProbeTarget
+    held: Optional[int] = None  # Deliveries held for the target.
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = frozenset(("target", "held"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "data") -> SwitchboardProbeData:
+        """Reads and type-checks a decoded JSON object; raises ValueError."""
+        d = obj(d, path)
+        return cls(
+            target=req_obj(d, "target", path, SwitchboardProbeTarget.from_dict),
+            held=opt_int(d, "held", path),
+            extra=extra_fields(d, cls._FIELDS),
+        )
+
+
+@dataclass
+class SwitchboardProbe:
+    """The signed request the hub sends a disabled webhook target every `[delivery] probe_every`; a 2xx answer re-enables it (with `auto_reenable`). Never stored as an event."""
+
+    id: str  # Event id (evt_<ULID>), stable across retries: de-duplicate on it.
+    created: int  # Unix seconds when the hub took the event in.
+    data: SwitchboardProbeData
+    type: Literal["switchboard.probe"] = "switchboard.probe"
+    extra: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    _FIELDS = frozenset(("id", "type", "created", "data"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], path: str = "") -> SwitchboardProbe:
+        """Reads and type-checks a decoded event envelope; raises ValueError."""
+        d = obj(d, path)
+        if d.get("type") != "switchboard.probe":
+            raise ValueError("type: expected switchboard.probe")
+        return cls(
+            id=req_str(d, "id", path),
+            created=req_int(d, "created", path),
+            data=req_obj(d, "data", path, SwitchboardProbeData.from_dict),
+            extra=extra_fields(d, cls._FIELDS),
+            raw=dict(d),
+        )
+
+
+@dataclass
 class Transfer:
     """`data.transfer` of a `transfer.requested` event."""
 
@@ -616,9 +1101,9 @@ class UnknownEvent:
 
 
 #: Every event type this SDK knows, discriminated on `type`.
-KnownEvent = Union[BookingCreated, CallCompleted, CallStarted, LeadCaptured, TransferRequested, VoicemailLeft]
+KnownEvent = Union[BookingCreated, CallCompleted, CallStarted, LeadCaptured, SwitchboardConnectorAuthFailed, SwitchboardDeliveryExhausted, SwitchboardEndpointDisabled, SwitchboardEndpointFailing, SwitchboardEndpointRecovered, SwitchboardProbe, TransferRequested, VoicemailLeft]
 #: What `Webhook.verify` returns: a known event, or `UnknownEvent` for a newer type.
-Event = Union[BookingCreated, CallCompleted, CallStarted, LeadCaptured, TransferRequested, VoicemailLeft, UnknownEvent]
+Event = Union[BookingCreated, CallCompleted, CallStarted, LeadCaptured, SwitchboardConnectorAuthFailed, SwitchboardDeliveryExhausted, SwitchboardEndpointDisabled, SwitchboardEndpointFailing, SwitchboardEndpointRecovered, SwitchboardProbe, TransferRequested, VoicemailLeft, UnknownEvent]
 
 #: The class of each event type.
 EVENT_CLASSES: Dict[str, Any] = {
@@ -626,6 +1111,12 @@ EVENT_CLASSES: Dict[str, Any] = {
     "call.completed": CallCompleted,
     "call.started": CallStarted,
     "lead.captured": LeadCaptured,
+    "switchboard.connector.auth_failed": SwitchboardConnectorAuthFailed,
+    "switchboard.delivery.exhausted": SwitchboardDeliveryExhausted,
+    "switchboard.endpoint.disabled": SwitchboardEndpointDisabled,
+    "switchboard.endpoint.failing": SwitchboardEndpointFailing,
+    "switchboard.endpoint.recovered": SwitchboardEndpointRecovered,
+    "switchboard.probe": SwitchboardProbe,
     "transfer.requested": TransferRequested,
     "voicemail.left": VoicemailLeft,
 }
@@ -644,6 +1135,25 @@ __all__ = [
     "LeadCapturedData",
     "Sentiment",
     "Summary",
+    "SwitchboardConnectorAuthFailed",
+    "SwitchboardConnectorAuthFailedData",
+    "SwitchboardConnectorAuthFailedTarget",
+    "SwitchboardDeliveryExhausted",
+    "SwitchboardDeliveryExhaustedData",
+    "SwitchboardDeliveryExhaustedTarget",
+    "SwitchboardEndpointDisabled",
+    "SwitchboardEndpointDisabledData",
+    "SwitchboardEndpointDisabledReason",
+    "SwitchboardEndpointDisabledTarget",
+    "SwitchboardEndpointFailing",
+    "SwitchboardEndpointFailingData",
+    "SwitchboardEndpointFailingTarget",
+    "SwitchboardEndpointRecovered",
+    "SwitchboardEndpointRecoveredData",
+    "SwitchboardEndpointRecoveredTarget",
+    "SwitchboardProbe",
+    "SwitchboardProbeData",
+    "SwitchboardProbeTarget",
     "TranscriptItem",
     "Transfer",
     "TransferRequested",
