@@ -41,6 +41,8 @@
 //! - [`signing`], [`config`], [`event`], [`delivery`], [`ids`], [`time`]: shared vocabulary.
 //! - [`dashboard`]: the web dashboard at `/` (static pages over the admin API).
 //! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
+//! - [`traces`]: OpenTelemetry spans of ingest, attempts and invocations,
+//!   exported over OTLP/HTTP, and the `traceparent` they continue and send.
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
 pub mod actors;
@@ -65,3 +67,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod template;
 pub mod time;
+pub mod traces;

@@ -31,3 +31,4 @@ mod signing;
 mod storage;
 mod templates;
 mod test_fire;
+mod traces;

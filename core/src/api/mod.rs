@@ -15,6 +15,7 @@ mod not_allowed;
 pub mod openapi;
 mod params;
 mod test_fire;
+mod traced;
 
 use std::sync::{Arc, RwLock};
 

@@ -183,6 +183,7 @@ impl Config {
             ));
         }
         self.validate_connectors()?;
+        self.telemetry.validate()?;
         crate::functions::validate(self)
     }
 

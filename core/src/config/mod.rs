@@ -8,6 +8,7 @@ mod interpolate;
 mod load;
 mod rate_limit;
 mod secret;
+mod telemetry;
 
 use std::{net::IpAddr, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -20,6 +21,7 @@ pub use function::{FunctionConfig, DEFAULT_FUNCTION_TIMEOUT, MAX_FUNCTION_TIMEOU
 pub use load::{ConfigError, ConfigSource};
 pub use rate_limit::RateLimit;
 pub use secret::Secret;
+pub use telemetry::TelemetryConfig;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +45,9 @@ pub struct Config {
     /// Functions the agent can call mid-call (`POST /v1/functions/{name}/invoke`).
     #[serde(default)]
     pub functions: Vec<FunctionConfig>,
+    /// OpenTelemetry traces (off unless `otlp_endpoint` is set).
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
 }
 
 /// `[server]`

@@ -5,7 +5,7 @@ use std::{borrow::Cow, sync::Arc};
 use serde_json::{Map, Value};
 
 use super::{schema::first_violation, EventType};
-use crate::ids;
+use crate::{ids, traces::TraceParent};
 
 /// An event as stored and sent: the envelope bytes are fixed at ingest and
 /// every delivery sends exactly these bytes.
@@ -23,6 +23,9 @@ pub struct Event {
     /// it again (shared by the clones every delivery's job holds); `None`
     /// for an event read back from storage.
     parsed: Option<Arc<Value>>,
+    /// The trace its deliveries' attempts join ([`crate::traces`]): set at
+    /// ingest, `None` for an event read back from storage.
+    trace: Option<TraceParent>,
 }
 
 /// Why an ingested body is not an acceptable event.
@@ -96,6 +99,7 @@ impl Event {
             created,
             body: envelope.to_string().into(),
             parsed: Some(Arc::new(envelope)),
+            trace: None,
         })
     }
 
@@ -107,7 +111,18 @@ impl Event {
             created,
             body: body.into(),
             parsed: None,
+            trace: None,
         }
+    }
+
+    /// The event, its attempts continuing `trace`.
+    pub fn with_trace(self, trace: Option<TraceParent>) -> Self {
+        Event { trace, ..self }
+    }
+
+    /// The trace its attempts continue, if any.
+    pub fn trace(&self) -> Option<TraceParent> {
+        self.trace
     }
 
     /// The envelope as a JSON value, for templates and filters: the one

@@ -104,6 +104,7 @@ pub struct TestConfig {
     storage: Table,
     delivery: Table,
     node: Table,
+    telemetry: Table,
     connectors: Vec<TestConnector>,
     functions: Vec<Value>,
 }
@@ -131,6 +132,7 @@ impl TestConfig {
             storage: Table::new(),
             delivery: Table::new(),
             node: Table::new(),
+            telemetry: Table::new(),
             connectors: Vec::new(),
             functions: Vec::new(),
         }
@@ -151,6 +153,12 @@ impl TestConfig {
     /// Sets a `[delivery]` key.
     pub fn delivery(mut self, key: &str, value: impl Setting) -> Self {
         self.delivery.insert(key.into(), value.into_toml());
+        self
+    }
+
+    /// Sets a `[telemetry]` key.
+    pub fn telemetry(mut self, key: &str, value: impl Setting) -> Self {
+        self.telemetry.insert(key.into(), value.into_toml());
         self
     }
 
@@ -208,6 +216,7 @@ impl TestConfig {
             ("storage", &self.storage),
             ("delivery", &self.delivery),
             ("node", &self.node),
+            ("telemetry", &self.telemetry),
         ] {
             if !section.is_empty() {
                 doc.insert(name.into(), Value::Table(section.clone()));
