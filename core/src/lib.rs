@@ -27,6 +27,8 @@
 //!   requests and classify answers; [`retry`] owns the timing.
 //! - [`endpoints`]: runtime endpoints (REST hooks): webhook connectors
 //!   created through `POST /v1/endpoints`, stored, and run like configured ones.
+//! - [`calls`]: the operator's view of one call (its events, deliveries
+//!   and invocations) and finding calls by their caller.
 //! - [`functions`]: mid-call tools: `POST /v1/functions/{name}/invoke`
 //!   validates the arguments, calls the customer's endpoint signed, checks
 //!   the answer and logs the invocation off the answer path.
@@ -47,6 +49,7 @@
 
 pub mod actors;
 pub mod api;
+pub mod calls;
 pub mod config;
 pub mod connector;
 pub mod dashboard;

@@ -4,6 +4,7 @@ mod support;
 
 mod admin;
 mod badinput;
+mod calls;
 mod cli;
 mod client_ts;
 mod connectors;

@@ -253,7 +253,7 @@ async fn list_invocations(
         limit: PageLimit::or_default(q.limit),
     };
     let page = state.store.invocations(&filter, &page).await?;
-    let data: Vec<Value> = page.data.iter().map(show).collect();
+    let data: Vec<Value> = page.data.iter().map(show_invocation).collect();
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": page.next_cursor})))
 }
 
@@ -261,7 +261,8 @@ fn json_text(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-fn show(r: &InvocationRecord) -> Value {
+/// An invocation as the API shows it (also in the call view).
+pub(super) fn show_invocation(r: &InvocationRecord) -> Value {
     json!({
         "id": r.id,
         "function": r.function,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod calls;
 mod codes;
 mod endpoints;
 mod error;
@@ -94,6 +95,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(health::configure)
         .configure(ingest::configure)
         .configure(admin::configure)
+        .configure(calls::configure)
         .configure(endpoints::configure)
         .configure(functions::configure)
         .configure(metrics::configure)

@@ -120,6 +120,12 @@ impl Event {
         Event { trace, ..self }
     }
 
+    /// The call it belongs to (`data.call_id`), from the envelope parsed at
+    /// ingest; `None` for an event read back from storage.
+    pub fn call_id(&self) -> Option<&str> {
+        self.parsed.as_ref()?.pointer("/data/call_id")?.as_str()
+    }
+
     /// The trace its attempts continue, if any.
     pub fn trace(&self) -> Option<TraceParent> {
         self.trace

@@ -9,6 +9,7 @@
 //! contract suite in `tests/it/storage/` runs against each.
 
 mod batch;
+mod calls;
 mod error;
 pub mod postgres;
 mod rows;
@@ -21,6 +22,7 @@ mod types;
 use async_trait::async_trait;
 
 pub use batch::Batcher;
+pub use calls::CallLog;
 pub use error::StoreError;
 pub use seal::{SealError, Sealer, SEALED_PREFIX};
 pub use store::SqlStore;
@@ -37,7 +39,7 @@ use crate::{
 
 /// Everything the hub needs from a database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CallLog + Send + Sync + 'static {
     /// Commits an event with all its deliveries in one transaction (grouped
     /// with concurrent callers'), returning only once durable. Idempotent on
     /// the event id: a known id creates nothing and reports the existing

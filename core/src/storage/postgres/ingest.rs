@@ -24,6 +24,7 @@ pub(super) async fn ingest(
     let mut tx = pool.begin().await?;
     let (mut ids, mut kinds, mut created, mut bodies, mut counts) =
         (vec![], vec![], vec![], vec![], vec![]);
+    let mut calls: Vec<Option<&str>> = Vec::with_capacity(batch.len());
     for &i in &order {
         let new = &batch[i].0;
         ids.push(new.event.id.as_str());
@@ -31,13 +32,14 @@ pub(super) async fn ingest(
         created.push(new.event.created);
         bodies.push(&*new.event.body);
         counts.push(new.deliveries.len() as i64);
+        calls.push(new.event.call_id());
     }
     // DO NOTHING also skips a second copy of an id within this same batch.
     let inserted: HashSet<String> = sqlx::query_scalar(
-        "INSERT INTO events (id, type, created, body, deliveries, received_at)
-         SELECT id, type, created, body, deliveries, $6
-         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[])
-              AS t(id, type, created, body, deliveries)
+        "INSERT INTO events (id, type, created, body, deliveries, received_at, call_id)
+         SELECT id, type, created, body, deliveries, $6, call_id
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $7::text[])
+              AS t(id, type, created, body, deliveries, call_id)
          ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(&ids)
@@ -46,6 +48,7 @@ pub(super) async fn ingest(
     .bind(&bodies)
     .bind(&counts)
     .bind(now)
+    .bind(&calls)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()

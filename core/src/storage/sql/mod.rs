@@ -9,6 +9,7 @@
 //! the back-ends' own folders.
 
 mod admin;
+mod calls;
 mod endpoints;
 mod health;
 mod invocations;
