@@ -27,6 +27,8 @@
 //!   requests and classify answers; [`retry`] owns the timing.
 //! - [`endpoints`]: runtime endpoints (REST hooks): webhook connectors
 //!   created through `POST /v1/endpoints`, stored, and run like configured ones.
+//! - [`calls`]: the operator's view of one call (its events, deliveries
+//!   and invocations) and finding calls by their caller.
 //! - [`functions`]: mid-call tools: `POST /v1/functions/{name}/invoke`
 //!   validates the arguments, calls the customer's endpoint signed, checks
 //!   the answer and logs the invocation off the answer path.
@@ -48,11 +50,14 @@
 //! - [`telemetry`]: the hub's Prometheus registry (`GET /metrics`).
 //! - [`lifecycle`]: retention (background pruning), per-caller erasure and
 //!   redaction of chosen payload fields.
+//! - [`traces`]: OpenTelemetry spans of ingest, attempts and invocations,
+//!   exported over OTLP/HTTP, and the `traceparent` they continue and send.
 //! - [`hub`]: wires it all together from a [`config::Config`].
 
 pub mod account;
 pub mod actors;
 pub mod api;
+pub mod calls;
 pub mod config;
 pub mod connector;
 pub mod dashboard;
@@ -75,3 +80,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod template;
 pub mod time;
+pub mod traces;

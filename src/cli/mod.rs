@@ -13,6 +13,10 @@ mod verify;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use switchboard_core::traces::TracesGuard;
+use tracing_subscriber::{
+    fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer, Registry,
+};
 
 /// Switchboard: takes in call events from the AI receptionist, stores them
 /// durably, and delivers each to your webhooks and business tools, signed and
@@ -81,16 +85,43 @@ pub enum Command {
     Backup(backup::Args),
 }
 
-/// Sets up `tracing` (RUST_LOG filters; default `info`).
-pub fn init_logging(cli: &Cli) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,actix_server=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match cli.log_format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+/// Sets up `tracing`: logs on stderr (RUST_LOG filters; default `info`)
+/// and, for `serve` with `[telemetry] otlp_endpoint`, the span exporter
+/// (its own filter: the log level does not decide what is traced). The
+/// guard exports the last spans when shut down.
+pub fn init_logging(cli: &Cli) -> anyhow::Result<Option<TracesGuard>> {
+    let (traces, guard) = match served_config(cli) {
+        Some(config) => {
+            let node = config.node.resolved_id();
+            match switchboard_core::traces::layer::<Registry>(&config.telemetry, &node)? {
+                Some((layer, guard)) => (Some(layer), Some(guard)),
+                None => (None, None),
+            }
+        }
+        None => (None, None),
+    };
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
+    let logs = match cli.log_format {
+        LogFormat::Text => fmt::layer().with_writer(std::io::stderr).boxed(),
+        LogFormat::Json => fmt::layer().json().with_writer(std::io::stderr).boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(traces)
+        .with(logs.with_filter(filter))
+        .init();
+    Ok(guard)
+}
+
+/// The configuration `serve` will run with, read early for `[telemetry]`;
+/// `None` for other commands, or when it does not load (`serve` then
+/// reports why).
+fn served_config(cli: &Cli) -> Option<switchboard_core::config::Config> {
+    match &cli.command {
+        Command::Serve(c) => switchboard_core::config::Config::load(c.config.as_deref())
+            .ok()
+            .map(|(config, _)| config),
+        _ => None,
     }
 }
 

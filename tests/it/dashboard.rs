@@ -3,7 +3,9 @@
 
 use fantoccini::Locator;
 
-use crate::support::{Browser, Receiver, TestConfig, TestConnector, TestHub, ADMIN};
+use crate::support::{
+    fresh_event, wait_until, Browser, Receiver, Reply, TestConfig, TestConnector, TestHub, ADMIN,
+};
 
 #[actix_rt::test]
 async fn dashboard_serves_static_pages_with_a_strict_policy() {
@@ -11,6 +13,7 @@ async fn dashboard_serves_static_pages_with_a_strict_policy() {
     for (path, ct) in [
         ("/", "text/html"),
         ("/assets/app.js", "text/javascript"),
+        ("/assets/calls.js", "text/javascript"),
         ("/assets/app.css", "text/css"),
     ] {
         let resp = hub
@@ -354,6 +357,95 @@ async fn dashboard_shows_held_deliveries_and_re_enables() {
     assert!(sent, "the held deliveries were not sent");
     let (_, list) = hub.admin_get("/v1/connectors").await;
     assert_eq!(list["data"][0]["state"], "active", "{list}");
+    browser.close().await;
+    hub.stop().await;
+}
+
+/// Issue 20: find a call by the caller's phone number in national format,
+/// see its timeline with each delivery's status, and reach the same
+/// timeline from the delivery log.
+#[actix_rt::test]
+async fn dashboard_finds_a_call_by_phone_and_shows_its_timeline() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let (ok, down) = (Receiver::start(), Receiver::start());
+    down.set_default(Reply::Status(500, None));
+    let pager = TestConnector::hook("pager", &down.url).set("events", ["lead.captured"]);
+    let config = TestConfig::default()
+        .connector(TestConnector::hook("crm", &ok.url))
+        .connector(pager);
+    let hub = TestHub::start(config).await;
+    let call = "call_dashboard_1";
+    // The fixtures' caller: from_number +15551234567.
+    for kind in ["call.started", "lead.captured"] {
+        let mut ev = fresh_event(kind);
+        ev["data"]["call_id"] = call.into();
+        assert_eq!(hub.post_event(&ev).await.0, 202);
+    }
+    let attempted = wait_until(std::time::Duration::from_secs(10), async || {
+        ok.count() == 2 && down.count() >= 1
+    })
+    .await;
+    assert!(attempted, "both connectors attempted");
+
+    let c = &browser.client;
+    c.goto(&format!("{}/", hub.url)).await.unwrap();
+    browser.submit_login(ADMIN).await;
+    browser.wait_for("tr[data-connector=\"crm\"]").await;
+    c.goto(&format!("{}/#/calls", hub.url)).await.unwrap();
+    browser
+        .wait_for("#call-search")
+        .await
+        .send_keys("(555) 123-4567")
+        .await
+        .unwrap();
+    browser.click("#call-search-submit").await;
+    browser
+        .click(&format!("tr.call-row[data-call=\"{call}\"] a"))
+        .await;
+
+    // The timeline: the two events in order, each delivery's status.
+    let lead = "li.call-event[data-type=\"lead.captured\"]";
+    browser
+        .wait_for(&format!(
+            "{lead} tr.call-delivery[data-connector=\"pager\"][data-status=\"retrying\"]"
+        ))
+        .await;
+    browser
+        .wait_for(&format!(
+            "{lead} tr.call-delivery[data-connector=\"crm\"][data-status=\"succeeded\"]"
+        ))
+        .await;
+    browser
+        .wait_for("li.call-event[data-type=\"call.started\"] tr.call-delivery[data-connector=\"crm\"][data-status=\"succeeded\"]")
+        .await;
+    let mut order = Vec::new();
+    for item in c.find_all(Locator::Css("#timeline > li")).await.unwrap() {
+        order.push(item.attr("data-type").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(order, ["call.started", "lead.captured"]);
+    let pager_row = browser
+        .wait_for(&format!(
+            "{lead} tr.call-delivery[data-connector=\"pager\"]"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        pager_row.contains("500"),
+        "the last answer is shown: {pager_row}"
+    );
+
+    // From the delivery log, an event leads to its call's timeline.
+    c.goto(&format!("{}/#/deliveries?connector=pager", hub.url))
+        .await
+        .unwrap();
+    browser.click("tr.delivery-row a.call-link").await;
+    let shown = browser.wait_for("#call-id").await.text().await.unwrap();
+    assert_eq!(shown, call);
+
     browser.close().await;
     hub.stop().await;
 }

@@ -18,6 +18,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/events/{id}"),
     ("get", "/v1/deliveries"),
     ("get", "/v1/deliveries/{id}"),
+    ("get", "/v1/calls"),
+    ("get", "/v1/calls/{call_id}"),
     ("post", "/v1/deliveries/{id}/replay"),
     ("post", "/v1/events/{id}/replay"),
     ("post", "/v1/replay"),

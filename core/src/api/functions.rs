@@ -8,17 +8,20 @@ use actix_web::{
 };
 use serde::{de::Error as _, Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
+use tracing::Instrument;
 
 use super::{
     extract::{Json, Query},
     params::PageLimit,
+    traced::Traceparent,
     AdminToken, ApiError, AppState, ErrorCode, IngestToken,
 };
 use crate::{
     account::{AccountId, Scope},
-    functions::{Function, InvocationFilter, InvocationRecord, Outcome},
+    functions::{Failed, Function, InvocationFilter, InvocationRecord, Invoked, Outcome},
     storage::PageRequest,
     time::rfc3339,
+    traces::{outbound, spans},
 };
 
 /// Response header carrying the invocation id (the `webhook-id` the endpoint saw).
@@ -92,7 +95,10 @@ fn with_invocation(mut resp: HttpResponse, id: &str) -> HttpResponse {
 #[utoipa::path(
     tag = "functions",
     security(("ingest_token" = [])),
-    params(("name" = String, Path, description = "Function name")),
+    params(
+        ("name" = String, Path, description = "Function name"),
+        ("traceparent" = Option<String>, Header, description = "W3C Trace Context: the trace the invocation's span continues, and the function's request carries"),
+    ),
     request_body = InvokeRequest,
     responses(
         (status = 200, description = "The endpoint's answer", body = super::openapi::InvokeResult),
@@ -107,6 +113,7 @@ async fn invoke_function(
     _: IngestToken,
     path: web::Path<String>,
     body: Json<InvokeRequest>,
+    incoming: Traceparent,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let InvokeRequest {
@@ -116,7 +123,7 @@ async fn invoke_function(
     } = body.0;
     let function = lookup(&state, &Scope::of(account.unwrap_or_default()), &path)?;
     let arguments = Value::Object(arguments);
-    match state.functions.invoke(function, &call_id, &arguments).await {
+    match traced_invoke(&state, function, &call_id, &arguments, incoming).await {
         Ok(done) => {
             let mut out = String::with_capacity(done.answer.result.get().len() + 12);
             out.push_str("{\"result\":");
@@ -132,6 +139,43 @@ async fn invoke_function(
             &failed.id,
         )),
     }
+}
+
+/// Invokes `function` inside its span, the function's request carrying
+/// the trace.
+async fn traced_invoke(
+    state: &AppState,
+    function: &Function,
+    call_id: &str,
+    arguments: &Value,
+    incoming: Traceparent,
+) -> Result<Invoked, Failed> {
+    let span = spans::invocation(&function.spec.name, call_id, incoming.0);
+    let calling = state.functions.invoke(function, call_id, arguments);
+    let result = outbound::sending(&span, incoming.0, calling)
+        .instrument(span.clone())
+        .await;
+    let (id, end) = match &result {
+        Ok(done) => (
+            &done.id,
+            spans::Ended {
+                status_code: Some(200),
+                outcome: Outcome::Ok.as_str(),
+                error: None,
+            },
+        ),
+        Err(failed) => (
+            &failed.id,
+            spans::Ended {
+                status_code: Some(failed.error.status_code()),
+                outcome: failed.error.outcome().as_str(),
+                error: Some(&failed.error),
+            },
+        ),
+    };
+    spans::invoked(&span, id);
+    spans::ended(&span, end);
+    result
 }
 
 /// The configured functions.
@@ -225,7 +269,7 @@ async fn list_invocations(
         .store
         .invocations(admin.scope(), &filter, &page)
         .await?;
-    let data: Vec<Value> = page.data.iter().map(show).collect();
+    let data: Vec<Value> = page.data.iter().map(show_invocation).collect();
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": page.next_cursor})))
 }
 
@@ -233,7 +277,8 @@ fn json_text(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-fn show(r: &InvocationRecord) -> Value {
+/// An invocation as the API shows it (also in the call view).
+pub(super) fn show_invocation(r: &InvocationRecord) -> Value {
     json!({
         "id": r.id,
         "function": r.function,

@@ -5,9 +5,12 @@
 
 use actix_web::{post, web, HttpResponse};
 use serde_json::json;
+use tracing::Instrument;
 
-use super::{extract::JsonBytes, limits::WithinRate, ApiError, AppState, IngestToken};
-use crate::event::Event;
+use super::{
+    extract::JsonBytes, limits::WithinRate, traced::Traceparent, ApiError, AppState, IngestToken,
+};
+use crate::{event::Event, traces::spans};
 
 pub(super) fn configure(cfg: &mut super::ServiceConfig) {
     cfg.service(post_event);
@@ -17,6 +20,7 @@ pub(super) fn configure(cfg: &mut super::ServiceConfig) {
 #[utoipa::path(
     tag = "ingest",
     security(("ingest_token" = [])),
+    params(("traceparent" = Option<String>, Header, description = "W3C Trace Context: the trace the event's ingest span and delivery attempts continue, and every request its deliveries send carries")),
     request_body(content = super::openapi::AnyEvent, content_type = "application/json"),
     responses(
         (status = 202, description = "Committed with its deliveries", body = super::openapi::Accepted),
@@ -32,10 +36,30 @@ async fn post_event(
     _: WithinRate,
     _: IngestToken,
     body: JsonBytes,
+    incoming: Traceparent,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let event = Event::parse(&body.0, chrono::Utc::now().timestamp())?;
+    let span = spans::ingest(incoming.0);
+    ingest(&body.0, incoming, &span, &state)
+        .instrument(span.clone())
+        .await
+}
+
+async fn ingest(
+    body: &[u8],
+    incoming: Traceparent,
+    span: &tracing::Span,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    let event = Event::parse(body, chrono::Utc::now().timestamp())?
+        .with_trace(spans::carried(span, incoming.0));
+    let kind = event.kind;
     let ingested = state.ingestor.ingest(event).await?;
+    let ids = spans::EventIds {
+        event_id: &ingested.event_id,
+        event_type: kind.as_str(),
+    };
+    spans::ingested(span, ids, ingested.deliveries, ingested.created);
     let body = json!({"id": ingested.event_id, "deliveries": ingested.deliveries});
     Ok(if ingested.created {
         HttpResponse::Accepted().json(body)

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod auth;
+mod calls;
 mod codes;
 mod endpoints;
 mod erasure;
@@ -17,6 +18,7 @@ mod not_allowed;
 pub mod openapi;
 mod params;
 mod test_fire;
+mod traced;
 
 use std::sync::{Arc, RwLock};
 
@@ -100,6 +102,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(ingest::configure)
         .configure(admin::configure)
         .configure(accounts::configure)
+        .configure(calls::configure)
         .configure(endpoints::configure)
         .configure(erasure::configure)
         .configure(functions::configure)

@@ -196,6 +196,7 @@ impl Config {
         }
         self.validate_connectors()?;
         self.operations.validate()?;
+        self.telemetry.validate()?;
         crate::functions::validate(self)
     }
 

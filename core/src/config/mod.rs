@@ -10,6 +10,7 @@ mod load;
 mod operations;
 mod rate_limit;
 mod secret;
+mod telemetry;
 
 use std::{net::IpAddr, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -24,6 +25,7 @@ pub use load::{ConfigError, ConfigSource};
 pub use operations::OperationsConfig;
 pub use rate_limit::RateLimit;
 pub use secret::Secret;
+pub use telemetry::TelemetryConfig;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +58,9 @@ pub struct Config {
     /// The operator's receiver of every account's operational events.
     #[serde(default)]
     pub operations: OperationsConfig,
+    /// OpenTelemetry traces (off unless `otlp_endpoint` is set).
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
 }
 
 /// `[server]`

@@ -1,4 +1,4 @@
-//! The web dashboard at `/`: three static files embedded in the binary (no
+//! The web dashboard at `/`: four static files embedded in the binary (no
 //! build step) that drive the admin API from the browser.
 //!
 //! The pages carry no data and need no token; every number on them comes
@@ -10,6 +10,7 @@ use actix_web::{get, http::header, web, HttpResponse};
 
 const INDEX: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
+const CALLS_SCRIPT: &str = include_str!("assets/calls.js");
 const STYLE: &str = include_str!("assets/app.css");
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
@@ -18,7 +19,10 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
 /// Mounts `/` and `/assets/*` (outside the OpenAPI document: they are pages,
 /// not API).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(index).service(script).service(style);
+    cfg.service(index)
+        .service(script)
+        .service(calls_script)
+        .service(style);
 }
 
 fn asset(content_type: &str, body: &'static str) -> HttpResponse {
@@ -42,6 +46,11 @@ async fn index() -> HttpResponse {
 #[get("/assets/app.js")]
 async fn script() -> HttpResponse {
     asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+#[get("/assets/calls.js")]
+async fn calls_script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", CALLS_SCRIPT)
 }
 
 #[get("/assets/app.css")]

@@ -5,7 +5,7 @@ use std::{borrow::Cow, sync::Arc};
 use serde_json::{Map, Value};
 
 use super::{schema::first_violation, EventType};
-use crate::{account::AccountId, ids};
+use crate::{account::AccountId, ids, traces::TraceParent};
 
 /// An event as stored and sent: the envelope bytes are fixed at ingest and
 /// every delivery sends exactly these bytes.
@@ -26,6 +26,13 @@ pub struct Event {
     /// it again (shared by the clones every delivery's job holds); `None`
     /// for an event read back from storage.
     parsed: Option<Arc<Value>>,
+    /// The trace its deliveries' attempts join ([`crate::traces`]): set at
+    /// ingest, `None` for an event read back from storage.
+    trace: Option<TraceParent>,
+    /// `data.call_id`, taken at ingest (storage indexes it, and is handed
+    /// the event without `parsed`); `None` for an event read back from
+    /// storage.
+    call_id: Option<Arc<str>>,
 }
 
 /// Why an ingested body is not an acceptable event.
@@ -94,6 +101,10 @@ impl Event {
         // Written back as an integer, so receivers see one form.
         map.insert("created".into(), created.into());
         let envelope = canonical(map);
+        let call_id = envelope
+            .pointer("/data/call_id")
+            .and_then(Value::as_str)
+            .map(Arc::from);
         Ok(Event {
             id,
             kind,
@@ -101,6 +112,8 @@ impl Event {
             created,
             body: envelope.to_string().into(),
             parsed: Some(Arc::new(envelope)),
+            trace: None,
+            call_id,
         })
     }
 
@@ -114,6 +127,8 @@ impl Event {
             created,
             body: body.into(),
             parsed: None,
+            trace: None,
+            call_id: None,
         }
     }
 
@@ -129,12 +144,30 @@ impl Event {
             created: self.created,
             body: self.body.clone(),
             parsed: None,
+            trace: None,
+            call_id: self.call_id.clone(),
         }
     }
 
     /// The same event, belonging to `account` (an event read from storage).
     pub fn in_account(self, account: AccountId) -> Self {
         Event { account, ..self }
+    }
+
+    /// The event, its attempts continuing `trace`.
+    pub fn with_trace(self, trace: Option<TraceParent>) -> Self {
+        Event { trace, ..self }
+    }
+
+    /// The call it belongs to (`data.call_id`), as taken at ingest; `None`
+    /// for an event read back from storage.
+    pub fn call_id(&self) -> Option<&str> {
+        self.call_id.as_deref()
+    }
+
+    /// The trace its attempts continue, if any.
+    pub fn trace(&self) -> Option<TraceParent> {
+        self.trace
     }
 
     /// The envelope as a JSON value, for templates and filters: the one

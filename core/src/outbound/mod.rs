@@ -184,6 +184,11 @@ impl OutboundClient {
         }
         let started = Instant::now();
         let mut builder = self.client.request(req.method.clone(), req.url.clone());
+        // Before the request's own headers, so a template that sets
+        // `traceparent` itself keeps its value.
+        if let Some(traceparent) = crate::traces::outbound::current() {
+            builder = builder.header(crate::traces::TRACEPARENT, traceparent);
+        }
         builder = builder.headers(req.headers.clone()).body(req.body.clone());
         let resp = builder.send().await.map_err(|e| self.classify(e))?;
         let status = resp.status();

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod batch;
+mod calls;
 mod error;
 mod lifecycle;
 pub mod postgres;
@@ -25,6 +26,7 @@ use async_trait::async_trait;
 
 pub use accounts::{DeletedAccount, StoredAccount, StoredCounts, TokenRecord};
 pub use batch::Batcher;
+pub use calls::CallLog;
 pub use error::StoreError;
 pub use lifecycle::{CallerRows, Cutoffs, Erased, ErasurePage, ErasureRecord, Pruned};
 pub use seal::{SealError, Sealer, SEALED_PREFIX};
@@ -45,7 +47,7 @@ use crate::{
 
 /// Everything the hub needs from a database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CallLog + Send + Sync + 'static {
     /// Commits an event with all its deliveries in one transaction (grouped
     /// with concurrent callers'), returning only once durable. Idempotent on
     /// the event id: a known id creates nothing and reports the existing

@@ -105,6 +105,7 @@ pub struct TestConfig {
     delivery: Table,
     node: Table,
     operations: Table,
+    telemetry: Table,
     connectors: Vec<TestConnector>,
     functions: Vec<Value>,
     /// Other sections (`[retention]`, `[logging]`), by name.
@@ -135,6 +136,7 @@ impl TestConfig {
             delivery: Table::new(),
             node: Table::new(),
             operations: Table::new(),
+            telemetry: Table::new(),
             connectors: Vec::new(),
             functions: Vec::new(),
             sections: Table::new(),
@@ -174,6 +176,12 @@ impl TestConfig {
     /// Sets an `[operations]` key.
     pub fn operations(mut self, key: &str, value: impl Setting) -> Self {
         self.operations.insert(key.into(), value.into_toml());
+        self
+    }
+
+    /// Sets a `[telemetry]` key.
+    pub fn telemetry(mut self, key: &str, value: impl Setting) -> Self {
+        self.telemetry.insert(key.into(), value.into_toml());
         self
     }
 
@@ -232,6 +240,7 @@ impl TestConfig {
             ("delivery", &self.delivery),
             ("node", &self.node),
             ("operations", &self.operations),
+            ("telemetry", &self.telemetry),
         ] {
             if !section.is_empty() {
                 doc.insert(name.into(), Value::Table(section.clone()));

@@ -18,6 +18,8 @@ pub enum Reply {
     Hang(Duration),
     /// Answer with this redirect status and `Location`.
     Redirect(u16, String),
+    /// Answer 200 with this JSON body.
+    Json(serde_json::Value),
 }
 
 /// A request as received.
@@ -145,6 +147,7 @@ async fn handle(state: Arc<Mutex<State>>, req: HttpRequest, body: web::Bytes) ->
             .unwrap_or(Reply::Status(200, None))
     };
     match reply {
+        Reply::Json(body) => HttpResponse::Ok().json(body),
         Reply::Hang(d) => {
             actix_rt::time::sleep(d).await;
             HttpResponse::Ok().finish()

@@ -5,6 +5,7 @@
 use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
+use tracing::Instrument;
 
 use super::{disable, pacing, ConnectorSettings};
 use crate::{
@@ -13,6 +14,7 @@ use crate::{
     lifecycle::Redactor,
     retry::{jitter, Attempted},
     time::now_ms,
+    traces::{outbound, spans},
 };
 
 /// How the connector's `deliver` ended.
@@ -47,7 +49,9 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> AttemptResult {
         event: &job.event,
         attempt: number,
     };
-    let (outcome, ran) = match AssertUnwindSafe(s.connector.deliver(&req, &s.http))
+    let span = attempt_span(s, &job, number);
+    let sending = outbound::sending(&span, job.event.trace(), s.connector.deliver(&req, &s.http));
+    let (outcome, ran) = match AssertUnwindSafe(sending.instrument(span.clone()))
         .catch_unwind()
         .await
     {
@@ -73,6 +77,12 @@ pub(super) async fn attempt(s: &ConnectorSettings, job: Job) -> AttemptResult {
     };
     let next = hub.policy.next_step(outcome.verdict, &attempted);
     log_attempt(s, &job, number, duration_ms, &outcome, next);
+    let end = spans::Ended {
+        status_code: outcome.status_code,
+        outcome: next.state().as_str(),
+        error: outcome.error.as_ref().map(|e| e as &dyn std::fmt::Display),
+    };
+    spans::ended(&span, end);
     let record = AttemptRecord {
         delivery_id: job.delivery_id.clone(),
         started_at,
@@ -136,6 +146,19 @@ fn redact(redactor: &Redactor, job: &Job, mut outcome: Outcome) -> Outcome {
         std::sync::Arc::new(sent)
     });
     outcome
+}
+
+fn attempt_span(s: &ConnectorSettings, job: &Job, number: u32) -> tracing::Span {
+    let ids = spans::AttemptIds {
+        connector: &s.name,
+        delivery_id: &job.delivery_id,
+        event: spans::EventIds {
+            event_id: &job.event.id,
+            event_type: job.event.kind.as_str(),
+        },
+        number,
+    };
+    spans::attempt(ids, job.event.trace())
 }
 
 fn log_attempt(

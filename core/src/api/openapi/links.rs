@@ -35,6 +35,7 @@ const EVENT: (&str, &str, &str) = ("post", "/v1/events", "202");
 const CONNECTORS: (&str, &str, &str) = ("get", "/v1/connectors", "200");
 const FUNCTIONS: (&str, &str, &str) = ("get", "/v1/functions", "200");
 const FIRED: (&str, &str, &str) = ("post", "/v1/connectors/{name}/test", "202");
+const CALLS: (&str, &str, &str) = ("get", "/v1/calls", "200");
 
 const LINKS: &[Link] = &[
     link(ENDPOINT, "ReadEndpoint", "read_endpoint", "id", "/id"),
@@ -94,6 +95,7 @@ const LINKS: &[Link] = &[
         "name",
         "/data/0/name",
     ),
+    link(CALLS, "ReadCall", "read_call", "call_id", "/data/0/call_id"),
 ];
 
 /// Adds every link to the answers of `doc` that carry the identifiers.

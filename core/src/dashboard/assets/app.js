@@ -308,7 +308,7 @@ async function deliveriesPage(params) {
     return h('tr', { class: 'delivery-row', 'data-id': d.id, 'data-status': d.status },
       h('td', {}, check),
       h('td', {}, h('a', { class: 'mono', href: `#/deliveries/${encodeURIComponent(d.id)}`, text: d.id })),
-      h('td', { text: d.event_type }),
+      h('td', {}, h('a', { class: 'call-link', href: `#/events/${encodeURIComponent(d.event_id)}/call`, title: 'The call\'s timeline', text: d.event_type })),
       h('td', { text: d.connector }),
       h('td', {}, badge(d.status)),
       h('td', { class: 'num', text: d.attempt_count }),
@@ -396,6 +396,7 @@ async function deliveryPage(id) {
     h('div', { class: 'panel' }, h('dl', { class: 'facts' },
       h('dt', { text: 'Status' }), h('dd', { id: 'delivery-status' }, badge(d.status)),
       h('dt', { text: 'Event' }), h('dd', {}, h('a', { class: 'mono', href: `#/deliveries?event_id=${encodeURIComponent(d.event_id)}`, text: d.event_id }), ` (${d.event_type})`),
+      event.envelope?.data?.call_id ? [h('dt', { text: 'Call' }), h('dd', {}, h('a', { class: 'mono', id: 'call-link', href: `#/calls/${encodeURIComponent(event.envelope.data.call_id)}`, text: event.envelope.data.call_id }))] : null,
       h('dt', { text: 'Connector' }), h('dd', { text: d.connector }),
       h('dt', { text: 'Attempts' }), h('dd', { id: 'attempt-count', text: d.attempt_count }),
       h('dt', { text: 'Next attempt' }), h('dd', { text: when(d.next_attempt_at) }),
@@ -426,7 +427,10 @@ async function render(message) {
   const { parts, params } = parseHash();
   try {
     let page;
-    if (parts[0] === 'deliveries' && parts[1]) page = await deliveryPage(decodeURIComponent(parts[1]));
+    if (parts[0] === 'calls' && parts[1]) page = await callPage(decodeURIComponent(parts[1]));
+    else if (parts[0] === 'calls') page = await callsPage(params);
+    else if (parts[0] === 'events' && parts[2] === 'call') page = await callOfEvent(decodeURIComponent(parts[1]));
+    else if (parts[0] === 'deliveries' && parts[1]) page = await deliveryPage(decodeURIComponent(parts[1]));
     else if (parts[0] === 'deliveries') page = await deliveriesPage(params);
     else page = await connectorsPage();
     main().replaceChildren(...page.flat());

@@ -24,6 +24,7 @@ pub(super) async fn ingest(
     let mut tx = pool.begin().await?;
     let (mut accounts, mut ids, mut kinds, mut created, mut bodies, mut counts) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut calls: Vec<Option<&str>> = Vec::with_capacity(batch.len());
     for &i in &order {
         let new = &batch[i].0;
         accounts.push(new.event.account.as_str());
@@ -32,14 +33,16 @@ pub(super) async fn ingest(
         created.push(new.event.created);
         bodies.push(&*new.event.body);
         counts.push(new.deliveries.len() as i64);
+        calls.push(new.event.call_id());
     }
     // DO NOTHING also skips a second copy of an id within this same batch.
     // Idempotency is per account: the same id in two accounts is two events.
     let inserted: HashSet<(String, String)> = sqlx::query_as(
-        "INSERT INTO events (id, type, created, body, deliveries, received_at, account)
-         SELECT id, type, created, body, deliveries, $6, account
-         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $7::text[])
-              AS t(id, type, created, body, deliveries, account)
+        "INSERT INTO events (id, type, created, body, deliveries, received_at, account, call_id)
+         SELECT id, type, created, body, deliveries, $6, account, call_id
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $7::text[],
+                     $8::text[])
+              AS t(id, type, created, body, deliveries, account, call_id)
          ON CONFLICT (account, id) DO NOTHING RETURNING account, id",
     )
     .bind(&ids)
@@ -49,6 +52,7 @@ pub(super) async fn ingest(
     .bind(&counts)
     .bind(now)
     .bind(&accounts)
+    .bind(&calls)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod admin;
+mod calls;
 mod endpoints;
 mod erase;
 mod health;

@@ -23,8 +23,8 @@ pub(super) fn ingest(
     }
     let now = now_ms();
     let mut event = db.prepare(
-        "INSERT INTO events (id, type, created, body, deliveries, received_at, account)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, id) DO NOTHING",
+        "INSERT INTO events (id, type, created, body, deliveries, received_at, account, call_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (account, id) DO NOTHING",
     )?;
     let mut delivery = db.prepare(
         "INSERT INTO deliveries (id, event_id, event_type, connector, status, next_attempt_at,
@@ -44,7 +44,8 @@ pub(super) fn ingest(
             &*ev.body,
             n as i64,
             now,
-            ev.account.as_str()
+            ev.account.as_str(),
+            ev.call_id()
         ])? == 1;
         if !created {
             // Stored before, or earlier in this batch (whose count is known).
