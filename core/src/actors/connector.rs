@@ -125,7 +125,13 @@ impl ConnectorActor {
         while let Some(next) = self.mailbox.next(now, now_ms()) {
             match next {
                 // Erased while queued: never sent again (and nothing to record).
-                Next::Start(job) if self.s.hub.cancelled.contains(&job.event.id) => {
+                Next::Start(job)
+                    if self
+                        .s
+                        .hub
+                        .cancelled
+                        .contains(&job.event.account, &job.event.id) =>
+                {
                     self.mailbox.finished()
                 }
                 Next::Start(job) => self.spawn_attempt(job, ctx),

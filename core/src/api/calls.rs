@@ -13,7 +13,6 @@ use super::{
 use crate::{
     calls::{CallEvent, CallRecord, CallSummary, Caller},
     delivery::DeliveryDetail,
-    storage::CallLog,
     time::rfc3339,
 };
 
@@ -121,11 +120,11 @@ impl From<CallSummary> for CallSummaryView {
 )]
 #[get("/v1/calls/{call_id}")]
 async fn read_call(
-    _: AdminToken,
+    admin: AdminToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    match state.store.call(&path).await? {
+    match state.store.call(admin.scope(), &path).await? {
         Some(call) => Ok(HttpResponse::Ok().json(CallView::from(call))),
         None => Err(ApiError::not_found("call", &path)),
     }
@@ -158,7 +157,7 @@ struct CallQuery {
 )]
 #[get("/v1/calls")]
 async fn find_calls(
-    _: AdminToken,
+    admin: AdminToken,
     query: Query<CallQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -171,8 +170,13 @@ async fn find_calls(
         return Ok(HttpResponse::Ok().json(json!({"data": [], "next_cursor": null})));
     }
     let found = match Search::of(q)? {
-        Search::Caller(who) => state.store.find_calls(&who, SEARCH_LIMIT).await?,
-        Search::Call(id) => state.store.call_summaries(&[id]).await?,
+        Search::Caller(who) => {
+            state
+                .store
+                .find_calls(admin.scope(), &who, SEARCH_LIMIT)
+                .await?
+        }
+        Search::Call(id) => state.store.call_summaries(admin.scope(), &[id]).await?,
     };
     let data: Vec<CallSummaryView> = found.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(json!({"data": data, "next_cursor": null})))

@@ -58,13 +58,13 @@ impl ErasureRequest {
 )]
 #[post("/v1/erasure")]
 async fn erase_caller(
-    _: AdminToken,
+    admin: AdminToken,
     body: Json<ErasureRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = body.0.identifier()?;
     let by = erasure::token_label(state.admin_token.expose());
-    let record = erasure::erase(&*state.store, &state.cancelled, &who, &by).await?;
+    let record = erasure::erase(&*state.store, admin.scope(), &state.cancelled, &who, &by).await?;
     Ok(HttpResponse::Ok().json(record.erased))
 }
 
@@ -91,7 +91,7 @@ struct ErasureQuery {
 )]
 #[get("/v1/erasures")]
 async fn list_erasures(
-    _: AdminToken,
+    admin: AdminToken,
     query: Query<ErasureQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -107,5 +107,5 @@ async fn list_erasures(
         cursor: q.cursor,
         limit: PageLimit::or_default(q.limit),
     };
-    Ok(HttpResponse::Ok().json(state.store.erasures(&page).await?))
+    Ok(HttpResponse::Ok().json(state.store.erasures(admin.scope(), &page).await?))
 }

@@ -1,6 +1,7 @@
 //! Events being erased: a connector actor that holds one of their
 //! deliveries in memory drops it instead of sending it again.
 
+use crate::account::AccountId;
 use std::{collections::HashSet, sync::Mutex};
 
 /// Ids of erased events, for this node's connector actors. Kept for the
@@ -12,16 +13,18 @@ pub struct Cancelled {
 }
 
 impl Cancelled {
-    /// Marks these events' deliveries as not to be attempted again.
-    pub fn cancel(&self, events: &[String]) {
+    /// Marks these events of `account` as not to be attempted again (an
+    /// event id is unique only within its account).
+    pub fn cancel(&self, account: &AccountId, events: &[String]) {
         self.events
             .lock()
             .expect("lock")
-            .extend(events.iter().cloned());
+            .extend(events.iter().map(|e| account.target_key(e).to_string()));
     }
 
     /// Whether an event's deliveries were cancelled.
-    pub fn contains(&self, event: &str) -> bool {
-        self.events.lock().expect("lock").contains(event)
+    pub fn contains(&self, account: &AccountId, event: &str) -> bool {
+        let events = self.events.lock().expect("lock");
+        !events.is_empty() && events.contains(&*account.target_key(event))
     }
 }

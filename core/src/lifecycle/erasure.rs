@@ -4,19 +4,23 @@
 use sha2::{Digest, Sha256};
 
 use super::{Cancelled, Identifier};
-use crate::storage::{ErasureRecord, Store, StoreError};
+use crate::{
+    account::Scope,
+    storage::{ErasureRecord, Store, StoreError},
+};
 
-/// Erases everything stored about `who`; `requested_by` goes in the log.
+/// Erases everything `scope`'s account stores about `who`; `requested_by` goes in the log.
 pub async fn erase(
     store: &dyn Store,
+    scope: &Scope,
     cancelled: &Cancelled,
     who: &Identifier,
     requested_by: &str,
 ) -> Result<ErasureRecord, StoreError> {
-    let rows = store.find_caller(who).await?;
+    let rows = store.find_caller(scope, who).await?;
     // First, so no actor sends a queued delivery of these events meanwhile.
-    cancelled.cancel(&rows.events);
-    let record = store.erase(&rows, who, requested_by).await?;
+    cancelled.cancel(scope.account(), &rows.events);
+    let record = store.erase(scope, &rows, who, requested_by).await?;
     tracing::info!(
         erasure = %record.id,
         kind = who.kind(),

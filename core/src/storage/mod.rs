@@ -160,19 +160,20 @@ pub trait Store: CallLog + Send + Sync + 'static {
     async fn compact(&self) -> Result<(), StoreError>;
 
     /// The events and function invocations that mention a caller.
-    async fn find_caller(&self, who: &Identifier) -> Result<CallerRows, StoreError>;
+    async fn find_caller(&self, scope: &Scope, who: &Identifier) -> Result<CallerRows, StoreError>;
 
     /// Deletes those rows for good (with the events' deliveries and
     /// attempts) and logs the erasure as asked by `requested_by`.
     async fn erase(
         &self,
+        scope: &Scope,
         rows: &CallerRows,
         who: &Identifier,
         requested_by: &str,
     ) -> Result<ErasureRecord, StoreError>;
 
     /// A page of erasure records, newest first.
-    async fn erasures(&self, page: &PageRequest) -> Result<ErasurePage, StoreError>;
+    async fn erasures(&self, scope: &Scope, page: &PageRequest) -> Result<ErasurePage, StoreError>;
 
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

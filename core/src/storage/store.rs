@@ -217,21 +217,22 @@ impl<E: Engine> Store for SqlStore<E> {
         self.engine.compact().await
     }
 
-    async fn find_caller(&self, who: &Identifier) -> Result<CallerRows, StoreError> {
-        self.sql.find_caller(who).await
+    async fn find_caller(&self, scope: &Scope, who: &Identifier) -> Result<CallerRows, StoreError> {
+        self.sql.find_caller(scope, who).await
     }
 
     async fn erase(
         &self,
+        scope: &Scope,
         rows: &CallerRows,
         who: &Identifier,
         requested_by: &str,
     ) -> Result<ErasureRecord, StoreError> {
-        self.sql.erase(rows, who, requested_by).await
+        self.sql.erase(scope, rows, who, requested_by).await
     }
 
-    async fn erasures(&self, page: &PageRequest) -> Result<ErasurePage, StoreError> {
-        self.sql.erasures(page).await
+    async fn erasures(&self, scope: &Scope, page: &PageRequest) -> Result<ErasurePage, StoreError> {
+        self.sql.erasures(scope, page).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

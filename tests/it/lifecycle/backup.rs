@@ -81,7 +81,10 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_event() {
     let url = format!("sqlite://{}", copy.display());
     let restored = storage::open(&storage_config(&url)).await.unwrap();
     for id in &before {
-        let event = restored.event(id).await.unwrap();
+        let event = restored
+            .event(&switchboard_core::account::Scope::default(), id)
+            .await
+            .unwrap();
         assert!(
             event.is_some(),
             "{id} was acknowledged before the backup and is missing"

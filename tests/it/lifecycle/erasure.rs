@@ -88,6 +88,7 @@ fn invocation(call_id: &str, arguments: Value) -> InvocationRecord {
         started_at: now_ms(),
         duration_us: 10,
         node: "n1".into(),
+        account: Default::default(),
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use switchboard_core::account::Scope;
+
 use switchboard_core::{
     functions::{invocation_id, InvocationFilter, InvocationRecord, Outcome},
     storage::{Cutoffs, PageRequest, Store},
@@ -26,6 +28,7 @@ fn invocation(started_at: i64) -> InvocationRecord {
         started_at,
         duration_us: 10,
         node: "n1".into(),
+        account: Default::default(),
     }
 }
 
@@ -50,7 +53,7 @@ async fn old_invocations_go_in_batches(store: Arc<dyn Store>) {
         limit: 100,
     };
     let left = store
-        .invocations(&InvocationFilter::default(), &page)
+        .invocations(&Scope::default(), &InvocationFilter::default(), &page)
         .await
         .unwrap();
     let ids: Vec<_> = left.data.iter().map(|r| r.id.as_str()).collect();

@@ -86,7 +86,11 @@ async fn list_endpoints(
         limit: PageLimit::or_default(query.limit),
     };
     let page = state.store.endpoint_page(admin.scope(), &page).await?;
-    let keys: Vec<String> = page.data.iter().map(|e| e.record.key().to_string()).collect();
+    let keys: Vec<String> = page
+        .data
+        .iter()
+        .map(|e| e.record.key().to_string())
+        .collect();
     let held = state.store.held(&keys).await?;
     let data = page
         .data

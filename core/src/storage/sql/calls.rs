@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::{Dialect, Fields, Sql, Statement};
 use crate::{
+    account::Scope,
     calls::{CallEvent, CallRecord, CallSummary, Caller},
     delivery::{Attempt, DeliveryDetail},
     storage::{
@@ -20,29 +21,39 @@ const SCAN_PAGE: i64 = 1000;
 
 impl<DB: Dialect> Sql<DB> {
     /// See [`Store::call`](crate::storage::Store::call).
-    pub(crate) async fn call(&self, call_id: &str) -> Result<Option<CallRecord>, StoreError> {
+    pub(crate) async fn call(
+        &self,
+        scope: &Scope,
+        call_id: &str,
+    ) -> Result<Option<CallRecord>, StoreError> {
+        let account = scope.account().as_str();
         // One snapshot: a delivery never shows beside an event it outran.
         let mut tx = self.read.begin().await?;
         if let Some(snapshot) = DB::SNAPSHOT {
             DB::raw(&mut *tx, snapshot).await?;
         }
         let q = Statement::new(
-            "SELECT id, type, created, received_at FROM events WHERE call_id = $1 \
-             ORDER BY created, received_at, id",
+            "SELECT id, type, created, received_at FROM events \
+             WHERE account = $1 AND call_id = $2 ORDER BY created, received_at, id",
         )
+        .bind(account)
         .bind(call_id);
         let events = DB::fetch_all(&mut *tx, &q).await?;
         let q = Statement::new(format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries \
-             WHERE event_id IN (SELECT id FROM events WHERE call_id = $1) ORDER BY id"
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account = $1 \
+             AND event_id IN (SELECT id FROM events WHERE account = $1 AND call_id = $2) \
+             ORDER BY id"
         ))
+        .bind(account)
         .bind(call_id);
         let deliveries = DB::fetch_all(&mut *tx, &q).await?;
         let q = Statement::new(format!(
             "SELECT {ATTEMPT_COLUMNS}, delivery_id FROM attempts WHERE delivery_id IN \
-             (SELECT id FROM deliveries WHERE event_id IN \
-              (SELECT id FROM events WHERE call_id = $1)) ORDER BY delivery_id, number"
+             (SELECT id FROM deliveries WHERE account = $1 AND event_id IN \
+              (SELECT id FROM events WHERE account = $1 AND call_id = $2)) \
+             ORDER BY delivery_id, number"
         ))
+        .bind(account)
         .bind(call_id);
         let mut attempts: HashMap<String, Vec<Attempt>> = HashMap::new();
         for row in DB::fetch_all(&mut *tx, &q).await? {
@@ -53,8 +64,10 @@ impl<DB: Dialect> Sql<DB> {
                 .push(rows::attempt(&row)?);
         }
         let q = Statement::new(format!(
-            "SELECT {INVOCATION_COLUMNS} FROM function_invocations WHERE call_id = $1 ORDER BY id"
+            "SELECT {INVOCATION_COLUMNS} FROM function_invocations \
+             WHERE account = $1 AND call_id = $2 ORDER BY id"
         ))
+        .bind(account)
         .bind(call_id);
         let invocations = DB::fetch_all(&mut *tx, &q)
             .await?
@@ -100,6 +113,7 @@ impl<DB: Dialect> Sql<DB> {
     /// See [`Store::find_calls`](crate::storage::Store::find_calls).
     pub(crate) async fn find_calls(
         &self,
+        scope: &Scope,
         who: &Caller,
         limit: usize,
     ) -> Result<Vec<CallSummary>, StoreError> {
@@ -110,8 +124,9 @@ impl<DB: Dialect> Sql<DB> {
         loop {
             let mut q = Statement::new(
                 "SELECT id, call_id, body FROM events \
-                 WHERE call_id IS NOT NULL AND LOWER(body) LIKE $1",
+                 WHERE account = $1 AND call_id IS NOT NULL AND LOWER(body) LIKE $2",
             )
+            .bind(scope.account().as_str())
             .bind(pattern.as_str());
             if let Some(b) = &before {
                 q.push(" AND id < ").push_bind(b.as_str());
@@ -130,12 +145,13 @@ impl<DB: Dialect> Sql<DB> {
             }
         }
         found.truncate(limit);
-        self.call_summaries(&found).await
+        self.call_summaries(scope, &found).await
     }
 
     /// See [`Store::call_summaries`](crate::storage::Store::call_summaries).
     pub(crate) async fn call_summaries(
         &self,
+        scope: &Scope,
         call_ids: &[String],
     ) -> Result<Vec<CallSummary>, StoreError> {
         if call_ids.is_empty() {
@@ -143,9 +159,12 @@ impl<DB: Dialect> Sql<DB> {
         }
         let mut q = Statement::new(
             "SELECT call_id, COUNT(*), MIN(received_at), MAX(received_at) FROM events \
-             WHERE call_id IN (",
+             WHERE account = ",
         );
-        q.push_list(call_ids).push(") GROUP BY call_id");
+        q.push_bind(scope.account().as_str())
+            .push(" AND call_id IN (")
+            .push_list(call_ids)
+            .push(") GROUP BY call_id");
         let mut calls = self
             .read_all(&q)
             .await?

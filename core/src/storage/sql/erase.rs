@@ -8,6 +8,7 @@ use super::{
     Dialect, Fields, Sql, Statement, WriteTx,
 };
 use crate::{
+    account::Scope,
     lifecycle::Identifier,
     storage::{CallerRows, Erased, ErasurePage, ErasureRecord, PageRequest, StoreError},
     time::{now_ms, rfc3339, Millis},
@@ -22,13 +23,19 @@ const ERASURE_COLUMNS: &str = "id, account, erased_at, requested_by, identifier_
 impl<DB: Dialect> Sql<DB> {
     /// The events and function invocations that mention `who` anywhere in
     /// their JSON, and the invocations of the calls those events are about.
-    pub(crate) async fn find_caller(&self, who: &Identifier) -> Result<CallerRows, StoreError> {
+    pub(crate) async fn find_caller(
+        &self,
+        scope: &Scope,
+        who: &Identifier,
+    ) -> Result<CallerRows, StoreError> {
         let pattern = who.like_pattern();
+        let account = scope.account().as_str();
         let mut calls = BTreeSet::new();
         let events = self
             .scan(
                 "SELECT id, body FROM events WHERE LOWER(body) LIKE $1",
                 &pattern,
+                account,
                 |_, body| {
                     let hit = who.in_json(body);
                     if hit {
@@ -44,6 +51,7 @@ impl<DB: Dialect> Sql<DB> {
                  WHERE (LOWER(arguments) LIKE $1 OR LOWER(COALESCE(result, '')) LIKE $1 \
                  OR LOWER(call_id) LIKE $1)",
                 &pattern,
+                account,
                 |row, _| {
                     let texts = [row.text(1), row.text(2), row.text(3)];
                     texts
@@ -56,8 +64,11 @@ impl<DB: Dialect> Sql<DB> {
             .collect();
         let calls: Vec<String> = calls.into_iter().collect();
         for chunk in calls.chunks(ID_BATCH) {
-            let mut q = Statement::new("SELECT id FROM function_invocations WHERE call_id IN (");
-            q.push_list(chunk).push(")");
+            let mut q = Statement::new("SELECT id FROM function_invocations WHERE account = ");
+            q.push_bind(account)
+                .push(" AND call_id IN (")
+                .push_list(chunk)
+                .push(")");
             for row in self.read_all(&q).await? {
                 invocations.insert(row.text_at(0)?);
             }
@@ -69,21 +80,25 @@ impl<DB: Dialect> Sql<DB> {
     }
 
     /// Ids (column 0) of the rows of `select` (which filters with `LIKE $1`)
-    /// that `keep` accepts, reading a page at a time in id order; `keep`
+    /// in `account` that `keep` accepts, reading a page at a time in id order; `keep`
     /// sees the row and its column 1.
     async fn scan(
         &self,
         select: &str,
         pattern: &str,
+        account: &str,
         mut keep: impl FnMut(&DB::Row, &str) -> bool,
     ) -> Result<Vec<String>, StoreError> {
         let mut found = Vec::new();
         let mut after = String::new();
         loop {
-            let q = Statement::new(format!("{select} AND id > $2 ORDER BY id LIMIT $3"))
-                .bind(pattern)
-                .bind(after.as_str())
-                .bind(SCAN_PAGE);
+            let q = Statement::new(format!(
+                "{select} AND account = $4 AND id > $2 ORDER BY id LIMIT $3"
+            ))
+            .bind(pattern)
+            .bind(after.as_str())
+            .bind(SCAN_PAGE)
+            .bind(account);
             let rows = self.read_all(&q).await?;
             for row in &rows {
                 let id = row.text_at(0)?;
@@ -103,6 +118,7 @@ impl<DB: Dialect> Sql<DB> {
     /// copy of the deleted values in the files ([`Dialect::SCRUB`]).
     pub(crate) async fn erase(
         &self,
+        scope: &Scope,
         rows: &CallerRows,
         who: &Identifier,
         requested_by: &str,
@@ -111,10 +127,15 @@ impl<DB: Dialect> Sql<DB> {
         if let Some(scrub) = &DB::SCRUB {
             DB::raw(tx.conn(), scrub.on).await?;
         }
+        let account = scope.account().as_str();
         let mut erased = Erased::default();
         for chunk in rows.events.chunks(ID_BATCH) {
-            let mut pick = Statement::new("SELECT id FROM deliveries WHERE event_id IN (");
-            pick.push_list(chunk).push(")").push(DB::LOCK);
+            let mut pick = Statement::new("SELECT id FROM deliveries WHERE account = ");
+            pick.push_bind(account)
+                .push(" AND event_id IN (")
+                .push_list(chunk)
+                .push(")")
+                .push(DB::LOCK);
             let ids = tx
                 .fetch_all(&pick)
                 .await?
@@ -124,8 +145,12 @@ impl<DB: Dialect> Sql<DB> {
             for batch in ids.chunks(ID_BATCH) {
                 erased.deliveries += delete_deliveries::<DB>(&mut tx, batch).await?;
             }
-            let mut events = Statement::new("DELETE FROM events WHERE id IN (");
-            events.push_list(chunk).push(")");
+            let mut events = Statement::new("DELETE FROM events WHERE account = ");
+            events
+                .push_bind(account)
+                .push(" AND id IN (")
+                .push_list(chunk)
+                .push(")");
             erased.events += tx.execute(&events).await?;
         }
         for chunk in rows.invocations.chunks(ID_BATCH) {
@@ -136,7 +161,7 @@ impl<DB: Dialect> Sql<DB> {
         let at = now_ms();
         let record = ErasureRecord {
             id: crate::ids::erasure_id(),
-            account: "default".into(),
+            account: account.to_owned(),
             erased_at: rfc3339(at),
             requested_by: requested_by.to_owned(),
             identifier_kind: who.kind().to_owned(),
@@ -155,10 +180,15 @@ impl<DB: Dialect> Sql<DB> {
     }
 
     /// A page of erasure records, newest first.
-    pub(crate) async fn erasures(&self, page: &PageRequest) -> Result<ErasurePage, StoreError> {
+    pub(crate) async fn erasures(
+        &self,
+        scope: &Scope,
+        page: &PageRequest,
+    ) -> Result<ErasurePage, StoreError> {
         let mut q = Statement::new(format!(
-            "SELECT {ERASURE_COLUMNS} FROM erasures WHERE 1 = 1"
+            "SELECT {ERASURE_COLUMNS} FROM erasures WHERE account = "
         ));
+        q.push_bind(scope.account().as_str());
         if let Some(c) = &page.cursor {
             q.push(" AND id < ").push_bind(c);
         }

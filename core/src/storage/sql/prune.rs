@@ -131,7 +131,9 @@ pub(super) async fn delete_orphan_events<DB: Dialect>(
         return Ok(0);
     }
     let mut q = Statement::new("DELETE FROM events WHERE id IN (");
-    q.push_list(ids)
-        .push(") AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)");
+    q.push_list(ids).push(
+        ") AND NOT EXISTS (SELECT 1 FROM deliveries d \
+               WHERE d.event_id = events.id AND d.account = events.account)",
+    );
     tx.execute(&q).await
 }
