@@ -4,21 +4,18 @@ use serde_json::{json, Map, Value};
 
 use super::{DisableCause, TargetInfo};
 use crate::{
+    account::TargetName,
     event::{Event, EventType},
     ids,
     time::{now_ms, rfc3339, Millis},
 };
-
-/// The account of every target until accounts land (DESIGN section 15):
-/// carried in `data.account` so alerts can be scoped by it.
-pub const DEFAULT_ACCOUNT: &str = "default";
 
 /// What one operational event says about one target.
 #[derive(Debug, Clone)]
 pub struct Alert<'a> {
     /// The operational type.
     pub kind: EventType,
-    /// Connector name or endpoint id.
+    /// The target's key (its account's connector name or endpoint id).
     pub target: &'a str,
     /// Its kind.
     pub info: &'a TargetInfo,
@@ -46,9 +43,10 @@ impl Alert<'_> {
 
     /// The event, as stored and delivered.
     pub fn event(&self) -> Event {
+        let target = TargetName::of(self.target);
         let mut data = Map::new();
-        data.insert("account".into(), DEFAULT_ACCOUNT.into());
-        data.insert("target".into(), Self::target_json(self.target, self.info));
+        data.insert("account".into(), target.account.into());
+        data.insert("target".into(), Self::target_json(target.name, self.info));
         // Unknown values are left out rather than null (the SDKs' types
         // read them as optional strings).
         if let Some(error) = &self.last_error {
@@ -58,7 +56,7 @@ impl Alert<'_> {
             let link = format!(
                 "{}/#/deliveries?connector={}",
                 base.trim_end_matches('/'),
-                self.target
+                target.name
             );
             data.insert("dashboard_url".into(), link.into());
         }
