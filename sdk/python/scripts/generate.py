@@ -43,6 +43,7 @@ from ._fields import (
     opt_obj,
     opt_obj_list,
     opt_str,
+    req_enum,
     req_int,
     req_obj,
     req_str,
@@ -118,11 +119,8 @@ class Gen:
             return f"Literal[{json.dumps(sub['const'])}]", f'req_str(d, "{prop}", path)'
         if "enum" in sub:
             lit = ", ".join(json.dumps(v) for v in sub["enum"])
-            fn = "opt_enum"
-            read = f'{fn}(d, "{prop}", path, ({lit},))'
-            if required:
-                read = f'req_str(d, "{prop}", path)'
-            return f"Literal[{lit}]", read
+            fn = "req_enum" if required else "opt_enum"
+            return f"Literal[{lit}]", f'{fn}(d, "{prop}", path, ({lit},))'
         if t == "string":
             return "str", f'{"req" if required else "opt"}_str(d, "{prop}", path)'
         if t == "integer":

@@ -71,6 +71,13 @@ def opt_bool(d: Mapping[str, Any], key: str, path: str) -> Optional[bool]:
     return v
 
 
+def req_enum(d: Mapping[str, Any], key: str, path: str, values: Tuple[str, ...]) -> Any:
+    v = _get(d, key, path, True)
+    if v not in values:
+        raise ValueError(f"{_at(path, key)}: expected one of {', '.join(values)}")
+    return v
+
+
 def opt_enum(d: Mapping[str, Any], key: str, path: str, values: Tuple[str, ...]) -> Any:
     v = _get(d, key, path, False)
     if v is not None and v not in values:

@@ -21,6 +21,7 @@ from ._fields import (
     opt_obj,
     opt_obj_list,
     opt_str,
+    req_enum,
     req_int,
     req_obj,
     req_str,
@@ -620,7 +621,7 @@ class SwitchboardEndpointDisabledReason:
         """Reads and type-checks a decoded JSON object; raises ValueError."""
         d = obj(d, path)
         return cls(
-            code=req_str(d, "code", path),
+            code=req_enum(d, "code", path, ("gone", "no_success", "operator",)),
             message=req_str(d, "message", path),
             extra=extra_fields(d, cls._FIELDS),
         )
