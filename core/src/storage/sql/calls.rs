@@ -178,7 +178,7 @@ impl<DB: Dialect> Sql<DB> {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        calls.sort_by(|a, b| b.last_event_at.cmp(&a.last_event_at));
+        calls.sort_by_key(|c| std::cmp::Reverse(c.last_event_at));
         Ok(calls)
     }
 }
