@@ -228,9 +228,25 @@ async fn delete_account(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    /// A label for operators ("Zapier").
+    /// A label for operators ("Zapier"): up to 100 characters, no NUL.
     #[serde(default)]
+    #[schema(max_length = 100, pattern = "^[^\\u0000]*$")]
     pub name: String,
+}
+
+impl NewToken {
+    /// The label, if storable: a NUL cannot be kept in a PostgreSQL text
+    /// column, and a label is for people to read.
+    fn checked_name(self) -> Result<String, ApiError> {
+        if self.name.chars().count() > 100 || self.name.contains('\0') {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "a token's name is at most 100 characters, without NUL",
+            )
+            .at("/name"));
+        }
+        Ok(self.name)
+    }
 }
 
 /// An account token as listed: never the token itself.
@@ -278,6 +294,7 @@ pub struct TokenList {
         (status = 201, description = "Issued; `token` is shown this once", body = TokenView),
         (status = 403, description = "An account token (`forbidden`)", body = super::openapi::ErrorBody),
         (status = 404, description = "Not an account id", body = super::openapi::ErrorBody),
+        (status = 422, description = "A name over 100 characters or with a NUL (`invalid_request`)", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/accounts/{account}/tokens")]
@@ -288,11 +305,12 @@ async fn issue_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = account_in_path(&path)?;
+    let name = body.0.unwrap_or_default().checked_name()?;
     let issued = token::issue();
     let record = TokenRecord {
         id: issued.id,
         account: scope.account().clone(),
-        name: body.0.unwrap_or_default().name,
+        name,
         hash: issued.hash,
         created_at: now_ms(),
     };

@@ -18,7 +18,19 @@ pub(super) fn configure(cfg: &mut super::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub(super) struct TestFire {
     /// Which sample event to send, e.g. `lead.captured`.
+    #[schema(schema_with = call_types)]
     pub event_type: EventType,
+}
+
+/// Only the six call types have a sample; the operational ones are the
+/// hub's own.
+fn call_types() -> utoipa::openapi::Object {
+    use utoipa::openapi::{schema::SchemaType, ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(EventType::ALL.map(EventType::as_str)))
+        .description(Some("A call event type (the six that have a sample)."))
+        .build()
 }
 
 /// Answer of both test-fire routes.
@@ -39,7 +51,7 @@ pub struct FiredTest {
     responses(
         (status = 202, description = "Sample event committed with one delivery", body = FiredTest),
         (status = 404, description = "No such connector", body = super::openapi::ErrorBody),
-        (status = 422, description = "The connector does not take this event type, see its `events` and `filter` (`not_subscribed`)", body = super::openapi::ErrorBody),
+        (status = 422, description = "The connector does not take this event type, see its `events` and `filter` (`not_subscribed`), or the type is an operational one, which has no sample (`invalid_request`)", body = super::openapi::ErrorBody),
     )
 )]
 #[post("/v1/connectors/{name}/test")]
@@ -60,7 +72,7 @@ async fn test_connector(
         return Err(ApiError::not_found("connector", &name));
     }
     let kind = body.0.event_type;
-    let event = sample_event(kind).in_account(admin.scope().account().clone());
+    let event = sample_of(kind)?.in_account(admin.scope().account().clone());
     let key = admin.scope().target_key(&name);
     let mut deliveries = state.ingestor.deliveries_to(&event, &key);
     // One event gives a connector at most one delivery.
@@ -80,4 +92,16 @@ async fn test_connector(
         event_id: ingested.event_id,
         delivery_id,
     }))
+}
+
+/// The sample event of `kind`: only the six call types have one (the hub
+/// emits the operational types itself).
+pub(super) fn sample_of(kind: EventType) -> Result<crate::event::Event, ApiError> {
+    sample_event(kind).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("`{kind}` is an operational event the hub emits itself; test-fire one of the six call types"),
+        )
+        .at("/event_type")
+    })
 }

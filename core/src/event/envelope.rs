@@ -101,9 +101,12 @@ impl Event {
         // Written back as an integer, so receivers see one form.
         map.insert("created".into(), created.into());
         let envelope = canonical(map);
+        // A NUL cannot be stored in a PostgreSQL text column (the body keeps
+        // it escaped); such a call is simply not indexed by its id.
         let call_id = envelope
             .pointer("/data/call_id")
             .and_then(Value::as_str)
+            .filter(|c| !c.contains('\0'))
             .map(Arc::from);
         Ok(Event {
             id,

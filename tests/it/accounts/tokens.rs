@@ -66,6 +66,7 @@ async fn issue(hub: &TestHub, account: &str) -> (String, String) {
 /// Bravo's ids: an event, its delivery, an endpoint.
 struct Theirs {
     event: String,
+    call: String,
     delivery: String,
     endpoint: String,
 }
@@ -78,6 +79,7 @@ async fn bravo_data(hub: &TestHub, bravo: &Receiver) -> Theirs {
     assert_eq!((status, &body["deliveries"]), (202, &json!(2)), "{body}");
     assert!(wait_until(Duration::from_secs(5), async || bravo.count() >= 2).await);
     let event = ev["id"].as_str().unwrap().to_owned();
+    let call = ev["data"]["call_id"].as_str().unwrap().to_owned();
     let (_, page) = hub
         .admin_get(&format!("/v1/deliveries?account=bravo&event_id={event}"))
         .await;
@@ -92,6 +94,7 @@ async fn bravo_data(hub: &TestHub, bravo: &Receiver) -> Theirs {
     let endpoint = ep["id"].as_str().unwrap().to_owned();
     Theirs {
         event,
+        call,
         delivery,
         endpoint,
     }
@@ -106,14 +109,16 @@ fn with_their_ids(path: &str, theirs: &Theirs) -> String {
     } else {
         &theirs.endpoint
     };
-    path.replace("{id}", id).replace(
-        "{name}",
-        if path.contains("functions") {
-            "lookup"
-        } else {
-            "books"
-        },
-    )
+    path.replace("{id}", id)
+        .replace("{call_id}", &theirs.call)
+        .replace(
+            "{name}",
+            if path.contains("functions") {
+                "lookup"
+            } else {
+                "books"
+            },
+        )
 }
 
 /// A body the route accepts, so the answer is about the account, not the body.
@@ -124,6 +129,8 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         Some(json!({"enabled": true}))
     } else if path == "/v1/replay" {
         Some(json!({"since": "2020-01-01T00:00:00Z"}))
+    } else if path == "/v1/erasure" {
+        Some(json!({"phone": BRAVO_MARK}))
     } else if path == "/v1/endpoints" && method == Method::POST {
         Some(json!({"url": "http://127.0.0.1:9/hook"}))
     } else {

@@ -10,10 +10,10 @@ use super::{EndpointView, RotatedSecret};
 use crate::{
     api::{
         extract::{Json, OptionalJson},
-        test_fire::{FiredTest, TestFire},
+        test_fire::{sample_of, FiredTest, TestFire},
         AdminToken, ApiError, AppState, ErrorCode,
     },
-    endpoints::{sample_event, DEFAULT_OVERLAP},
+    endpoints::DEFAULT_OVERLAP,
     ids,
     storage::{Admission, NewDelivery},
 };
@@ -109,6 +109,7 @@ pub(super) async fn rotate_secret(
         (status = 202, description = "Sample event committed with one delivery", body = FiredTest),
         (status = 404, description = "No such endpoint", body = crate::api::openapi::ErrorBody),
         (status = 409, description = "The endpoint is disabled (`endpoint_disabled`)", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The type is an operational one, which has no sample (`invalid_request`)", body = crate::api::openapi::ErrorBody),
     )
 )]
 #[post("/v1/endpoints/{id}/test")]
@@ -131,7 +132,7 @@ pub(super) async fn test_endpoint(
         connector: record.key(),
         admission: Admission::Dispatch,
     };
-    let event = sample_event(body.0.event_type).in_account(record.account.clone());
+    let event = sample_of(body.0.event_type)?.in_account(record.account.clone());
     let ingested = state.ingestor.ingest_to(event, vec![delivery]).await?;
     Ok(HttpResponse::Accepted().json(FiredTest {
         event_id: ingested.event_id,

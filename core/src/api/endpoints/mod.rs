@@ -81,6 +81,9 @@ async fn list_endpoints(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
+    if super::params::matches_nothing([query.cursor.as_deref()]) {
+        return Ok(HttpResponse::Ok().json(serde_json::json!({"data": [], "next_cursor": null})));
+    }
     let page = crate::storage::PageRequest {
         cursor: query.cursor,
         limit: PageLimit::or_default(query.limit),
