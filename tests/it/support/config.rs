@@ -104,8 +104,6 @@ pub struct TestConfig {
     storage: Table,
     delivery: Table,
     node: Table,
-    operations: Table,
-    telemetry: Table,
     connectors: Vec<TestConnector>,
     functions: Vec<Value>,
     /// Other sections (`[retention]`, `[logging]`), by name.
@@ -135,8 +133,6 @@ impl TestConfig {
             storage: Table::new(),
             delivery: Table::new(),
             node: Table::new(),
-            operations: Table::new(),
-            telemetry: Table::new(),
             connectors: Vec::new(),
             functions: Vec::new(),
             sections: Table::new(),
@@ -174,15 +170,13 @@ impl TestConfig {
     }
 
     /// Sets an `[operations]` key.
-    pub fn operations(mut self, key: &str, value: impl Setting) -> Self {
-        self.operations.insert(key.into(), value.into_toml());
-        self
+    pub fn operations(self, key: &str, value: impl Setting) -> Self {
+        self.section("operations", key, value)
     }
 
     /// Sets a `[telemetry]` key.
-    pub fn telemetry(mut self, key: &str, value: impl Setting) -> Self {
-        self.telemetry.insert(key.into(), value.into_toml());
-        self
+    pub fn telemetry(self, key: &str, value: impl Setting) -> Self {
+        self.section("telemetry", key, value)
     }
 
     /// `[server] listen` on loopback at `port`.
@@ -239,8 +233,6 @@ impl TestConfig {
             ("storage", &self.storage),
             ("delivery", &self.delivery),
             ("node", &self.node),
-            ("operations", &self.operations),
-            ("telemetry", &self.telemetry),
         ] {
             if !section.is_empty() {
                 doc.insert(name.into(), Value::Table(section.clone()));
